@@ -1,0 +1,10 @@
+//! Cassandra: a low-latency trading system for Polymarket's 15-minute crypto Up/Down markets.
+//!
+//! Data flows one way through single-producer rings between four pinned threads
+//! (`binance-ingest`, `poly-ingest`, `signal`, `order`); everything slow lives on the control
+//! side, fed by taps that drop and count rather than block. See `README.md` for the map.
+
+pub mod clock;
+pub mod pipeline;
+pub mod sim;
+pub mod strategy;

@@ -1,0 +1,1 @@
+//! Venue simulator (being written).

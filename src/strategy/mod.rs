@@ -1,0 +1,1 @@
+//! Strategy math (being written).
