@@ -8,3 +8,4 @@ pub mod clock;
 pub mod pipeline;
 pub mod sim;
 pub mod strategy;
+pub mod telemetry;

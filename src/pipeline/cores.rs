@@ -1,0 +1,250 @@
+//! The core plan: which core each hot thread is pinned to, and how it waits.
+//!
+//! With at least one core per hot thread plus one for the control side, each hot thread gets
+//! a core of its own and the configured wait strategy (default `spin`). With fewer (a 2-core
+//! dev box) the hot threads share the cores round-robin and every `spin` falls back to `park`:
+//! two spinning threads on one core would take turns by the scheduler's time slice.
+
+use serde::Serialize;
+
+use super::wait::WaitStrategy;
+
+/// The four hot threads, in pipeline order.
+pub const HOT_THREADS: [&str; 4] = ["binance-ingest", "poly-ingest", "signal", "order"];
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ThreadPlan {
+    pub name: &'static str,
+    /// Core id to pin to; `None` leaves the thread to the scheduler.
+    pub core: Option<usize>,
+    pub wait: WaitStrategy,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CorePlan {
+    pub threads: Vec<ThreadPlan>,
+    /// Cores left to the control side.
+    pub control_cores: Vec<usize>,
+    /// True when hot threads share cores (and so were moved to `park`).
+    pub shared: bool,
+}
+
+/// What the configuration asks for.
+#[derive(Clone, Debug, Default)]
+pub struct CoreRequest {
+    /// Wait strategy wanted when each hot thread has its own core; `None` = `spin`.
+    pub wait: Option<WaitStrategy>,
+    /// Explicit cores for the hot threads in [`HOT_THREADS`] order; empty = computed.
+    pub cores: Vec<usize>,
+    /// Do not pin at all (for measuring the cost of not pinning).
+    pub no_pin: bool,
+}
+
+impl CorePlan {
+    /// Compute the plan for a machine whose usable cores are `available` (ids, ascending).
+    pub fn compute(available: &[usize], req: &CoreRequest) -> CorePlan {
+        let hot = HOT_THREADS.len();
+        let wanted = req.wait.unwrap_or(WaitStrategy::Spin);
+        if req.no_pin || available.is_empty() {
+            return CorePlan {
+                threads: HOT_THREADS
+                    .iter()
+                    .map(|&name| ThreadPlan {
+                        name,
+                        core: None,
+                        wait: fallback(wanted, available.len() <= hot),
+                    })
+                    .collect(),
+                control_cores: available.to_vec(),
+                shared: available.len() <= hot,
+            };
+        }
+        if !req.cores.is_empty() {
+            let mut distinct = req.cores.clone();
+            distinct.sort_unstable();
+            distinct.dedup();
+            let shared = distinct.len() < hot;
+            let control_cores: Vec<usize> = available
+                .iter()
+                .copied()
+                .filter(|c| !distinct.contains(c))
+                .collect();
+            return CorePlan {
+                threads: HOT_THREADS
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &name)| ThreadPlan {
+                        name,
+                        core: Some(req.cores[i % req.cores.len()]),
+                        wait: fallback(wanted, shared || control_cores.is_empty()),
+                    })
+                    .collect(),
+                control_cores,
+                shared,
+            };
+        }
+        if available.len() > hot {
+            // Control side on the first core (where the kernel's housekeeping tends to land),
+            // one dedicated core per hot thread after it.
+            CorePlan {
+                threads: HOT_THREADS
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &name)| ThreadPlan {
+                        name,
+                        core: Some(available[1 + i]),
+                        wait: wanted,
+                    })
+                    .collect(),
+                control_cores: std::iter::once(available[0])
+                    .chain(available[hot + 1..].iter().copied())
+                    .collect(),
+                shared: false,
+            }
+        } else {
+            CorePlan {
+                threads: HOT_THREADS
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &name)| ThreadPlan {
+                        name,
+                        core: Some(available[i % available.len()]),
+                        wait: fallback(wanted, true),
+                    })
+                    .collect(),
+                control_cores: available.to_vec(),
+                shared: true,
+            }
+        }
+    }
+
+    /// The machine's cores as `core_affinity` sees them.
+    pub fn machine_cores() -> Vec<usize> {
+        let mut ids: Vec<usize> = core_affinity::get_core_ids()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    pub fn thread(&self, name: &str) -> &ThreadPlan {
+        self.threads
+            .iter()
+            .find(|t| t.name == name)
+            .expect("every hot thread has a plan")
+    }
+
+    /// One line per thread, for the start-up banner.
+    pub fn describe(&self) -> String {
+        let mut s = String::new();
+        for t in &self.threads {
+            let core = t
+                .core
+                .map_or("unpinned".to_string(), |c| format!("core {c}"));
+            s.push_str(&format!(
+                "  {:<15} {:<9} wait={}\n",
+                t.name,
+                core,
+                t.wait.name()
+            ));
+        }
+        s.push_str(&format!(
+            "  {:<15} cores {:?}{}\n",
+            "control",
+            self.control_cores,
+            if self.shared {
+                " (hot threads share cores: spin falls back to park)"
+            } else {
+                ""
+            }
+        ));
+        s
+    }
+}
+
+fn fallback(wanted: WaitStrategy, shared: bool) -> WaitStrategy {
+    if shared && wanted == WaitStrategy::Spin {
+        WaitStrategy::Park
+    } else {
+        wanted
+    }
+}
+
+/// Pin the calling thread; `false` if the OS refused (the plan is then advisory).
+pub fn pin_current(core: Option<usize>) -> bool {
+    match core {
+        Some(id) => core_affinity::set_for_current(core_affinity::CoreId { id }),
+        None => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_cores_share_and_park() {
+        let plan = CorePlan::compute(&[0, 1], &CoreRequest::default());
+        assert!(plan.shared);
+        let cores: Vec<_> = plan.threads.iter().map(|t| t.core).collect();
+        assert_eq!(cores, vec![Some(0), Some(1), Some(0), Some(1)]);
+        assert!(plan.threads.iter().all(|t| t.wait == WaitStrategy::Park));
+    }
+
+    #[test]
+    fn sixteen_cores_give_each_hot_thread_its_own_and_spin() {
+        let cores: Vec<usize> = (0..16).collect();
+        let plan = CorePlan::compute(&cores, &CoreRequest::default());
+        assert!(!plan.shared);
+        let pinned: Vec<_> = plan.threads.iter().map(|t| t.core.unwrap()).collect();
+        assert_eq!(pinned, vec![1, 2, 3, 4]);
+        assert!(plan.threads.iter().all(|t| t.wait == WaitStrategy::Spin));
+        assert!(plan.control_cores.contains(&0));
+        assert!(!plan.control_cores.iter().any(|c| pinned.contains(c)));
+    }
+
+    #[test]
+    fn exactly_hot_plus_one_is_enough() {
+        let plan = CorePlan::compute(&[0, 1, 2, 3, 4], &CoreRequest::default());
+        assert!(!plan.shared);
+        assert_eq!(plan.control_cores, vec![0]);
+    }
+
+    #[test]
+    fn spin_yield_is_kept_even_when_shared() {
+        let req = CoreRequest {
+            wait: Some(WaitStrategy::SpinYield),
+            ..Default::default()
+        };
+        let plan = CorePlan::compute(&[0, 1], &req);
+        assert!(plan
+            .threads
+            .iter()
+            .all(|t| t.wait == WaitStrategy::SpinYield));
+    }
+
+    #[test]
+    fn explicit_cores_are_used_in_thread_order() {
+        let req = CoreRequest {
+            cores: vec![5, 6, 7, 8],
+            ..Default::default()
+        };
+        let plan = CorePlan::compute(&(0..10).collect::<Vec<_>>(), &req);
+        assert_eq!(plan.thread("signal").core, Some(7));
+        assert!(!plan.shared);
+        assert_eq!(plan.thread("order").wait, WaitStrategy::Spin);
+    }
+
+    #[test]
+    fn unpinned_plan_leaves_cores_to_the_scheduler() {
+        let req = CoreRequest {
+            no_pin: true,
+            ..Default::default()
+        };
+        let plan = CorePlan::compute(&[0, 1], &req);
+        assert!(plan.threads.iter().all(|t| t.core.is_none()));
+        assert!(plan.describe().contains("unpinned"));
+    }
+}

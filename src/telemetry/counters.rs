@@ -1,0 +1,107 @@
+//! Process-wide counters. Each field has one writer thread; readers are on the control side.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crossbeam::utils::CachePadded;
+use serde::Serialize;
+
+/// Counters of one feed connection (written by its ingest thread).
+#[derive(Debug, Default)]
+pub struct FeedCounters {
+    /// Data frames received and handed to the parser.
+    pub frames: AtomicU64,
+    /// Frames that failed to parse (malformed, truncated, oversized): skipped, never fatal.
+    pub parse_errors: AtomicU64,
+    /// Well-formed frames of a kind we do not use (subscription acks, unknown events).
+    pub ignored: AtomicU64,
+    /// Connections re-established after a drop.
+    pub reconnects: AtomicU64,
+    /// Times the feed was declared stale (silent past its limit).
+    pub stale: AtomicU64,
+    /// Ping frames answered.
+    pub pongs: AtomicU64,
+}
+
+/// Counters of the `signal` thread.
+#[derive(Debug, Default)]
+pub struct SignalCounters {
+    pub spot_events: AtomicU64,
+    pub poly_events: AtomicU64,
+    /// Decisions evaluated (trade or skip).
+    pub signals: AtomicU64,
+    /// Intents sent to `order`.
+    pub intents: AtomicU64,
+    pub exec_reports: AtomicU64,
+}
+
+/// Counters of the `order` thread.
+#[derive(Debug, Default)]
+pub struct OrderCounters {
+    pub orders: AtomicU64,
+    pub fills: AtomicU64,
+    pub rejects: AtomicU64,
+}
+
+/// Every counter of the process, padded so two writer threads never share a cache line.
+#[derive(Debug, Default)]
+pub struct Counters {
+    pub binance: CachePadded<FeedCounters>,
+    pub poly: CachePadded<FeedCounters>,
+    pub chainlink: CachePadded<FeedCounters>,
+    pub signal: CachePadded<SignalCounters>,
+    pub order: CachePadded<OrderCounters>,
+    /// Overload events on hot links, one per link (the producer writes it).
+    pub ring_full_spot: CachePadded<AtomicU64>,
+    pub ring_full_poly: CachePadded<AtomicU64>,
+    pub ring_full_intent: CachePadded<AtomicU64>,
+    pub ring_full_exec: CachePadded<AtomicU64>,
+    /// Drops on taps to the control side, one per tap (the producer writes it).
+    pub tap_dropped_signal: CachePadded<AtomicU64>,
+    pub tap_dropped_order: CachePadded<AtomicU64>,
+    pub tap_dropped_market: CachePadded<AtomicU64>,
+}
+
+/// The counters as the demo summary names them (these names never change).
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct CounterSnapshot {
+    pub binance_frames: u64,
+    pub poly_frames: u64,
+    pub chainlink_frames: u64,
+    pub parse_errors: u64,
+    pub reconnects: u64,
+    pub hot_ring_full: u64,
+    pub tap_dropped: u64,
+    pub signals: u64,
+    pub orders: u64,
+    pub fills: u64,
+}
+
+fn g(c: &AtomicU64) -> u64 {
+    c.load(Ordering::Relaxed)
+}
+
+impl Counters {
+    pub fn snapshot(&self) -> CounterSnapshot {
+        CounterSnapshot {
+            binance_frames: g(&self.binance.frames),
+            poly_frames: g(&self.poly.frames),
+            chainlink_frames: g(&self.chainlink.frames),
+            parse_errors: g(&self.binance.parse_errors)
+                + g(&self.poly.parse_errors)
+                + g(&self.chainlink.parse_errors),
+            reconnects: g(&self.binance.reconnects)
+                + g(&self.poly.reconnects)
+                + g(&self.chainlink.reconnects),
+            hot_ring_full: g(&self.ring_full_spot)
+                + g(&self.ring_full_poly)
+                + g(&self.ring_full_intent)
+                + g(&self.ring_full_exec),
+            tap_dropped: g(&self.tap_dropped_signal)
+                + g(&self.tap_dropped_order)
+                + g(&self.tap_dropped_market),
+            signals: g(&self.signal.signals),
+            orders: g(&self.order.orders),
+            fills: g(&self.order.fills),
+        }
+    }
+}
