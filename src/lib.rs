@@ -5,6 +5,8 @@
 //! side, fed by taps that drop and count rather than block. See `README.md` for the map.
 
 pub mod clock;
+pub mod config;
+pub mod feeds;
 pub mod pipeline;
 pub mod sim;
 pub mod strategy;

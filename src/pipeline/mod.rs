@@ -3,5 +3,7 @@
 pub mod control;
 pub mod cores;
 pub mod events;
+pub mod registry;
 pub mod rings;
+pub mod shared;
 pub mod wait;

@@ -1,0 +1,341 @@
+//! Configuration: typed, defaulted, checked once at start.
+//!
+//! `config/default.toml` is embedded in the binary, so `cassandra demo` needs no file. Every
+//! key is optional (the defaults are those of that file); unknown keys are errors; `validate`
+//! names every bad field with its value and what is expected. Secrets never live here: they
+//! come from the environment or a file (see `README.md`).
+
+use serde::Deserialize;
+
+use crate::pipeline::shared::Mode;
+use crate::pipeline::wait::WaitStrategy;
+
+/// The embedded default configuration.
+pub const DEFAULT_TOML: &str = include_str!("../../config/default.toml");
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub mode: Mode,
+    pub assets: Vec<String>,
+    pub pipeline: PipelineConfig,
+    pub venues: VenueConfig,
+    pub feeds: FeedConfig,
+    pub windows: WindowConfig,
+    pub demo: DemoConfig,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PipelineConfig {
+    pub wait: WaitStrategy,
+    pub cores: Vec<usize>,
+    pub pin: bool,
+    pub hot_ring_capacity: usize,
+    pub tap_capacity: usize,
+    pub latency_flush_ms: u64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct VenueConfig {
+    pub binance_ws: String,
+    pub binance_rest: String,
+    pub book_ticker: bool,
+    pub poly_ws: String,
+    pub chainlink_ws: String,
+    pub gamma: String,
+    pub clob: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FeedConfig {
+    pub binance_stale_ms: u64,
+    pub poly_stale_ms: u64,
+    pub chainlink_stale_ms: u64,
+    pub poly_ping_ms: u64,
+    pub max_connection_age_s: u64,
+    pub max_frame_bytes: usize,
+    pub backoff_base_ms: u64,
+    pub backoff_max_ms: u64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WindowConfig {
+    pub length_s: u64,
+    pub slug_kind: String,
+    pub discovery_interval_ms: u64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DemoConfig {
+    pub window_s: u64,
+    pub seed: u64,
+    pub binance_rate_hz: f64,
+    pub poly_update_hz: f64,
+    pub poly_lag_ms: u64,
+    pub poly_noise: f64,
+    pub chainlink_hz: f64,
+    pub annual_vol: f64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            mode: Mode::Paper,
+            assets: ["BTC", "ETH", "SOL", "XRP"].map(String::from).to_vec(),
+            pipeline: PipelineConfig::default(),
+            venues: VenueConfig::default(),
+            feeds: FeedConfig::default(),
+            windows: WindowConfig::default(),
+            demo: DemoConfig::default(),
+        }
+    }
+}
+
+impl Default for PipelineConfig {
+    fn default() -> Self {
+        PipelineConfig {
+            wait: WaitStrategy::Spin,
+            cores: Vec::new(),
+            pin: true,
+            hot_ring_capacity: 4096,
+            tap_capacity: 16384,
+            latency_flush_ms: 250,
+        }
+    }
+}
+
+impl Default for VenueConfig {
+    fn default() -> Self {
+        VenueConfig {
+            binance_ws: "wss://data-stream.binance.vision:443".into(),
+            binance_rest: "https://data-api.binance.vision".into(),
+            book_ticker: false,
+            poly_ws: "wss://ws-subscriptions-clob.polymarket.com".into(),
+            chainlink_ws: "wss://ws-live-v2.polymarket.com".into(),
+            gamma: "https://gamma-api.polymarket.com".into(),
+            clob: "https://clob.polymarket.com".into(),
+        }
+    }
+}
+
+impl Default for FeedConfig {
+    fn default() -> Self {
+        FeedConfig {
+            binance_stale_ms: 10_000,
+            poly_stale_ms: 30_000,
+            chainlink_stale_ms: 30_000,
+            poly_ping_ms: 10_000,
+            max_connection_age_s: 82_800,
+            max_frame_bytes: 4 << 20,
+            backoff_base_ms: 100,
+            backoff_max_ms: 10_000,
+        }
+    }
+}
+
+impl Default for WindowConfig {
+    fn default() -> Self {
+        WindowConfig {
+            length_s: 900,
+            slug_kind: "updown-15m".into(),
+            discovery_interval_ms: 2_000,
+        }
+    }
+}
+
+impl Default for DemoConfig {
+    fn default() -> Self {
+        DemoConfig {
+            window_s: 60,
+            seed: 7,
+            binance_rate_hz: 200.0,
+            poly_update_hz: 5.0,
+            poly_lag_ms: 2_000,
+            poly_noise: 0.01,
+            chainlink_hz: 1.0,
+            annual_vol: 0.6,
+        }
+    }
+}
+
+/// A configuration that cannot run, with every problem found.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Parse(String),
+    #[error("invalid configuration:\n{}", .0.join("\n"))]
+    Invalid(Vec<String>),
+}
+
+impl Config {
+    /// Parse TOML text and validate it.
+    pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
+        let cfg: Config = toml::from_str(text).map_err(|e| ConfigError::Parse(e.to_string()))?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    pub fn load(path: Option<&std::path::Path>) -> Result<Config, ConfigError> {
+        match path {
+            None => Config::from_toml(DEFAULT_TOML),
+            Some(p) => {
+                let text = std::fs::read_to_string(p).map_err(|source| ConfigError::Read {
+                    path: p.display().to_string(),
+                    source,
+                })?;
+                Config::from_toml(&text)
+            }
+        }
+    }
+
+    /// Every bad field as `key = value: what is expected`.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let mut bad = Vec::new();
+        if let Err(e) = crate::pipeline::registry::AssetTable::from_names(&self.assets) {
+            bad.push(format!("assets = {:?}: {e}", self.assets));
+        }
+        let p = &self.pipeline;
+        if !p.hot_ring_capacity.is_power_of_two() || p.hot_ring_capacity < 64 {
+            bad.push(format!(
+                "pipeline.hot_ring_capacity = {}: a power of two ≥ 64",
+                p.hot_ring_capacity
+            ));
+        }
+        if p.tap_capacity < 64 {
+            bad.push(format!(
+                "pipeline.tap_capacity = {}: at least 64",
+                p.tap_capacity
+            ));
+        }
+        if !p.cores.is_empty() && p.cores.len() != 4 {
+            bad.push(format!(
+                "pipeline.cores = {:?}: empty, or 4 cores (binance-ingest, poly-ingest, signal, order)",
+                p.cores
+            ));
+        }
+        if p.latency_flush_ms == 0 {
+            bad.push("pipeline.latency_flush_ms = 0: at least 1".into());
+        }
+        let v = &self.venues;
+        for (k, url) in [
+            ("venues.binance_ws", &v.binance_ws),
+            ("venues.poly_ws", &v.poly_ws),
+            ("venues.chainlink_ws", &v.chainlink_ws),
+        ] {
+            if let Err(e) = crate::feeds::ws::WsUrl::parse(url) {
+                bad.push(format!("{k} = {url:?}: {e}"));
+            }
+        }
+        for (k, url) in [
+            ("venues.binance_rest", &v.binance_rest),
+            ("venues.gamma", &v.gamma),
+            ("venues.clob", &v.clob),
+        ] {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                bad.push(format!("{k} = {url:?}: an http:// or https:// URL"));
+            }
+        }
+        let f = &self.feeds;
+        for (k, ms) in [
+            ("feeds.binance_stale_ms", f.binance_stale_ms),
+            ("feeds.poly_stale_ms", f.poly_stale_ms),
+            ("feeds.chainlink_stale_ms", f.chainlink_stale_ms),
+            ("feeds.poly_ping_ms", f.poly_ping_ms),
+        ] {
+            if ms < 100 {
+                bad.push(format!("{k} = {ms}: at least 100"));
+            }
+        }
+        if f.max_frame_bytes < 4096 {
+            bad.push(format!(
+                "feeds.max_frame_bytes = {}: at least 4096",
+                f.max_frame_bytes
+            ));
+        }
+        if f.backoff_base_ms == 0 || f.backoff_max_ms < f.backoff_base_ms {
+            bad.push(format!(
+                "feeds.backoff_base_ms = {}, backoff_max_ms = {}: base ≥ 1 and max ≥ base",
+                f.backoff_base_ms, f.backoff_max_ms
+            ));
+        }
+        if self.windows.length_s < 2 {
+            bad.push(format!(
+                "windows.length_s = {}: at least 2",
+                self.windows.length_s
+            ));
+        }
+        let d = &self.demo;
+        if d.window_s < 2 {
+            bad.push(format!("demo.window_s = {}: at least 2", d.window_s));
+        }
+        if !(d.binance_rate_hz >= 0.0 && d.binance_rate_hz.is_finite()) {
+            bad.push(format!(
+                "demo.binance_rate_hz = {}: ≥ 0 (0 = flood)",
+                d.binance_rate_hz
+            ));
+        }
+        if !(d.poly_noise >= 0.0 && d.poly_noise < 0.5) {
+            bad.push(format!("demo.poly_noise = {}: in [0, 0.5)", d.poly_noise));
+        }
+        if bad.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigError::Invalid(bad))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_default_parses_and_equals_the_code_defaults() {
+        let file = Config::from_toml(DEFAULT_TOML).unwrap();
+        let code = Config::default();
+        assert_eq!(format!("{file:?}"), format!("{code:?}"));
+    }
+
+    #[test]
+    fn empty_file_is_the_default() {
+        let c = Config::from_toml("").unwrap();
+        assert_eq!(c.assets.len(), 4);
+        assert_eq!(c.pipeline.wait, WaitStrategy::Spin);
+    }
+
+    #[test]
+    fn unknown_keys_are_errors() {
+        let e = Config::from_toml("[pipeline]\nwiat = \"spin\"\n").unwrap_err();
+        assert!(e.to_string().contains("wiat"), "{e}");
+    }
+
+    #[test]
+    fn validate_names_every_bad_field() {
+        let e = Config::from_toml(
+            "assets = []\n[pipeline]\nhot_ring_capacity = 1000\n[venues]\nbinance_ws = \"http://x\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        for needle in ["assets", "hot_ring_capacity = 1000", "venues.binance_ws"] {
+            assert!(e.contains(needle), "{needle} missing from {e}");
+        }
+    }
+
+    #[test]
+    fn bad_wait_strategy_names_the_choices() {
+        let e = Config::from_toml("[pipeline]\nwait = \"busy\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("busy"), "{e}");
+    }
+}

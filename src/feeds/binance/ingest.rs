@@ -1,0 +1,133 @@
+//! The `binance-ingest` thread: read the combined stream, parse, push `SpotTick`s to `signal`.
+//!
+//! Steady state per frame: socket reads, an in-place parse, two clock reads, one ring push.
+//! No allocation, no lock, no log.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::clock::mono_ns;
+use crate::feeds::link::{FeedLink, LinkRules, LinkState};
+use crate::feeds::waiter::SocketWaiter;
+use crate::feeds::ws::{WsConfig, WsError, WsFrame, WsUrl};
+use crate::pipeline::events::SpotTick;
+use crate::pipeline::registry::AssetTable;
+use crate::pipeline::rings::{bump, HotTx, TapTx};
+use crate::pipeline::shared::{Shared, FEED_BINANCE};
+use crate::telemetry::{Stage, StageRecorder};
+
+use super::parse::{BinanceFrame, BinanceParser};
+
+/// Frames handled before housekeeping runs again, so a flood cannot starve it.
+const FRAMES_PER_PASS: usize = 1024;
+
+pub struct BinanceIngest {
+    pub url: WsUrl,
+    pub ws: WsConfig,
+    pub rules: LinkRules,
+    pub assets: AssetTable,
+    pub to_signal: HotTx<SpotTick>,
+    /// Ticks for the control side (candles, dashboard); drops when it lags.
+    pub to_control: TapTx<SpotTick>,
+    pub stages: StageRecorder,
+    pub shared: Arc<Shared>,
+    pub waiter: SocketWaiter,
+    /// Index in `cores::HOT_THREADS`, for the heartbeat.
+    pub thread_index: usize,
+}
+
+impl BinanceIngest {
+    pub fn run(mut self) {
+        let shared = self.shared.clone();
+        let counters = &shared.counters.binance;
+        let health = &shared.feeds[FEED_BINANCE];
+        let mut link = FeedLink::new(self.url.clone(), self.ws.clone(), self.rules.clone(), 0xb1);
+        let mut parser = BinanceParser::default();
+        while shared.is_running() {
+            let now = mono_ns();
+            shared.beat(self.thread_index, now);
+            match link.ensure(now, counters, health) {
+                LinkState::Down => {
+                    let wait = link.retry_at_ns().saturating_sub(now).min(50_000_000);
+                    std::thread::sleep(Duration::from_nanos(wait.max(1_000_000)));
+                    continue;
+                }
+                LinkState::JustConnected => {
+                    if let Some(c) = link.conn() {
+                        self.waiter.register(c.raw_fd(), 0);
+                    }
+                }
+                LinkState::Up => {}
+            }
+            let mut handled = 0;
+            let mut failure: Option<WsError> = None;
+            let mut shutdown = false;
+            if let Some(conn) = link.conn() {
+                while handled < FRAMES_PER_PASS {
+                    match conn.poll() {
+                        Ok(Some(WsFrame {
+                            text: true,
+                            data: buf,
+                            read_ns,
+                        })) => {
+                            handled += 1;
+                            bump(&counters.frames);
+                            match parser.parse(buf, &self.assets) {
+                                Ok(BinanceFrame::Tick(mut t)) => {
+                                    let parsed = mono_ns();
+                                    t.stamps.read_ns = read_ns;
+                                    t.stamps.parsed_ns = parsed;
+                                    self.stages
+                                        .record_span(Stage::BinanceParse, read_ns, parsed);
+                                    self.to_control.offer(t);
+                                    if !self.to_signal.push(t) {
+                                        break; // shutting down
+                                    }
+                                }
+                                Ok(BinanceFrame::ServerShutdown) => {
+                                    shutdown = true;
+                                    break;
+                                }
+                                Ok(BinanceFrame::Ignored) => bump(&counters.ignored),
+                                Err(_) => bump(&counters.parse_errors),
+                            }
+                        }
+                        Ok(Some(_binary)) => {
+                            handled += 1;
+                            bump(&counters.ignored);
+                        }
+                        Ok(None) => break,
+                        Err(e) => {
+                            if matches!(e, WsError::FrameTooLarge(_)) {
+                                bump(&counters.parse_errors);
+                            }
+                            failure = Some(e);
+                            break;
+                        }
+                    }
+                }
+            }
+            let now = mono_ns();
+            if handled > 0 {
+                link.saw_frame(now);
+                health
+                    .last_frame_ns
+                    .store(now, std::sync::atomic::Ordering::Relaxed);
+            }
+            if let Some(e) = failure {
+                link.fail(now, e, health);
+            } else if shutdown {
+                link.reconnect_now(health);
+            } else {
+                link.housekeeping(now, counters, health);
+            }
+            self.stages.maybe_flush(now);
+            if handled == 0 {
+                self.waiter.idle(Duration::from_millis(20));
+            } else {
+                self.waiter.reset();
+            }
+        }
+        self.stages.flush(mono_ns());
+    }
+}

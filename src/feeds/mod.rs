@@ -1,0 +1,10 @@
+//! Venue feeds: the WebSocket client and, per venue, wire parsing, state and the ingest loop.
+
+pub mod binance;
+pub mod chainlink;
+pub mod decimal;
+pub mod json;
+pub mod link;
+pub mod polymarket;
+pub mod waiter;
+pub mod ws;

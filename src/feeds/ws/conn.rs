@@ -1,0 +1,486 @@
+//! One WebSocket client connection: plain TCP for `ws://`, rustls for `wss://`.
+//!
+//! The handshake runs blocking with a timeout (it happens only at connect time); then the
+//! socket turns non-blocking and [`WsConn::poll`] reads frames straight out of one fixed
+//! receive buffer. A data frame is handed to the caller as a `&mut [u8]` slice of that buffer,
+//! so the parser can work in place (simd-json needs a mutable buffer) and nothing is copied or
+//! allocated per frame. Frame headers are parsed and written with tungstenite's
+//! `FrameHeader`; the handshake request and accept key come from tungstenite too.
+//!
+//! Pings are answered automatically with a pong carrying the same payload, written on the same
+//! `poll` call. Frames larger than `max_frame_bytes` are refused with
+//! [`WsError::FrameTooLarge`]: the caller drops the connection and reconnects.
+
+use std::io::{self, Cursor, Read, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::os::fd::{AsRawFd, RawFd};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use tungstenite::client::IntoClientRequest;
+use tungstenite::protocol::frame::coding::{Control, Data, OpCode};
+use tungstenite::protocol::frame::FrameHeader;
+
+use super::url::WsUrl;
+use super::WsError;
+use crate::clock::mono_ns;
+
+/// Limits of one connection.
+#[derive(Clone, Debug)]
+pub struct WsConfig {
+    /// Largest frame (or reassembled message) accepted. Default 4 MiB: a Polymarket book dump
+    /// for many tokens is the largest thing we read.
+    pub max_frame_bytes: usize,
+    /// Bytes of outgoing frames that may wait for the socket. Default 64 KiB.
+    pub tx_buffer_bytes: usize,
+    /// TCP connect + TLS + HTTP upgrade must finish within this. Default 5 s.
+    pub connect_timeout: Duration,
+}
+
+impl Default for WsConfig {
+    fn default() -> Self {
+        WsConfig {
+            max_frame_bytes: 4 << 20,
+            tx_buffer_bytes: 64 << 10,
+            connect_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+enum Stream {
+    Plain(TcpStream),
+    Tls(Box<rustls::StreamOwned<rustls::ClientConnection, TcpStream>>),
+}
+
+impl Stream {
+    fn tcp(&self) -> &TcpStream {
+        match self {
+            Stream::Plain(s) => s,
+            Stream::Tls(s) => s.get_ref(),
+        }
+    }
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.read(buf),
+            Stream::Tls(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.write(buf),
+            Stream::Tls(s) => s.write(buf),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Stream::Plain(s) => s.flush(),
+            Stream::Tls(s) => s.flush(),
+        }
+    }
+}
+
+/// A data message handed to the caller, borrowed from the receive buffer.
+#[derive(Debug)]
+pub struct WsFrame<'a> {
+    pub text: bool,
+    pub data: &'a mut [u8],
+    /// `clock::mono_ns` of the socket read that completed this frame.
+    pub read_ns: u64,
+}
+
+pub struct WsConn {
+    stream: Stream,
+    rx: Box<[u8]>,
+    start: usize,
+    end: usize,
+    /// Reassembly of fragmented messages (rare: the venues send one frame per message).
+    frag: Vec<u8>,
+    frag_opcode: Option<Data>,
+    tx: Box<[u8]>,
+    tx_len: usize,
+    max_frame: usize,
+    last_read_ns: u64,
+    mask_rng: u64,
+    pings: u64,
+}
+
+fn tls_config() -> Arc<rustls::ClientConfig> {
+    static CONFIG: OnceLock<Arc<rustls::ClientConfig>> = OnceLock::new();
+    CONFIG
+        .get_or_init(|| {
+            let roots = rustls::RootCertStore {
+                roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+            };
+            let cfg = rustls::ClientConfig::builder_with_provider(Arc::new(
+                rustls::crypto::ring::default_provider(),
+            ))
+            .with_safe_default_protocol_versions()
+            .expect("ring supports the default TLS versions")
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+            Arc::new(cfg)
+        })
+        .clone()
+}
+
+impl WsConn {
+    /// Connect, upgrade, and switch the socket to non-blocking.
+    pub fn connect(url: &WsUrl, cfg: &WsConfig) -> Result<WsConn, WsError> {
+        let deadline = std::time::Instant::now() + cfg.connect_timeout;
+        let addr = (url.host.as_str(), url.port)
+            .to_socket_addrs()
+            .map_err(WsError::Connect)?
+            .next()
+            .ok_or_else(|| {
+                WsError::Connect(io::Error::new(io::ErrorKind::NotFound, "no address"))
+            })?;
+        let tcp =
+            TcpStream::connect_timeout(&addr, cfg.connect_timeout).map_err(WsError::Connect)?;
+        tcp.set_nodelay(true).map_err(WsError::Connect)?;
+        let left = deadline
+            .saturating_duration_since(std::time::Instant::now())
+            .max(Duration::from_millis(1));
+        tcp.set_read_timeout(Some(left)).map_err(WsError::Connect)?;
+        tcp.set_write_timeout(Some(left))
+            .map_err(WsError::Connect)?;
+        let stream = if url.tls {
+            let name = rustls::pki_types::ServerName::try_from(url.host.clone())
+                .map_err(|e| WsError::Tls(e.to_string()))?;
+            let conn = rustls::ClientConnection::new(tls_config(), name)
+                .map_err(|e| WsError::Tls(e.to_string()))?;
+            Stream::Tls(Box::new(rustls::StreamOwned::new(conn, tcp)))
+        } else {
+            Stream::Plain(tcp)
+        };
+        let mut ws = WsConn {
+            stream,
+            rx: vec![0u8; cfg.max_frame_bytes + (64 << 10)].into_boxed_slice(),
+            start: 0,
+            end: 0,
+            frag: Vec::with_capacity(0),
+            frag_opcode: None,
+            tx: vec![0u8; cfg.tx_buffer_bytes].into_boxed_slice(),
+            tx_len: 0,
+            max_frame: cfg.max_frame_bytes,
+            last_read_ns: 0,
+            mask_rng: mono_ns() | 1,
+            pings: 0,
+        };
+        ws.upgrade(url)?;
+        let tcp = ws.stream.tcp();
+        tcp.set_read_timeout(None).map_err(WsError::Connect)?;
+        tcp.set_write_timeout(None).map_err(WsError::Connect)?;
+        tcp.set_nonblocking(true).map_err(WsError::Connect)?;
+        Ok(ws)
+    }
+
+    fn upgrade(&mut self, url: &WsUrl) -> Result<(), WsError> {
+        let request = url
+            .to_url()
+            .into_client_request()
+            .map_err(|e| WsError::Handshake(e.to_string()))?;
+        let (bytes, key) = tungstenite::handshake::client::generate_request(request)
+            .map_err(|e| WsError::Handshake(e.to_string()))?;
+        self.stream.write_all(&bytes).map_err(hs_io)?;
+        self.stream.flush().map_err(hs_io)?;
+        let expected = tungstenite::handshake::derive_accept_key(key.as_bytes());
+        loop {
+            if self.end == self.rx.len() {
+                return Err(WsError::Handshake("response headers too large".into()));
+            }
+            let n = self.stream.read(&mut self.rx[self.end..]).map_err(hs_io)?;
+            if n == 0 {
+                return Err(WsError::Handshake("closed during handshake".into()));
+            }
+            self.end += n;
+            let mut headers = [httparse::EMPTY_HEADER; 32];
+            let mut resp = httparse::Response::new(&mut headers);
+            match resp.parse(&self.rx[..self.end]) {
+                Ok(httparse::Status::Partial) => continue,
+                Ok(httparse::Status::Complete(len)) => {
+                    if resp.code != Some(101) {
+                        return Err(WsError::Handshake(format!(
+                            "HTTP {} instead of 101",
+                            resp.code.unwrap_or(0)
+                        )));
+                    }
+                    let accept = resp
+                        .headers
+                        .iter()
+                        .find(|h| h.name.eq_ignore_ascii_case("sec-websocket-accept"))
+                        .map(|h| h.value);
+                    if accept != Some(expected.as_bytes()) {
+                        return Err(WsError::Handshake("bad Sec-WebSocket-Accept".into()));
+                    }
+                    // Frames sent right behind the response stay in the buffer.
+                    self.start = len;
+                    return Ok(());
+                }
+                Err(e) => return Err(WsError::Handshake(e.to_string())),
+            }
+        }
+    }
+
+    /// The socket's descriptor, for registering with `mio` in the `park` wait strategy.
+    pub fn raw_fd(&self) -> RawFd {
+        self.stream.tcp().as_raw_fd()
+    }
+
+    /// `clock::mono_ns` of the socket read that completed the last frame returned.
+    pub fn last_read_ns(&self) -> u64 {
+        self.last_read_ns
+    }
+
+    /// Pings answered on this connection.
+    pub fn pings_answered(&self) -> u64 {
+        self.pings
+    }
+
+    /// Next data frame, `Ok(None)` when the socket has nothing more right now.
+    /// Control frames are handled inside (ping → pong; close → `Err(Closed)`).
+    pub fn poll(&mut self) -> Result<Option<WsFrame<'_>>, WsError> {
+        loop {
+            match self.next_frame()? {
+                Parsed::Data {
+                    opcode,
+                    fin,
+                    off,
+                    len,
+                } => {
+                    if self.frag_opcode.is_none() && fin {
+                        return Ok(Some(WsFrame {
+                            text: opcode != Data::Binary,
+                            data: &mut self.rx[off..off + len],
+                            read_ns: self.last_read_ns,
+                        }));
+                    }
+                    if let Some(first) = self.reassemble(opcode, fin, off, len)? {
+                        return Ok(Some(WsFrame {
+                            text: first != Data::Binary,
+                            data: &mut self.frag[..],
+                            read_ns: self.last_read_ns,
+                        }));
+                    }
+                }
+                Parsed::Control => {}
+                Parsed::NeedMore => {
+                    self.flush()?;
+                    if !self.fill()? {
+                        return Ok(None);
+                    }
+                }
+            }
+        }
+    }
+
+    fn reassemble(
+        &mut self,
+        opcode: Data,
+        fin: bool,
+        off: usize,
+        len: usize,
+    ) -> Result<Option<Data>, WsError> {
+        match (self.frag_opcode, opcode) {
+            (None, Data::Continue) => {
+                return Err(WsError::Protocol(
+                    "continuation without a first frame".into(),
+                ))
+            }
+            (None, first) => {
+                if self.frag.capacity() < self.max_frame {
+                    self.frag.reserve_exact(self.max_frame);
+                }
+                self.frag.clear();
+                self.frag_opcode = Some(first);
+            }
+            (Some(_), Data::Continue) => {}
+            (Some(_), _) => {
+                return Err(WsError::Protocol(
+                    "new message inside a fragmented one".into(),
+                ))
+            }
+        }
+        if self.frag.len() + len > self.max_frame {
+            return Err(WsError::FrameTooLarge((self.frag.len() + len) as u64));
+        }
+        self.frag.extend_from_slice(&self.rx[off..off + len]);
+        if fin {
+            Ok(self.frag_opcode.take())
+        } else {
+            Ok(None)
+        }
+    }
+
+    fn next_frame(&mut self) -> Result<Parsed, WsError> {
+        let avail = &self.rx[self.start..self.end];
+        if avail.is_empty() {
+            return Ok(Parsed::NeedMore);
+        }
+        let mut cur = Cursor::new(avail);
+        let (header, len) = match FrameHeader::parse(&mut cur) {
+            Ok(Some(h)) => h,
+            Ok(None) => return Ok(Parsed::NeedMore),
+            Err(e) => return Err(WsError::Protocol(e.to_string())),
+        };
+        if len > self.max_frame as u64 {
+            return Err(WsError::FrameTooLarge(len));
+        }
+        let hlen = cur.position() as usize;
+        let total = hlen + len as usize;
+        if avail.len() < total {
+            return Ok(Parsed::NeedMore);
+        }
+        let off = self.start + hlen;
+        let len = len as usize;
+        self.start += total;
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        }
+        if let Some(mask) = header.mask {
+            // Servers must not mask; accept it anyway rather than drop a live feed.
+            apply_mask(&mut self.rx[off..off + len], mask);
+        }
+        match header.opcode {
+            OpCode::Data(d) => Ok(Parsed::Data {
+                opcode: d,
+                fin: header.is_final,
+                off,
+                len,
+            }),
+            OpCode::Control(Control::Ping) => {
+                if len > 125 {
+                    return Err(WsError::Protocol("ping payload over 125 bytes".into()));
+                }
+                let mut payload = [0u8; 125];
+                payload[..len].copy_from_slice(&self.rx[off..off + len]);
+                self.queue_frame(OpCode::Control(Control::Pong), &payload[..len])?;
+                self.pings += 1;
+                Ok(Parsed::Control)
+            }
+            OpCode::Control(Control::Pong) => Ok(Parsed::Control),
+            OpCode::Control(Control::Close) => Err(WsError::Closed),
+            OpCode::Control(_) => Err(WsError::Protocol("reserved control opcode".into())),
+        }
+    }
+
+    /// Read more bytes; `false` when the socket would block.
+    fn fill(&mut self) -> Result<bool, WsError> {
+        if self.start > 0 {
+            self.rx.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        if self.end == self.rx.len() {
+            return Err(WsError::FrameTooLarge(self.end as u64));
+        }
+        loop {
+            match self.stream.read(&mut self.rx[self.end..]) {
+                Ok(0) => return Err(WsError::Closed),
+                Ok(n) => {
+                    self.end += n;
+                    self.last_read_ns = mono_ns();
+                    return Ok(true);
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(WsError::Io(e)),
+            }
+        }
+    }
+
+    /// Queue a text message and try to send it now.
+    pub fn send_text(&mut self, payload: &[u8]) -> Result<(), WsError> {
+        self.queue_frame(OpCode::Data(Data::Text), payload)?;
+        self.flush()
+    }
+
+    /// Queue a close frame and try to send it (best effort, before dropping the connection).
+    pub fn close(&mut self) {
+        let _ = self.queue_frame(OpCode::Control(Control::Close), &1000u16.to_be_bytes());
+        let _ = self.flush();
+    }
+
+    fn queue_frame(&mut self, opcode: OpCode, payload: &[u8]) -> Result<(), WsError> {
+        self.mask_rng ^= self.mask_rng << 13;
+        self.mask_rng ^= self.mask_rng >> 7;
+        self.mask_rng ^= self.mask_rng << 17;
+        let mask = (self.mask_rng as u32).to_ne_bytes();
+        let header = FrameHeader {
+            is_final: true,
+            rsv1: false,
+            rsv2: false,
+            rsv3: false,
+            opcode,
+            mask: Some(mask),
+        };
+        let hlen = header.len(payload.len() as u64);
+        if self.tx_len + hlen + payload.len() > self.tx.len() {
+            return Err(WsError::WriteBufferFull);
+        }
+        let mut cur = Cursor::new(&mut self.tx[self.tx_len..]);
+        header
+            .format(payload.len() as u64, &mut cur)
+            .map_err(|e| WsError::Protocol(e.to_string()))?;
+        let body = self.tx_len + hlen;
+        self.tx[body..body + payload.len()].copy_from_slice(payload);
+        apply_mask(&mut self.tx[body..body + payload.len()], mask);
+        self.tx_len = body + payload.len();
+        Ok(())
+    }
+
+    /// Write queued frames; what the socket does not take now stays queued for the next call.
+    pub fn flush(&mut self) -> Result<(), WsError> {
+        let mut sent = 0;
+        while sent < self.tx_len {
+            match self.stream.write(&self.tx[sent..self.tx_len]) {
+                Ok(0) => return Err(WsError::Closed),
+                Ok(n) => sent += n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(WsError::Io(e)),
+            }
+        }
+        if sent > 0 {
+            self.tx.copy_within(sent..self.tx_len, 0);
+            self.tx_len -= sent;
+        }
+        match self.stream.flush() {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(()),
+            Err(e) => Err(WsError::Io(e)),
+        }
+    }
+
+    /// Bytes still waiting to be written.
+    pub fn pending_tx(&self) -> usize {
+        self.tx_len
+    }
+}
+
+enum Parsed {
+    Data {
+        opcode: Data,
+        fin: bool,
+        off: usize,
+        len: usize,
+    },
+    Control,
+    NeedMore,
+}
+
+fn apply_mask(buf: &mut [u8], mask: [u8; 4]) {
+    for (i, b) in buf.iter_mut().enumerate() {
+        *b ^= mask[i & 3];
+    }
+}
+
+fn hs_io(e: io::Error) -> WsError {
+    WsError::Handshake(e.to_string())
+}
