@@ -104,7 +104,7 @@ impl L2Book {
 
     pub fn end_snapshot(&mut self) {
         self.bids
-            .sort_unstable_by(|a, b| b.price_e4.cmp(&a.price_e4));
+            .sort_unstable_by_key(|l| std::cmp::Reverse(l.price_e4));
         self.bids.dedup_by_key(|l| l.price_e4);
         self.asks.sort_unstable_by_key(|l| l.price_e4);
         self.asks.dedup_by_key(|l| l.price_e4);
