@@ -1,1 +1,11 @@
-//! Strategy math (being written).
+//! Strategy math: pure, allocation-free functions and small `Copy` state used by `signal`.
+//!
+//! Contract for everything here that runs per event: no allocation, no locks, no logging, no
+//! panics on bad numbers (NaN, ∞, zero, empty books give a documented value or `None`), O(1)
+//! or O(book depth). Configuration structs are the only things built off the hot path.
+//!
+//! - [`fair_value`]: Φ and P(UP) under a driftless log-normal.
+//! - [`vol`]: σ per √s per asset from an EWMA of squared returns sampled over ≥ 30 s.
+
+pub mod fair_value;
+pub mod vol;
