@@ -5,7 +5,9 @@
 //! or O(book depth). Configuration structs are the only things built off the hot path.
 //!
 //! - [`fair_value`]: Φ and P(UP) under a driftless log-normal.
+//! - [`basis`]: Binance − Chainlink EMA per asset; the basis-corrected spot.
 //! - [`vol`]: σ per √s per asset from an EWMA of squared returns sampled over ≥ 30 s.
 
+pub mod basis;
 pub mod fair_value;
 pub mod vol;
