@@ -6,8 +6,10 @@
 //!
 //! - [`fair_value`]: Φ and P(UP) under a driftless log-normal.
 //! - [`basis`]: Binance − Chainlink EMA per asset; the basis-corrected spot.
+//! - [`fees`]: taker fee curve, BUY accounting (fee taken in tokens), the SDKs' balance adjust.
 //! - [`vol`]: σ per √s per asset from an EWMA of squared returns sampled over ≥ 30 s.
 
 pub mod basis;
 pub mod fair_value;
+pub mod fees;
 pub mod vol;
