@@ -4,12 +4,14 @@
 //! panics on bad numbers (NaN, ∞, zero, empty books give a documented value or `None`), O(1)
 //! or O(book depth). Configuration structs are the only things built off the hot path.
 //!
+//! - [`book_walk`]: walking a book side for a size or a USDC amount; the clients' market price.
 //! - [`fair_value`]: Φ and P(UP) under a driftless log-normal.
 //! - [`basis`]: Binance − Chainlink EMA per asset; the basis-corrected spot.
 //! - [`fees`]: taker fee curve, BUY accounting (fee taken in tokens), the SDKs' balance adjust.
 //! - [`vol`]: σ per √s per asset from an EWMA of squared returns sampled over ≥ 30 s.
 
 pub mod basis;
+pub mod book_walk;
 pub mod fair_value;
 pub mod fees;
 pub mod vol;
