@@ -5,6 +5,7 @@
 //! or O(book depth). Configuration structs are the only things built off the hot path.
 //!
 //! - [`book_walk`]: walking a book side for a size or a USDC amount; the clients' market price.
+//! - [`edge`]: expected edge net of fees for a BUY walked through the asks.
 //! - [`fair_value`]: Φ and P(UP) under a driftless log-normal.
 //! - [`basis`]: Binance − Chainlink EMA per asset; the basis-corrected spot.
 //! - [`fees`]: taker fee curve, BUY accounting (fee taken in tokens), the SDKs' balance adjust.
@@ -12,6 +13,7 @@
 
 pub mod basis;
 pub mod book_walk;
+pub mod edge;
 pub mod fair_value;
 pub mod fees;
 pub mod vol;
