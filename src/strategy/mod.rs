@@ -9,6 +9,7 @@
 //! - [`fair_value`]: Φ and P(UP) under a driftless log-normal.
 //! - [`basis`]: Binance − Chainlink EMA per asset; the basis-corrected spot.
 //! - [`fees`]: taker fee curve, BUY accounting (fee taken in tokens), the SDKs' balance adjust.
+//! - [`gates`]: named skip reasons and the pure gate check.
 //! - [`sizing`]: fixed notional or fractional Kelly, capped and rounded to the venue lot.
 //! - [`vol`]: σ per √s per asset from an EWMA of squared returns sampled over ≥ 30 s.
 
@@ -17,5 +18,6 @@ pub mod book_walk;
 pub mod edge;
 pub mod fair_value;
 pub mod fees;
+pub mod gates;
 pub mod sizing;
 pub mod vol;
