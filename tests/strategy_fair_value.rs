@@ -101,3 +101,11 @@ fn prob_up_is_never_nan_at_infinities() {
     assert_eq!(prob_up(99.0, 100.0, 1e-4, f64::INFINITY), Some(0.5));
     assert_eq!(prob_up(99.0, 100.0, 0.0, f64::INFINITY), Some(0.0));
 }
+
+#[test]
+fn down_probability_is_the_complement() {
+    use cassandra::pipeline::events::Outcome;
+    use cassandra::strategy::fair_value::prob_of;
+    assert_eq!(prob_of(Outcome::Up, 0.7), 0.7);
+    assert!((prob_of(Outcome::Down, 0.7) - 0.3).abs() < 1e-15);
+}

@@ -68,8 +68,10 @@ impl Walk {
             self.best_price_e4 = price_e4;
         }
         self.worst_price_e4 = self.worst_price_e4.max(price_e4);
-        self.filled_e6 += size_e6;
-        self.cost_e10 += price_e4 as u128 * size_e6 as u128;
+        self.filled_e6 = self.filled_e6.saturating_add(size_e6);
+        self.cost_e10 = self
+            .cost_e10
+            .saturating_add(price_e4 as u128 * size_e6 as u128);
         self.levels_used = self.levels_used.saturating_add(1);
     }
 }
@@ -112,7 +114,9 @@ pub fn walk_for_usdc(levels: &[Level], budget_e6: u64) -> Walk {
     let mut left_e10 = budget_e6 as u128 * 10_000;
     for l in levels.iter().filter(|l| usable(l)) {
         let affordable = left_e10 / l.price_e4 as u128;
-        let take = (l.size_e6 as u128).min(affordable) as u64;
+        // The fill is a u64 count: stop at u64::MAX shares rather than overflow.
+        let room = (u64::MAX - w.filled_e6) as u128;
+        let take = (l.size_e6 as u128).min(affordable).min(room) as u64;
         if take == 0 {
             break;
         }

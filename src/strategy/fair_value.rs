@@ -45,9 +45,17 @@ pub fn prob_up(spot: f64, strike: f64, sigma_per_sqrt_s: f64, tau_s: f64) -> Opt
     if stddev.is_nan() || stddev < MIN_STDDEV {
         return Some(if spot >= strike { 1.0 } else { 0.0 });
     }
-    let z = (spot / strike).ln() / stddev;
-    // z is finite or ±0 here (ln of a finite positive ratio over a positive stddev; stddev = ∞
-    // gives ±0), so Φ(z) is in [0, 1].
+    let ratio = spot / strike;
+    // ln(S/K) is the more precise form; with extreme inputs the ratio under- or overflows,
+    // and ln S − ln K (each within ±745) stays finite.
+    let log_moneyness = if ratio.is_normal() {
+        ratio.ln()
+    } else {
+        spot.ln() - strike.ln()
+    };
+    let z = log_moneyness / stddev;
+    // z is finite or ±0 here (a finite log over a positive stddev; stddev = ∞ gives ±0), so
+    // Φ(z) is in [0, 1].
     Some(normal_cdf(z))
 }
 
