@@ -11,3 +11,5 @@ pub mod pipeline;
 pub mod sim;
 pub mod strategy;
 pub mod telemetry;
+pub mod signal;
+pub mod exec;

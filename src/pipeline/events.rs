@@ -187,6 +187,8 @@ pub struct OrderIntent {
     pub edge_e6: i32,
     /// Window the intent belongs to (unix seconds of its start).
     pub window_start_s: u64,
+    /// The market's fee parameters, for fills and fee accounting.
+    pub fees: crate::pipeline::control::FeeParams,
     /// The book as it stood at decision time: paper fills walk it.
     pub book: BookTop,
     /// Stamps of the frame that triggered the decision.

@@ -5,6 +5,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crossbeam::utils::CachePadded;
 use serde::Serialize;
 
+use crate::strategy::gates::SkipReason;
+
 /// Counters of one feed connection (written by its ingest thread).
 #[derive(Debug, Default)]
 pub struct FeedCounters {
@@ -32,6 +34,11 @@ pub struct SignalCounters {
     /// Intents sent to `order`.
     pub intents: AtomicU64,
     pub exec_reports: AtomicU64,
+    /// Decisions that did not trade, by `SkipReason` discriminant.
+    pub skips: [AtomicU64; SkipReason::ALL.len()],
+    /// Windows whose strike fell back to Binance (no Chainlink price at the start).
+    pub strike_fallbacks: AtomicU64,
+    pub settlements: AtomicU64,
 }
 
 /// Counters of the `order` thread.
@@ -81,6 +88,15 @@ fn g(c: &AtomicU64) -> u64 {
 }
 
 impl Counters {
+    /// Skip counts by reason name, only reasons that occurred.
+    pub fn skips(&self) -> std::collections::BTreeMap<&'static str, u64> {
+        SkipReason::ALL
+            .iter()
+            .map(|r| (r.name(), g(&self.signal.skips[*r as usize])))
+            .filter(|(_, n)| *n > 0)
+            .collect()
+    }
+
     pub fn snapshot(&self) -> CounterSnapshot {
         CounterSnapshot {
             binance_frames: g(&self.binance.frames),

@@ -1,0 +1,115 @@
+//! The `order` thread: executes intents from `signal` and reports back.
+//!
+//! In `paper` (and, until the live path lands, `shadow`) mode an intent is filled against the
+//! book it carries, after a configurable added latency; the report goes back to `signal` on a
+//! hot link and to the control side on a tap. The kill switch is checked again here, so an
+//! intent already in flight when the switch flips is refused.
+
+pub mod paper;
+
+use std::sync::Arc;
+
+use crate::clock::mono_ns;
+use crate::pipeline::events::{ExecReport, ExecStatus, OrderIntent};
+use crate::pipeline::rings::{bump, HotRx, HotTx, TapTx};
+use crate::pipeline::shared::Shared;
+use crate::pipeline::wait::{Doorbell, Idler};
+use crate::telemetry::{Stage, StageRecorder};
+
+/// Intents waiting out the paper latency at once; more are filled at once (counted).
+const MAX_PENDING: usize = 64;
+
+pub struct OrderThread {
+    pub intents: HotRx<OrderIntent>,
+    pub to_signal: HotTx<ExecReport>,
+    pub tap: TapTx<ExecReport>,
+    /// Added latency of paper fills, ns.
+    pub paper_latency_ns: u64,
+    pub stages: StageRecorder,
+    pub shared: Arc<Shared>,
+    pub bell: Arc<Doorbell>,
+    pub idler: Idler,
+    pub thread_index: usize,
+}
+
+impl OrderThread {
+    pub fn run(mut self) {
+        self.bell.register_current();
+        let shared = self.shared.clone();
+        let mut pending: [(u64, ExecReport); MAX_PENDING] = [(0, ExecReport::default()); MAX_PENDING];
+        let mut n_pending = 0usize;
+        while shared.is_running() {
+            let mut work = 0usize;
+            while let Some(intent) = self.intents.pop() {
+                work += 1;
+                let now = mono_ns();
+                self.stages
+                    .record_span(Stage::IntentToOrder, intent.decision_ns, now);
+                bump(&shared.counters.order.orders);
+                let mut report = if shared.killed() {
+                    ExecReport {
+                        intent_id: intent.intent_id,
+                        asset: intent.asset,
+                        token: intent.token,
+                        outcome: intent.outcome,
+                        status: ExecStatus::Rejected,
+                        window_start_s: intent.window_start_s,
+                        decision_ns: intent.decision_ns,
+                        ..Default::default()
+                    }
+                } else {
+                    paper::fill(&intent)
+                };
+                let done = mono_ns();
+                report.done_ns = done;
+                self.stages.record(Stage::OrderExec, done - now);
+                self.stages
+                    .record_span(Stage::TickToTrade, intent.trigger.read_ns, done);
+                if self.paper_latency_ns == 0 || n_pending == MAX_PENDING {
+                    self.report(report);
+                } else {
+                    pending[n_pending] = (now + self.paper_latency_ns, report);
+                    n_pending += 1;
+                }
+            }
+            if n_pending > 0 {
+                let now = mono_ns();
+                let mut i = 0;
+                while i < n_pending {
+                    if pending[i].0 <= now {
+                        let r = pending[i].1;
+                        pending[i] = pending[n_pending - 1];
+                        n_pending -= 1;
+                        self.report(r);
+                        work += 1;
+                    } else {
+                        i += 1;
+                    }
+                }
+            }
+            let now = mono_ns();
+            shared.beat(self.thread_index, now);
+            self.stages.maybe_flush(now);
+            if work == 0 && n_pending == 0 {
+                let rx = &self.intents;
+                self.idler.idle(&self.bell, || !rx.is_empty());
+            } else if work == 0 {
+                std::hint::spin_loop();
+            } else {
+                self.idler.reset();
+            }
+        }
+        self.stages.flush(mono_ns());
+    }
+
+    fn report(&mut self, r: ExecReport) {
+        let c = &self.shared.counters.order;
+        match r.status {
+            ExecStatus::Matched | ExecStatus::Delayed => bump(&c.fills),
+            ExecStatus::Rejected => bump(&c.rejects),
+            ExecStatus::Unmatched => {}
+        }
+        self.tap.offer(r);
+        self.to_signal.push(r);
+    }
+}

@@ -1,0 +1,532 @@
+//! The decision engine on `signal`: market state per asset and token, fair value, edge,
+//! gates, sizing, and the paper account.
+//!
+//! Everything here runs per event on the pinned `signal` thread: fixed arrays indexed by
+//! `AssetId` / `TokenId`, `Copy` state, no allocation, no locks. The strategy math lives in
+//! `crate::strategy`; this file only gathers its inputs and keeps state.
+
+use serde::Deserialize;
+
+use crate::pipeline::control::{SignalControl, WindowSpec};
+use crate::pipeline::events::{
+    AssetId, BookTop, ExecReport, Level, OrderIntent, OrderType, Outcome, PolyEvent, Side,
+    SpotTick, TokenId, WireStamps, PX_SCALE,
+};
+use crate::pipeline::registry::{MAX_ASSETS, MAX_TOKENS};
+use crate::strategy::basis::{BasisConfig, BasisEma};
+use crate::strategy::book_walk::depth_within_limit;
+use crate::strategy::edge::buy_edge;
+use crate::strategy::fair_value::{prob_of, prob_up};
+use crate::strategy::gates::{
+    check_context, check_trade, move_bps, ContextInputs, GateConfig, SkipReason, TradeInputs,
+};
+use crate::strategy::sizing::{size_order_e6, SizingConfig, SizingInputs};
+use crate::strategy::vol::{VolConfig, VolEstimator};
+
+use super::account::PaperAccount;
+use super::snapshot::{Settlement, SignalSnapshot};
+
+/// Strategy settings (`[strategy]` in the configuration).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StrategyConfig {
+    pub gates: GateConfig,
+    pub sizing: SizingConfig,
+    pub vol: VolConfig,
+    pub basis: BasisConfig,
+    /// Limit price = best ask + this many ticks (default 2).
+    pub max_slippage_ticks: u32,
+    /// Paper account's starting cash, USDC (default 1000).
+    pub start_cash: f64,
+    /// After a window opens, wait this long for a Chainlink price before taking Binance's
+    /// opening price as the strike, flagged (default 5000 ms).
+    pub strike_grace_ms: u64,
+    /// After a window ends, wait this long for a Chainlink price at or after the end before
+    /// settling on the last price seen (default 5000 ms).
+    pub settle_grace_ms: u64,
+    /// Most positions open at once (default 3).
+    pub max_open_positions: u32,
+}
+
+impl Default for StrategyConfig {
+    fn default() -> Self {
+        StrategyConfig {
+            gates: GateConfig::default(),
+            sizing: SizingConfig::default(),
+            vol: VolConfig::default(),
+            basis: BasisConfig::default(),
+            max_slippage_ticks: 2,
+            start_cash: 1000.0,
+            strike_grace_ms: 5000,
+            settle_grace_ms: 5000,
+            max_open_positions: 3,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct WindowState {
+    spec: WindowSpec,
+    /// Chainlink price at the start (or the Binance fallback); NaN until known.
+    strike: f64,
+    strike_fallback: bool,
+    /// First Binance price at or after the start: the fallback strike.
+    binance_open: f64,
+    /// First Chainlink price at or after the end; NaN until seen.
+    end_price: f64,
+    last_order_ns: u64,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct AssetState {
+    spot: f64,
+    spot_ns: u64,
+    spot_seq: u64,
+    spot_stamps: WireStamps,
+    /// Last Chainlink price (price, venue ms).
+    oracle: (f64, u64),
+    vol: VolEstimator,
+    basis: BasisEma,
+    windows: [Option<WindowState>; 2],
+}
+
+#[derive(Clone, Copy, Debug)]
+struct TokenState {
+    asset: AssetId,
+    outcome: Outcome,
+    window_start_s: u64,
+    book: BookTop,
+    book_ns: u64,
+    open_order: bool,
+}
+
+/// The decision after one event: always a snapshot, sometimes an intent.
+#[derive(Clone, Copy, Debug)]
+pub struct Decision {
+    pub snapshot: SignalSnapshot,
+    pub intent: Option<OrderIntent>,
+}
+
+pub struct Engine {
+    cfg: StrategyConfig,
+    assets: [AssetState; MAX_ASSETS],
+    n_assets: usize,
+    tokens: [Option<TokenState>; MAX_TOKENS],
+    pub account: PaperAccount,
+    next_intent_id: u64,
+    open_orders: u32,
+}
+
+impl Engine {
+    pub fn new(cfg: StrategyConfig, n_assets: usize) -> Engine {
+        let proto = AssetState {
+            spot: f64::NAN,
+            spot_ns: 0,
+            spot_seq: 0,
+            spot_stamps: WireStamps::default(),
+            oracle: (f64::NAN, 0),
+            vol: VolEstimator::new(&cfg.vol),
+            basis: BasisEma::new(&cfg.basis),
+            windows: [None; 2],
+        };
+        Engine {
+            account: PaperAccount::new(cfg.start_cash),
+            cfg,
+            assets: [proto; MAX_ASSETS],
+            n_assets: n_assets.min(MAX_ASSETS),
+            tokens: [None; MAX_TOKENS],
+            next_intent_id: 1,
+            open_orders: 0,
+        }
+    }
+
+    pub fn config(&self) -> &StrategyConfig {
+        &self.cfg
+    }
+
+    pub fn control(&mut self, msg: SignalControl) {
+        match msg {
+            SignalControl::Window(spec) => self.add_window(spec),
+            SignalControl::WindowClosed { asset, start_s } => {
+                // Settlement happens on `tick`; here only forget a window that never traded.
+                if let Some(a) = self.assets.get_mut(asset.0 as usize) {
+                    for w in a.windows.iter_mut() {
+                        if w.is_some_and(|w| w.spec.start_s == start_s)
+                            && !self.account.has_position(asset, start_s)
+                        {
+                            *w = None;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn add_window(&mut self, spec: WindowSpec) {
+        let Some(a) = self.assets.get_mut(spec.asset.0 as usize) else {
+            return;
+        };
+        if a.windows.iter().flatten().any(|w| w.spec.start_s == spec.start_s) {
+            return;
+        }
+        let fresh = WindowState {
+            spec,
+            strike: f64::NAN,
+            strike_fallback: false,
+            binance_open: f64::NAN,
+            end_price: f64::NAN,
+            last_order_ns: 0,
+        };
+        // Replace an empty slot, else the oldest window.
+        let slot = match a.windows.iter().position(Option::is_none) {
+            Some(i) => i,
+            None => {
+                let (i, _) = a
+                    .windows
+                    .iter()
+                    .enumerate()
+                    .min_by_key(|(_, w)| w.map_or(0, |w| w.spec.start_s))
+                    .expect("two slots");
+                i
+            }
+        };
+        a.windows[slot] = Some(fresh);
+        for (token, outcome) in [(spec.up, Outcome::Up), (spec.down, Outcome::Down)] {
+            if let Some(t) = self.tokens.get_mut(token.0 as usize) {
+                *t = Some(TokenState {
+                    asset: spec.asset,
+                    outcome,
+                    window_start_s: spec.start_s,
+                    book: BookTop {
+                        token,
+                        ..Default::default()
+                    },
+                    book_ns: 0,
+                    open_order: false,
+                });
+            }
+        }
+    }
+
+    /// A Binance tick: update price, volatility, basis, then decide for its asset.
+    #[inline]
+    pub fn on_spot(&mut self, t: &SpotTick, now_ns: u64, wall_ms: u64) -> Option<Decision> {
+        let a = self.assets.get_mut(t.asset.0 as usize)?;
+        let price = t.price();
+        a.spot = price;
+        a.spot_ns = now_ns;
+        a.spot_seq = t.seq;
+        a.spot_stamps = t.stamps;
+        a.vol.update(price, now_ns);
+        a.basis.on_binance(price, now_ns);
+        for w in a.windows.iter_mut().flatten() {
+            if w.binance_open.is_nan() && wall_ms >= w.spec.start_s * 1000 {
+                w.binance_open = price;
+            }
+        }
+        Some(self.evaluate(t.asset, now_ns, wall_ms, t.stamps, t.seq))
+    }
+
+    /// A Polymarket book, trade or Chainlink price.
+    #[inline]
+    pub fn on_poly(&mut self, ev: &PolyEvent, now_ns: u64, wall_ms: u64) -> Option<Decision> {
+        match ev {
+            PolyEvent::Book(b) => {
+                let t = self.tokens.get_mut(b.token.0 as usize)?.as_mut()?;
+                t.book = *b;
+                t.book_ns = now_ns;
+                let asset = t.asset;
+                let (stamps, seq) = {
+                    let a = &self.assets[asset.0 as usize];
+                    (b.stamps, a.spot_seq)
+                };
+                Some(self.evaluate(asset, now_ns, wall_ms, stamps, seq))
+            }
+            PolyEvent::Trade(_) => None,
+            PolyEvent::Oracle(o) => {
+                let a = self.assets.get_mut(o.asset.0 as usize)?;
+                let price = o.price_e8 as f64 / 1e8;
+                a.oracle = (price, o.venue_ts_ms);
+                a.basis.on_chainlink(price, now_ns);
+                for w in a.windows.iter_mut().flatten() {
+                    let (start_ms, end_ms) = (w.spec.start_s * 1000, w.spec.end_s * 1000);
+                    if w.strike.is_nan() && o.venue_ts_ms >= start_ms && o.venue_ts_ms < end_ms {
+                        w.strike = price;
+                        w.strike_fallback = false;
+                    }
+                    if w.end_price.is_nan() && o.venue_ts_ms >= end_ms {
+                        w.end_price = price;
+                    }
+                }
+                None
+            }
+        }
+    }
+
+    /// An execution report from `order`.
+    pub fn on_exec(&mut self, r: &ExecReport) -> bool {
+        if let Some(Some(t)) = self.tokens.get_mut(r.token.0 as usize) {
+            if t.open_order {
+                t.open_order = false;
+                self.open_orders = self.open_orders.saturating_sub(1);
+            }
+        }
+        self.account.apply(r)
+    }
+
+    /// Periodic work: strike fallbacks and settlements. `emit` gets each settlement.
+    pub fn tick(&mut self, wall_ms: u64, mut emit: impl FnMut(Settlement)) -> u32 {
+        let mut fallbacks = 0;
+        for i in 0..self.n_assets {
+            let asset = AssetId(i as u8);
+            for slot in 0..2 {
+                let Some(mut w) = self.assets[i].windows[slot] else {
+                    continue;
+                };
+                let (start_ms, end_ms) = (w.spec.start_s * 1000, w.spec.end_s * 1000);
+                if w.strike.is_nan()
+                    && wall_ms >= start_ms + self.cfg.strike_grace_ms
+                    && !w.binance_open.is_nan()
+                {
+                    w.strike = w.binance_open;
+                    w.strike_fallback = true;
+                    fallbacks += 1;
+                }
+                if wall_ms >= end_ms {
+                    let end_price = if !w.end_price.is_nan() {
+                        Some(w.end_price)
+                    } else if wall_ms >= end_ms + self.cfg.settle_grace_ms {
+                        // No Chainlink price after the end: the last one seen (or Binance).
+                        let (p, _) = self.assets[i].oracle;
+                        Some(if p.is_nan() { self.assets[i].spot } else { p })
+                    } else {
+                        None
+                    };
+                    if let Some(end) = end_price {
+                        self.assets[i].windows[slot] = None;
+                        for t in self.tokens.iter_mut() {
+                            if t.is_some_and(|t| t.asset == asset && t.window_start_s == w.spec.start_s)
+                            {
+                                if t.is_some_and(|t| t.open_order) {
+                                    self.open_orders = self.open_orders.saturating_sub(1);
+                                }
+                                *t = None;
+                            }
+                        }
+                        if w.strike.is_nan() || end.is_nan() {
+                            continue;
+                        }
+                        let up_won = end >= w.strike;
+                        let (paid, pnl) = self.account.settle(asset, w.spec.start_s, up_won);
+                        emit(Settlement {
+                            asset,
+                            window_start_s: w.spec.start_s,
+                            strike: w.strike,
+                            end_price: end,
+                            up_won,
+                            winning_tokens: paid,
+                            pnl,
+                            strike_fallback: w.strike_fallback,
+                        });
+                        continue;
+                    }
+                }
+                self.assets[i].windows[slot] = Some(w);
+            }
+        }
+        fallbacks
+    }
+
+    /// The window of `asset` open at `wall_ms`.
+    fn current_window(&self, asset: AssetId, wall_ms: u64) -> Option<(usize, WindowState)> {
+        self.assets[asset.0 as usize]
+            .windows
+            .iter()
+            .enumerate()
+            .find_map(|(i, w)| {
+                w.filter(|w| w.spec.start_s * 1000 <= wall_ms && wall_ms < w.spec.end_s * 1000)
+                    .map(|w| (i, w))
+            })
+    }
+
+    fn evaluate(
+        &mut self,
+        asset: AssetId,
+        now_ns: u64,
+        wall_ms: u64,
+        trigger: WireStamps,
+        trigger_seq: u64,
+    ) -> Decision {
+        let a = &self.assets[asset.0 as usize];
+        let mut snap = SignalSnapshot {
+            asset,
+            wall_ms,
+            spot: a.spot,
+            model_spot: f64::NAN,
+            strike: f64::NAN,
+            tau_s: f64::NAN,
+            sigma_per_sqrt_s: a.vol.sigma_per_sqrt_s(),
+            p_up: f64::NAN,
+            edge: f64::NAN,
+            ..Default::default()
+        };
+        let skip = |mut s: SignalSnapshot, r: SkipReason| {
+            s.skip = Some(r);
+            Decision {
+                snapshot: s,
+                intent: None,
+            }
+        };
+        let Some((slot, w)) = self.current_window(asset, wall_ms) else {
+            return skip(snap, SkipReason::NoWindow);
+        };
+        snap.window_start_s = w.spec.start_s;
+        snap.strike = w.strike;
+        snap.strike_fallback = w.strike_fallback;
+        let window_len_s = (w.spec.end_s - w.spec.start_s) as f64;
+        let secs_into = (wall_ms as f64 / 1000.0) - w.spec.start_s as f64;
+        let tau_s = window_len_s - secs_into;
+        snap.tau_s = tau_s;
+        let up = self.tokens[w.spec.up.0 as usize];
+        let down = self.tokens[w.spec.down.0 as usize];
+        if let Some(t) = up {
+            snap.up_ask_e4 = t.book.best_ask().map_or(0, |l| l.price_e4);
+        }
+        if let Some(t) = down {
+            snap.down_ask_e4 = t.book.best_ask().map_or(0, |l| l.price_e4);
+        }
+        let age_ms = |ns: u64| {
+            if ns == 0 {
+                u64::MAX
+            } else {
+                now_ns.saturating_sub(ns) / 1_000_000
+            }
+        };
+        let book_ns = |t: Option<TokenState>| t.map_or(0, |t| t.book_ns);
+        let has_book = |t: Option<TokenState>| t.is_some_and(|t| t.book.n_asks > 0);
+        let ctx = ContextInputs {
+            killed: false,
+            breaker_tripped: false,
+            mode_off: false,
+            has_window: !w.strike.is_nan(),
+            secs_into_window: secs_into,
+            window_len_s,
+            has_spot: !a.spot.is_nan(),
+            spot_age_ms: age_ms(a.spot_ns),
+            has_book: has_book(up) || has_book(down),
+            book_age_ms: age_ms(book_ns(up).max(book_ns(down))),
+            open_order: up.is_some_and(|t| t.open_order) || down.is_some_and(|t| t.open_order),
+            ms_since_last_order: if w.last_order_ns == 0 {
+                u64::MAX
+            } else {
+                now_ns.saturating_sub(w.last_order_ns) / 1_000_000
+            },
+        };
+        if let Err(r) = check_context(&self.cfg.gates, &ctx) {
+            return skip(snap, r);
+        }
+        let model_spot = a.basis.corrected_spot(a.spot);
+        snap.model_spot = model_spot;
+        let p_up = prob_up(model_spot, w.strike, snap.sigma_per_sqrt_s, tau_s);
+        snap.p_up = p_up.unwrap_or(f64::NAN);
+
+        // Evaluate both sides; take the better edge.
+        let mut best: Option<(Outcome, TokenState, TradeInputs, u32, f64)> = None;
+        for (outcome, tok) in [(Outcome::Up, up), (Outcome::Down, down)] {
+            let Some(t) = tok else { continue };
+            let Some(ask) = t.book.best_ask() else { continue };
+            let p_x = p_up.map_or(f64::NAN, |p| prob_of(outcome, p));
+            let tick = t.book.tick_e4.max(1) as u32;
+            let limit = (ask.price_e4 + self.cfg.max_slippage_ticks * tick).min(PX_SCALE - tick);
+            let asks = within_limit(t.book.asks(), limit);
+            let depth = depth_within_limit(asks, Side::Buy, limit);
+            let full = buy_edge(p_x, asks, depth, w.spec.fees);
+            let size = size_order_e6(
+                &self.cfg.sizing,
+                &SizingInputs {
+                    p_outcome: p_x,
+                    effective_price: full.effective_price(),
+                    limit_price_e4: limit,
+                    depth_at_limit_e6: depth,
+                    bankroll_usdc: self.account.cash,
+                    risk_room_usdc: f64::INFINITY,
+                    min_size_e6: w.spec.min_size_e6,
+                },
+            );
+            let e = if size > 0 {
+                buy_edge(p_x, asks, size, w.spec.fees)
+            } else {
+                full
+            };
+            let ti = TradeInputs {
+                has_fair_value: p_up.is_some(),
+                move_bps: move_bps(model_spot, w.strike),
+                best_bid_e4: t.book.best_bid().map_or(0, |l| l.price_e4),
+                best_ask_e4: ask.price_e4,
+                p_outcome: p_x,
+                edge_per_share: e.edge_per_share,
+                depth_at_limit_e6: depth,
+                min_size_e6: w.spec.min_size_e6,
+                size_e6: size,
+                risk_ok: (self.open_orders + self.account.positions().count() as u32)
+                    < self.cfg.max_open_positions,
+            };
+            let better = best
+                .as_ref()
+                .is_none_or(|b| e.edge_per_share > b.2.edge_per_share || b.2.edge_per_share.is_nan());
+            if better {
+                best = Some((outcome, t, ti, limit, p_x));
+            }
+        }
+        let Some((outcome, tok, ti, limit, p_x)) = best else {
+            return skip(snap, SkipReason::NoBook);
+        };
+        snap.side = outcome;
+        snap.edge = ti.edge_per_share;
+        if let Err(r) = check_trade(&self.cfg.gates, &ti) {
+            return skip(snap, r);
+        }
+        let intent = OrderIntent {
+            intent_id: self.next_intent_id,
+            asset,
+            token: tok.book.token,
+            outcome,
+            side: Side::Buy,
+            order_type: OrderType::Fak,
+            limit_price_e4: limit,
+            size_e6: ti.size_e6,
+            fair_e6: (p_x * 1e6) as u32,
+            edge_e6: (ti.edge_per_share * 1e6) as i32,
+            window_start_s: w.spec.start_s,
+            fees: w.spec.fees,
+            book: tok.book,
+            trigger,
+            trigger_seq,
+            decision_ns: 0,
+        };
+        self.next_intent_id += 1;
+        if let Some(Some(t)) = self.tokens.get_mut(tok.book.token.0 as usize) {
+            t.open_order = true;
+        }
+        self.open_orders += 1;
+        if let Some(ws) = self.assets[asset.0 as usize].windows[slot].as_mut() {
+            ws.last_order_ns = now_ns;
+        }
+        Decision {
+            snapshot: snap,
+            intent: Some(intent),
+        }
+    }
+
+    /// Tokens currently followed (for tests and the dashboard).
+    pub fn token_outcome(&self, token: TokenId) -> Option<Outcome> {
+        self.tokens.get(token.0 as usize)?.map(|t| t.outcome)
+    }
+}
+
+/// The prefix of `asks` (best first) priced at or under `limit`.
+#[inline]
+fn within_limit(asks: &[Level], limit_e4: u32) -> &[Level] {
+    let n = asks.iter().take_while(|l| l.price_e4 <= limit_e4).count();
+    &asks[..n]
+}

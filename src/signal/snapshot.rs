@@ -1,0 +1,66 @@
+//! What `signal` tells the control side about each decision, and about settled windows.
+
+use crate::pipeline::events::{AssetId, Outcome};
+use crate::strategy::gates::SkipReason;
+
+/// One evaluated decision (trade or skip), for the momentum panel, the journal and counts.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct SignalSnapshot {
+    pub asset: AssetId,
+    pub wall_ms: u64,
+    pub window_start_s: u64,
+    pub spot: f64,
+    /// Basis-corrected spot used by the model.
+    pub model_spot: f64,
+    pub strike: f64,
+    /// The strike came from Binance because no Chainlink price was seen at window start.
+    pub strike_fallback: bool,
+    pub tau_s: f64,
+    pub sigma_per_sqrt_s: f64,
+    pub p_up: f64,
+    pub up_ask_e4: u32,
+    pub down_ask_e4: u32,
+    /// Edge per share net of fees for the better side; NaN when not computed.
+    pub edge: f64,
+    pub side: Outcome,
+    /// `None`: an order intent was sent.
+    pub skip: Option<SkipReason>,
+}
+
+/// A window's settlement in the paper account.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Settlement {
+    pub asset: AssetId,
+    pub window_start_s: u64,
+    pub strike: f64,
+    pub end_price: f64,
+    pub up_won: bool,
+    /// Tokens held that paid 1 USDC.
+    pub winning_tokens: f64,
+    /// Realized PnL of the window's positions, USDC.
+    pub pnl: f64,
+    pub strike_fallback: bool,
+}
+
+/// The paper account's state after a change.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct AccountSnapshot {
+    pub wall_ms: u64,
+    pub start_cash: f64,
+    pub cash: f64,
+    pub realized_pnl: f64,
+    pub fees_paid: f64,
+    pub open_positions: u32,
+    pub open_cost: f64,
+    pub settled: u32,
+    pub wins: u32,
+    pub losses: u32,
+}
+
+/// Everything on `signal`'s tap.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum SignalTap {
+    Decision(SignalSnapshot),
+    Settled(Settlement),
+    Account(AccountSnapshot),
+}
