@@ -15,7 +15,7 @@
 //! EIP-55, hex fields lowercase. The writer appends to a caller's `Vec<u8>`: with a buffer
 //! reused across orders (capacity ≥ [`MAX_ORDER_BODY_LEN`] + owner) it does not allocate.
 
-use crate::clob::order::{OrderType, SignedOrder, HEX};
+use crate::clob::order::{OrderType, SignedOrder, HEX, SALT_MAX};
 
 /// Upper bound of a body without its `owner` text (a POLY_1271 signature, 78-digit token id,
 /// 20-digit amounts and timestamps).
@@ -30,6 +30,9 @@ pub enum BodyError {
     /// A non-zero expiration only applies to GTD (the Rust SDK refuses it otherwise).
     #[error("a non-zero expiration needs order type GTD, not {0}")]
     ExpirationWithoutGtd(&'static str),
+    /// The salt is a JSON number; above 2^53 - 1 a JavaScript reader would round it.
+    #[error("salt {0} is above 2^53 - 1")]
+    SaltTooLarge(u64),
 }
 
 /// Options of `POST /order` beyond the order itself.
@@ -66,6 +69,9 @@ pub fn write_post_order_body(
     }
     if o.expiration_s != 0 && ot != OrderType::Gtd {
         return Err(BodyError::ExpirationWithoutGtd(ot.as_str()));
+    }
+    if o.salt > SALT_MAX {
+        return Err(BodyError::SaltTooLarge(o.salt));
     }
     out.extend_from_slice(b"{\"order\":{\"salt\":");
     write_u64(out, o.salt);

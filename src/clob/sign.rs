@@ -459,8 +459,6 @@ impl OrderSigner {
         exchange: Exchange,
         order: &OrderV2,
     ) -> Result<OrderSignature, SignError> {
-        let contents = order_struct_hash(order);
-        let domain = self.domains.separator(exchange);
         if order.signature_type != SignatureType::Poly1271 {
             if order.signer != self.address {
                 return Err(SignError::SignerMismatch {
@@ -468,14 +466,30 @@ impl OrderSigner {
                     key_address: self.address,
                 });
             }
-            let sig = self.key.sign_digest(&eip712_digest(domain, &contents))?;
-            return Ok(OrderSignature::from_slice(&sig).expect("65 bytes fit"));
+            return self.sign_order_unchecked(exchange, order);
         }
         if order.signer != order.maker {
             return Err(SignError::Poly1271SignerNotMaker {
                 signer: order.signer,
                 maker: order.maker,
             });
+        }
+        self.sign_order_unchecked(exchange, order)
+    }
+
+    /// Signs the struct exactly as given, without the signer checks of
+    /// [`OrderSigner::sign_order`]. For reproducing vectors whose `signer` is not the key,
+    /// and for the simulator's bad-signature faults; never for live orders.
+    pub fn sign_order_unchecked(
+        &self,
+        exchange: Exchange,
+        order: &OrderV2,
+    ) -> Result<OrderSignature, SignError> {
+        let contents = order_struct_hash(order);
+        let domain = self.domains.separator(exchange);
+        if order.signature_type != SignatureType::Poly1271 {
+            let sig = self.key.sign_digest(&eip712_digest(domain, &contents))?;
+            return Ok(OrderSignature::from_slice(&sig).expect("65 bytes fit"));
         }
         let tds = typed_data_sign_hash(
             &contents,
