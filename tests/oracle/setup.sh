@@ -17,5 +17,6 @@ if [[ ! -x "${venv}/bin/python" ]]; then
     python3 -m venv "${venv}"
 fi
 "${venv}/bin/python" -m pip install --quiet --disable-pip-version-check \
+    -c "${root}/tests/oracle/constraints.txt" \
     "py-clob-client-v2==${PY_CLOB_CLIENT_V2_VERSION}"
 "${venv}/bin/python" -c "import py_clob_client_v2; print('oracle venv ready:', '${venv}')"
