@@ -424,6 +424,11 @@ pub(crate) fn decode_hex_fixed(s: &str, out: &mut [u8]) -> Result<(), ()> {
         .strip_prefix("0x")
         .or_else(|| s.strip_prefix("0X"))
         .ok_or(())?;
+    decode_hex_digits(hex, out)
+}
+
+/// Decodes exactly `2 * out.len()` hex digits (no prefix), copying nothing else.
+pub(crate) fn decode_hex_digits(hex: &str, out: &mut [u8]) -> Result<(), ()> {
     if hex.len() != out.len() * 2 {
         return Err(());
     }

@@ -103,15 +103,12 @@ impl PrivateKey {
     /// Parses `0x` + 64 hex digits (the `0x` is optional). The error never echoes the input.
     pub fn parse_hex(s: &str) -> Result<PrivateKey, SignError> {
         let s = s.trim();
-        let with_prefix;
-        let s = if s.starts_with("0x") || s.starts_with("0X") {
-            s
-        } else {
-            with_prefix = format!("0x{s}");
-            &with_prefix
-        };
+        let digits = s
+            .strip_prefix("0x")
+            .or_else(|| s.strip_prefix("0X"))
+            .unwrap_or(s);
         let mut bytes = [0u8; 32];
-        crate::clob::order::decode_hex_fixed(s, &mut bytes)
+        crate::clob::order::decode_hex_digits(digits, &mut bytes)
             .map_err(|()| SignError::InvalidPrivateKey)?;
         let wallet = LocalWallet::from_bytes(&bytes).map_err(|_| SignError::InvalidPrivateKey)?;
         bytes.fill(0);
