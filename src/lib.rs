@@ -14,3 +14,5 @@ pub mod strategy;
 pub mod telemetry;
 pub mod signal;
 pub mod exec;
+pub mod control;
+pub mod runtime;

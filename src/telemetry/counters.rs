@@ -1,6 +1,7 @@
 //! Process-wide counters. Each field has one writer thread; readers are on the control side.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use crossbeam::utils::CachePadded;
 use serde::Serialize;
@@ -57,15 +58,17 @@ pub struct Counters {
     pub chainlink: CachePadded<FeedCounters>,
     pub signal: CachePadded<SignalCounters>,
     pub order: CachePadded<OrderCounters>,
-    /// Overload events on hot links, one per link (the producer writes it).
-    pub ring_full_spot: CachePadded<AtomicU64>,
-    pub ring_full_poly: CachePadded<AtomicU64>,
-    pub ring_full_intent: CachePadded<AtomicU64>,
-    pub ring_full_exec: CachePadded<AtomicU64>,
+    /// Overload events on hot links, one per link (the producer writes it; the ring holds a
+    /// clone of the `Arc`, each in its own allocation so no two share a cache line in practice).
+    pub ring_full_spot: Arc<AtomicU64>,
+    pub ring_full_poly: Arc<AtomicU64>,
+    pub ring_full_intent: Arc<AtomicU64>,
+    pub ring_full_exec: Arc<AtomicU64>,
     /// Drops on taps to the control side, one per tap (the producer writes it).
-    pub tap_dropped_signal: CachePadded<AtomicU64>,
-    pub tap_dropped_order: CachePadded<AtomicU64>,
-    pub tap_dropped_market: CachePadded<AtomicU64>,
+    pub tap_dropped_spot: Arc<AtomicU64>,
+    pub tap_dropped_poly: Arc<AtomicU64>,
+    pub tap_dropped_signal: Arc<AtomicU64>,
+    pub tap_dropped_order: Arc<AtomicU64>,
 }
 
 /// The counters as the demo summary names them (these names never change).
@@ -112,9 +115,10 @@ impl Counters {
                 + g(&self.ring_full_poly)
                 + g(&self.ring_full_intent)
                 + g(&self.ring_full_exec),
-            tap_dropped: g(&self.tap_dropped_signal)
-                + g(&self.tap_dropped_order)
-                + g(&self.tap_dropped_market),
+            tap_dropped: g(&self.tap_dropped_spot)
+                + g(&self.tap_dropped_poly)
+                + g(&self.tap_dropped_signal)
+                + g(&self.tap_dropped_order),
             signals: g(&self.signal.signals),
             orders: g(&self.order.orders),
             fills: g(&self.order.fills),

@@ -1,0 +1,221 @@
+//! The control side: everything that is not on the path from a tick to an order.
+//!
+//! One control loop thread drains the hot threads' taps (dropping nothing it can keep up with,
+//! and the taps count what it could not), merges latency histograms, and turns discovered
+//! windows into subscriptions for `poly-ingest` and window set-ups for `signal`. Discovery has
+//! its own thread because HTTP may block. Shared snapshots for the API sit behind a mutex that
+//! only control-side threads take.
+
+pub mod discovery;
+pub mod state;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::clock::wall_ms;
+use crate::pipeline::control::{PolyControl, SignalControl, TokenKey, WindowSpec};
+use crate::pipeline::events::{AssetId, ExecReport, PolyEvent, SpotTick, TokenId};
+use crate::pipeline::registry::{AssetTable, MAX_TOKENS};
+use crate::pipeline::rings::{TapRx, TapTx};
+use crate::pipeline::shared::Shared;
+use crate::pipeline::wait::Doorbell;
+use crate::signal::SignalTap;
+use crate::telemetry::LatencyBook;
+
+use discovery::{DiscoveredWindow, Discovery};
+pub use state::ControlState;
+
+/// Keep a window's tokens subscribed this long after its end (settlement needs the last
+/// prices; a late book update must still find its token).
+const LINGER_S: u64 = 15;
+
+pub struct ControlLoop {
+    pub shared: Arc<Shared>,
+    pub state: Arc<Mutex<ControlState>>,
+    pub latency: LatencyBook,
+    pub spot_tap: TapRx<SpotTick>,
+    pub poly_tap: TapRx<PolyEvent>,
+    pub signal_tap: TapRx<SignalTap>,
+    pub exec_tap: TapRx<ExecReport>,
+    pub poly_ctl: TapTx<PolyControl>,
+    pub poly_waker: Arc<mio::Waker>,
+    pub signal_ctl: TapTx<SignalControl>,
+    pub signal_bell: Arc<Doorbell>,
+    pub discovered: crossbeam::channel::Receiver<DiscoveredWindow>,
+    pub latency_every: Duration,
+}
+
+struct LiveWindow {
+    asset: AssetId,
+    start_s: u64,
+    end_s: u64,
+    up: TokenId,
+    down: TokenId,
+}
+
+impl ControlLoop {
+    pub fn run(mut self) {
+        let mut live: Vec<LiveWindow> = Vec::new();
+        let mut next_token: u16 = 0;
+        let mut last_latency = std::time::Instant::now();
+        loop {
+            let running = self.shared.is_running();
+            let mut busy = self.drain_taps();
+            while let Ok(w) = self.discovered.try_recv() {
+                busy = true;
+                let up = TokenId(next_token % MAX_TOKENS as u16);
+                let down = TokenId((next_token + 1) % MAX_TOKENS as u16);
+                next_token = (next_token + 2) % MAX_TOKENS as u16;
+                self.set_up(&w, up, down);
+                live.push(LiveWindow {
+                    asset: w.asset,
+                    start_s: w.start_s,
+                    end_s: w.end_s,
+                    up,
+                    down,
+                });
+                self.state.lock().expect("state").windows.push(w);
+            }
+            let now_s = wall_ms() / 1000;
+            live.retain(|w| {
+                if now_s < w.end_s + LINGER_S {
+                    return true;
+                }
+                for token in [w.up, w.down] {
+                    self.poly_ctl.offer(PolyControl::Unsubscribe { token });
+                }
+                let _ = self.poly_waker.wake();
+                self.signal_ctl.offer(SignalControl::WindowClosed {
+                    asset: w.asset,
+                    start_s: w.start_s,
+                });
+                self.signal_bell.ring();
+                false
+            });
+            if last_latency.elapsed() >= self.latency_every || !running {
+                last_latency = std::time::Instant::now();
+                self.latency.drain();
+                let summary = self.latency.summary();
+                let mut st = self.state.lock().expect("state");
+                st.latency = summary;
+                st.windows.retain(|w| now_s < w.end_s + LINGER_S);
+            }
+            if !running {
+                // Final drain after the hot threads stopped and flushed.
+                self.drain_taps();
+                self.latency.drain();
+                let summary = self.latency.summary();
+                self.state.lock().expect("state").latency = summary;
+                return;
+            }
+            if !busy {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
+    }
+
+    fn set_up(&mut self, w: &DiscoveredWindow, up: TokenId, down: TokenId) {
+        for (token, id) in [(up, &w.up_token), (down, &w.down_token)] {
+            if let Some(key) = TokenKey::new(id) {
+                self.poly_ctl.offer(PolyControl::Subscribe { token, key });
+            }
+        }
+        let _ = self.poly_waker.wake();
+        self.signal_ctl.offer(SignalControl::Window(WindowSpec {
+            asset: w.asset,
+            start_s: w.start_s,
+            end_s: w.end_s,
+            up,
+            down,
+            tick_e4: w.tick_e4,
+            min_size_e6: w.min_size_e6,
+            fees: w.fees,
+            neg_risk: w.neg_risk,
+        }));
+        self.signal_bell.ring();
+    }
+
+    /// Move everything the taps hold into the shared state. Returns whether anything came.
+    fn drain_taps(&mut self) -> bool {
+        let mut st = self.state.lock().expect("state");
+        let mut n = 0usize;
+        while let Some(t) = self.spot_tap.pop() {
+            st.last_spot.insert(t.asset.0, t);
+            n += 1;
+        }
+        while let Some(ev) = self.poly_tap.pop() {
+            match ev {
+                PolyEvent::Book(b) => {
+                    st.last_book.insert(b.token.0, b);
+                }
+                PolyEvent::Oracle(o) => {
+                    st.last_oracle
+                        .insert(o.asset.0, (o.price_e8 as f64 / 1e8, o.venue_ts_ms));
+                }
+                PolyEvent::Trade(_) => {}
+            }
+            n += 1;
+        }
+        while let Some(s) = self.signal_tap.pop() {
+            match s {
+                SignalTap::Decision(d) => {
+                    st.last_signal.insert(d.asset.0, d);
+                }
+                SignalTap::Settled(s) => st.settlements.push(s),
+                SignalTap::Account(a) => st.account = Some(a),
+            }
+            n += 1;
+        }
+        while let Some(r) = self.exec_tap.pop() {
+            st.push_fill(r);
+            n += 1;
+        }
+        n > 0
+    }
+}
+
+/// The discovery thread: look for the current and next window of every asset.
+pub fn run_discovery(
+    shared: Arc<Shared>,
+    assets: AssetTable,
+    discovery: Discovery,
+    every: Duration,
+    out: crossbeam::channel::Sender<DiscoveredWindow>,
+    log_errors: bool,
+) {
+    let mut known: BTreeMap<(u8, u64), ()> = BTreeMap::new();
+    let mut last_error: BTreeMap<u8, String> = BTreeMap::new();
+    while shared.is_running() {
+        let now_s = wall_ms() / 1000;
+        let cur = discovery.window_start(now_s);
+        for (id, a) in assets.iter() {
+            for start in [cur, cur + discovery.length_s()] {
+                if known.contains_key(&(id.0, start)) {
+                    continue;
+                }
+                match discovery.discover(id, &a.name, start) {
+                    Ok(w) => {
+                        known.insert((id.0, start), ());
+                        if out.send(w).is_err() {
+                            return;
+                        }
+                    }
+                    Err(e) => {
+                        let msg = e.to_string();
+                        if log_errors && last_error.get(&id.0) != Some(&msg) {
+                            tracing::warn!(asset = %a.name, "window discovery: {msg}");
+                        }
+                        last_error.insert(id.0, msg);
+                    }
+                }
+            }
+        }
+        known.retain(|(_, start), _| *start + discovery.length_s() > cur);
+        // Sleep in short steps so shutdown is prompt.
+        let until = std::time::Instant::now() + every;
+        while shared.is_running() && std::time::Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}

@@ -1,0 +1,275 @@
+//! Wiring: builds the rings, spawns the four pinned hot threads and the control side, and
+//! stops them all cleanly.
+//!
+//! Ring topology (all SPSC):
+//! binance-ingest → signal (SpotTick), poly-ingest → signal (PolyEvent), signal → order
+//! (OrderIntent), order → signal (ExecReport) are hot links that never drop; every hot thread
+//! also has a tap to the control loop that drops and counts; the control loop has a control
+//! ring to `poly-ingest` and one to `signal`.
+
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use anyhow::Context;
+
+use crate::config::Config;
+use crate::control::discovery::Discovery;
+use crate::control::{run_discovery, ControlLoop, ControlState};
+use crate::exec::OrderThread;
+use crate::feeds::binance::ingest::BinanceIngest;
+use crate::feeds::link::LinkRules;
+use crate::feeds::polymarket::ingest::{PolyIngest, PriceSocketAuth};
+use crate::feeds::waiter::{SocketWaiter, WAKER_TOKEN};
+use crate::feeds::ws::{WsConfig, WsUrl};
+use crate::pipeline::cores::{pin_current, CorePlan, CoreRequest, HOT_THREADS};
+use crate::pipeline::registry::AssetTable;
+use crate::pipeline::rings::{hot_link, tap};
+use crate::pipeline::shared::Shared;
+use crate::pipeline::wait::{Doorbell, Idler};
+use crate::signal::{Engine, SignalThread, StrategyConfig};
+use crate::telemetry::stages::stage_channel;
+use crate::telemetry::{LatencyBook, Stage};
+
+/// Everything `start` needs beyond the configuration file.
+#[derive(Clone, Debug, Default)]
+pub struct StartOptions {
+    /// Credentials for the Chainlink price socket; `None` runs without Chainlink.
+    pub price_socket: Option<PriceSocketAuth>,
+    /// Added latency of paper fills.
+    pub paper_latency: Duration,
+    /// Strategy settings.
+    pub strategy: StrategyConfig,
+    /// Log discovery errors (off in tests that expect them).
+    pub log_discovery_errors: bool,
+}
+
+/// A running pipeline.
+pub struct Pipeline {
+    pub shared: Arc<Shared>,
+    pub state: Arc<Mutex<ControlState>>,
+    pub plan: CorePlan,
+    hot: Vec<JoinHandle<()>>,
+    control: Vec<JoinHandle<()>>,
+}
+
+fn spawn_hot(
+    name: &'static str,
+    core: Option<usize>,
+    body: impl FnOnce() + Send + 'static,
+) -> anyhow::Result<JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name(name.to_string())
+        .spawn(move || {
+            if !pin_current(core) {
+                tracing::warn!(thread = name, ?core, "could not pin: running unpinned");
+            }
+            body()
+        })
+        .with_context(|| format!("spawning {name}"))
+}
+
+impl Pipeline {
+    pub fn start(cfg: &Config, opts: StartOptions) -> anyhow::Result<Pipeline> {
+        cfg.validate()?;
+        let assets = AssetTable::from_names(&cfg.assets).map_err(anyhow::Error::msg)?;
+        let plan = CorePlan::compute(
+            &CorePlan::machine_cores(),
+            &CoreRequest {
+                wait: Some(cfg.pipeline.wait),
+                cores: cfg.pipeline.cores.clone(),
+                no_pin: !cfg.pipeline.pin,
+            },
+        );
+        let shared = Arc::new(Shared::new(cfg.mode));
+        let c = &shared.counters;
+        let cap = cfg.pipeline.hot_ring_capacity;
+        let tap_cap = cfg.pipeline.tap_capacity;
+        let alive = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let signal_bell = Arc::new(Doorbell::new());
+        let order_bell = Arc::new(Doorbell::new());
+
+        // Hot links.
+        let (spot_tx, spot_rx) =
+            hot_link(cap, c.ring_full_spot.clone(), signal_bell.clone(), alive.clone());
+        let (poly_tx, poly_rx) =
+            hot_link(cap, c.ring_full_poly.clone(), signal_bell.clone(), alive.clone());
+        let (intent_tx, intent_rx) =
+            hot_link(cap, c.ring_full_intent.clone(), order_bell.clone(), alive.clone());
+        let (exec_tx, exec_rx) =
+            hot_link(cap, c.ring_full_exec.clone(), signal_bell.clone(), alive.clone());
+        let (spot_tap_tx, spot_tap_rx) = tap(tap_cap, c.tap_dropped_spot.clone());
+        let (poly_tap_tx, poly_tap_rx) = tap(tap_cap, c.tap_dropped_poly.clone());
+        let (signal_tap_tx, signal_tap_rx) = tap(tap_cap, c.tap_dropped_signal.clone());
+        let (exec_tap_tx, exec_tap_rx) = tap(tap_cap, c.tap_dropped_order.clone());
+        // Control rings (sized far beyond a window's worth of messages).
+        let (poly_ctl_tx, poly_ctl_rx) = tap(1024, Arc::new(Default::default()));
+        let (signal_ctl_tx, signal_ctl_rx) = tap(1024, Arc::new(Default::default()));
+
+        let flush_ns = cfg.pipeline.latency_flush_ms * 1_000_000;
+        let (b_rec, b_col) = stage_channel(&[Stage::BinanceParse], flush_ns);
+        let (p_rec, p_col) = stage_channel(&[Stage::PolyParse, Stage::ChainlinkParse], flush_ns);
+        let (s_rec, s_col) = stage_channel(
+            &[Stage::SpotToSignal, Stage::BookToSignal, Stage::Decide, Stage::TickToDecision],
+            flush_ns,
+        );
+        let (o_rec, o_col) = stage_channel(
+            &[Stage::IntentToOrder, Stage::OrderExec, Stage::TickToTrade],
+            flush_ns,
+        );
+
+        let ws = WsConfig {
+            max_frame_bytes: cfg.feeds.max_frame_bytes,
+            ..Default::default()
+        };
+        let f = &cfg.feeds;
+        let rules = |stale_ms: u64, app_ping: Option<(u64, &'static [u8])>| LinkRules {
+            stale_after_ns: stale_ms * 1_000_000,
+            max_age_ns: f.max_connection_age_s * 1_000_000_000,
+            app_ping,
+            backoff_base_ms: f.backoff_base_ms,
+            backoff_max_ms: f.backoff_max_ms,
+        };
+        let binance_url = WsUrl::parse(&crate::feeds::binance::stream_url(
+            &cfg.venues.binance_ws,
+            &assets,
+            cfg.venues.book_ticker,
+        ))?;
+        let poly_url = WsUrl::parse(&format!("{}/ws/market", cfg.venues.poly_ws.trim_end_matches('/')))?;
+        let chainlink_url = WsUrl::parse(&format!("{}/ws", cfg.venues.chainlink_ws.trim_end_matches('/')))?;
+
+        let b_plan = plan.thread("binance-ingest").clone();
+        let p_plan = plan.thread("poly-ingest").clone();
+        let s_plan = plan.thread("signal").clone();
+        let o_plan = plan.thread("order").clone();
+        let poly_poll = mio::Poll::new().context("creating poly-ingest poll")?;
+        let poly_waker = Arc::new(
+            mio::Waker::new(poly_poll.registry(), WAKER_TOKEN).context("creating waker")?,
+        );
+
+        let mut hot = Vec::new();
+        let binance = BinanceIngest {
+            url: binance_url,
+            ws: ws.clone(),
+            rules: rules(f.binance_stale_ms, None),
+            assets: assets.clone(),
+            to_signal: spot_tx,
+            to_control: spot_tap_tx,
+            stages: b_rec,
+            shared: shared.clone(),
+            waiter: SocketWaiter::new(b_plan.wait, mio::Poll::new()?),
+            thread_index: 0,
+        };
+        hot.push(spawn_hot(HOT_THREADS[0], b_plan.core, move || binance.run())?);
+        let poly = PolyIngest {
+            market_url: poly_url,
+            market_rules: rules(f.poly_stale_ms, Some((f.poly_ping_ms * 1_000_000, b"PING"))),
+            chainlink: opts
+                .price_socket
+                .clone()
+                .map(|auth| (chainlink_url, rules(f.chainlink_stale_ms, None), auth)),
+            ws,
+            assets: assets.clone(),
+            control: poly_ctl_rx,
+            to_signal: poly_tx,
+            to_control: poly_tap_tx,
+            stages: p_rec,
+            shared: shared.clone(),
+            waiter: SocketWaiter::new(p_plan.wait, poly_poll),
+            thread_index: 1,
+        };
+        hot.push(spawn_hot(HOT_THREADS[1], p_plan.core, move || poly.run())?);
+        let signal = SignalThread {
+            engine: Engine::new(opts.strategy.clone(), assets.len()),
+            control: signal_ctl_rx,
+            spot_rx,
+            poly_rx,
+            exec_rx,
+            to_order: intent_tx,
+            tap: signal_tap_tx,
+            stages: s_rec,
+            shared: shared.clone(),
+            bell: signal_bell.clone(),
+            idler: Idler::new(s_plan.wait),
+            thread_index: 2,
+        };
+        hot.push(spawn_hot(HOT_THREADS[2], s_plan.core, move || signal.run())?);
+        let order = OrderThread {
+            intents: intent_rx,
+            to_signal: exec_tx,
+            tap: exec_tap_tx,
+            paper_latency_ns: opts.paper_latency.as_nanos() as u64,
+            stages: o_rec,
+            shared: shared.clone(),
+            bell: order_bell,
+            idler: Idler::new(o_plan.wait),
+            thread_index: 3,
+        };
+        hot.push(spawn_hot(HOT_THREADS[3], o_plan.core, move || order.run())?);
+
+        // Control side.
+        let state = Arc::new(Mutex::new(ControlState::default()));
+        let (disc_tx, disc_rx) = crossbeam::channel::unbounded();
+        let control = ControlLoop {
+            shared: shared.clone(),
+            state: state.clone(),
+            latency: LatencyBook::new(vec![b_col, p_col, s_col, o_col]),
+            spot_tap: spot_tap_rx,
+            poly_tap: poly_tap_rx,
+            signal_tap: signal_tap_rx,
+            exec_tap: exec_tap_rx,
+            poly_ctl: poly_ctl_tx,
+            poly_waker,
+            signal_ctl: signal_ctl_tx,
+            signal_bell,
+            discovered: disc_rx,
+            latency_every: Duration::from_millis(250),
+        };
+        let mut control_threads = vec![std::thread::Builder::new()
+            .name("control".into())
+            .spawn(move || control.run())?];
+        let discovery = Discovery::new(
+            &cfg.venues.gamma,
+            &cfg.venues.clob,
+            &cfg.windows.slug_kind,
+            cfg.windows.length_s,
+        )?;
+        let (sh, every, log) = (
+            shared.clone(),
+            Duration::from_millis(cfg.windows.discovery_interval_ms),
+            opts.log_discovery_errors,
+        );
+        control_threads.push(
+            std::thread::Builder::new()
+                .name("discovery".into())
+                .spawn(move || run_discovery(sh, assets, discovery, every, disc_tx, log))?,
+        );
+        // Keep `alive` tied to `running`: hot producers stop spinning on a full ring at shutdown.
+        let (sh, al) = (shared.clone(), alive);
+        control_threads.push(std::thread::Builder::new().name("alive".into()).spawn(move || {
+            while sh.is_running() {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            al.store(false, std::sync::atomic::Ordering::SeqCst);
+        })?);
+        Ok(Pipeline {
+            shared,
+            state,
+            plan,
+            hot,
+            control: control_threads,
+        })
+    }
+
+    /// Stop every thread and wait for them; the control loop drains last.
+    pub fn shutdown(self) -> Arc<Mutex<ControlState>> {
+        self.shared.stop();
+        for h in self.hot {
+            let _ = h.join();
+        }
+        for h in self.control {
+            let _ = h.join();
+        }
+        self.state
+    }
+}
