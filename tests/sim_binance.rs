@@ -188,7 +188,11 @@ fn drop_closes_the_connection_and_a_reconnect_is_counted() {
     let mut again = ws_connect(&url);
     expect_text(&mut again, Duration::from_secs(2));
     assert_eq!(sim.stats().binance.connections(), 2);
-    assert_eq!(sim.stats().binance.open_connections(), 1);
+    assert!(wait_until(Duration::from_secs(2), || sim
+        .stats()
+        .binance
+        .open_connections()
+        == 1));
     assert_eq!(sim.stats().binance_streams().len(), 2);
 }
 
