@@ -276,6 +276,12 @@ impl World {
             (m.asset, m.start_s, m.end_s)
         };
         let q = self.noisy_quote(asset, start_s, end_s, now_ms);
+        self.requote(k, q, now_ms);
+    }
+
+    /// Move market `k` to quote `q`: new UP book, and the events that describe the change for
+    /// both tokens (tick size first, then levels, sometimes a trade).
+    fn requote(&mut self, k: usize, q: f64, now_ms: u64) {
         let fresh = self.random_sizes();
         let spread = if self.rng.random_bool(0.3) { 1 } else { 2 };
         let old = self.markets[k].up.clone();
@@ -384,5 +390,106 @@ impl World {
         self.markets
             .iter()
             .find(|m| m.up_token == token || m.down_token == token)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    fn world() -> (World, u64) {
+        let cfg = SimConfig {
+            poly_update_hz: 0.0,
+            ..SimConfig::default()
+        };
+        let now_ns = 1_795_558_500_000_000_000 + 123_000_000;
+        (World::new(&cfg, now_ns), now_ns / 1_000_000)
+    }
+
+    fn logged(w: &World, after: u64) -> Vec<Value> {
+        w.log
+            .events
+            .iter()
+            .filter(|e| e.seq > after)
+            .map(|e| serde_json::from_str(&e.text).unwrap_or(Value::Null))
+            .collect()
+    }
+
+    #[test]
+    fn current_and_next_markets_exist_with_strikes() {
+        let (w, _) = world();
+        assert_eq!(w.markets.len(), 8);
+        let cur = w.windows.find(0, 1_795_558_500).map(|x| x.view.clone());
+        assert!(cur.as_ref().is_some_and(|c| c.strike.is_some()), "{cur:?}");
+        for m in &w.markets {
+            let up = w
+                .market_of(&m.up_token)
+                .and_then(|x| x.book_of(&m.up_token));
+            let down = w
+                .market_of(&m.down_token)
+                .and_then(|x| x.book_of(&m.down_token));
+            assert_eq!(down, up.as_ref().map(book::complement));
+        }
+    }
+
+    #[test]
+    fn tick_size_changes_near_the_edges_and_back() {
+        let (mut w, now_ms) = world();
+        let up = w.markets[0].up_token.clone();
+        let down = w.markets[0].down_token.clone();
+        let seq = w.log.last_seq;
+        w.requote(0, 0.975, now_ms);
+        let evs = logged(&w, seq);
+        assert_eq!(evs[0]["event_type"], "tick_size_change");
+        assert_eq!(evs[0]["asset_id"], up.as_str());
+        assert_eq!(
+            (
+                evs[0]["old_tick_size"].as_str(),
+                evs[0]["new_tick_size"].as_str()
+            ),
+            (Some("0.01"), Some("0.001"))
+        );
+        assert_eq!(evs[1]["asset_id"], down.as_str());
+        assert_eq!(evs[2]["event_type"], "price_change");
+        assert_eq!(w.markets[0].up.tick_e4, book::TICK_FINE);
+        assert!(w.markets[0]
+            .up
+            .best_bid()
+            .is_some_and(|l| l.price_e4 > 9_600));
+        let seq = w.log.last_seq;
+        w.requote(0, 0.5, now_ms);
+        let evs = logged(&w, seq);
+        assert_eq!(evs[0]["event_type"], "tick_size_change");
+        assert_eq!(evs[0]["new_tick_size"], "0.01");
+        assert_eq!(w.markets[0].up.tick_e4, book::TICK_NORMAL);
+        // Every requote changes something, even at the same quote.
+        let seq = w.log.last_seq;
+        w.requote(0, 0.5, now_ms);
+        assert!(logged(&w, seq)
+            .iter()
+            .any(|e| e["event_type"] == "price_change"));
+    }
+
+    #[test]
+    fn lagged_fair_uses_the_price_from_lag_ago() {
+        let (mut w, now_ms) = world();
+        let m = w.markets[0].clone();
+        // Before the window starts the fair value is 0.5.
+        let next = w
+            .markets
+            .iter()
+            .find(|x| x.asset == 0 && x.start_s > m.start_s)
+            .cloned();
+        if let Some(n) = next {
+            assert_eq!(w.lagged_fair(0, n.start_s, n.end_s, now_ms), 0.5);
+        }
+        for k in 1..=300u64 {
+            w.tick((now_ms + k * 10) * 1_000_000);
+        }
+        let later = now_ms + 3_000;
+        let f_lag = w.lagged_fair(0, m.start_s, m.end_s, later);
+        let f_now = w.fair_now(0, m.start_s, m.end_s);
+        assert!((0.0..=1.0).contains(&f_lag) && (0.0..=1.0).contains(&f_now));
     }
 }
