@@ -1,0 +1,112 @@
+//! Fault switches, flipped from tests (or the `sim` command) at any time and read by the feed
+//! threads on every loop.
+//!
+//! One-shot faults (drop, malformed) are generation counters: each connection remembers the
+//! generation it last acted on, so one call acts once on every connection open at that moment
+//! and never on connections opened later. Everything is an atomic; nothing here blocks.
+
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+
+/// A feed the fault switches act on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Feed {
+    Binance,
+    Poly,
+    Chainlink,
+}
+
+#[derive(Debug, Default)]
+struct FeedFaults {
+    drop_gen: AtomicU64,
+    malformed_gen: AtomicU64,
+    stall: AtomicBool,
+}
+
+/// The simulator's fault switches.
+#[derive(Debug, Default)]
+pub struct Faults {
+    binance: FeedFaults,
+    poly: FeedFaults,
+    chainlink: FeedFaults,
+    /// 0 = answer normally.
+    http_status: AtomicU32,
+    http_delay_ms: AtomicU64,
+}
+
+impl Faults {
+    fn feed(&self, feed: Feed) -> &FeedFaults {
+        match feed {
+            Feed::Binance => &self.binance,
+            Feed::Poly => &self.poly,
+            Feed::Chainlink => &self.chainlink,
+        }
+    }
+
+    /// Close every open Binance connection once, now (TCP close without a WebSocket close
+    /// frame, like a network drop). New connections are accepted normally.
+    pub fn drop_binance(&self) {
+        self.binance.drop_gen.fetch_add(1, Ordering::SeqCst);
+    }
+    /// Same for the Polymarket market channel.
+    pub fn drop_poly(&self) {
+        self.poly.drop_gen.fetch_add(1, Ordering::SeqCst);
+    }
+    /// Same for the Chainlink (PolyBolt) socket.
+    pub fn drop_chainlink(&self) {
+        self.chainlink.drop_gen.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Keep Binance connections open but send nothing (no data, no pings) while set.
+    pub fn set_stall_binance(&self, on: bool) {
+        self.binance.stall.store(on, Ordering::SeqCst);
+    }
+    /// Keep Polymarket connections open but send nothing (no events, no PONG) while set. Book
+    /// changes made meanwhile are sent when the stall ends.
+    pub fn set_stall_poly(&self, on: bool) {
+        self.poly.stall.store(on, Ordering::SeqCst);
+    }
+    /// Keep Chainlink connections open but send nothing while set.
+    pub fn set_stall_chainlink(&self, on: bool) {
+        self.chainlink.stall.store(on, Ordering::SeqCst);
+    }
+
+    /// The next frame on each open Binance connection is truncated JSON, followed by one frame
+    /// of an unknown event type.
+    pub fn inject_malformed_binance(&self) {
+        self.binance.malformed_gen.fetch_add(1, Ordering::SeqCst);
+    }
+    /// Same for the Polymarket market channel.
+    pub fn inject_malformed_poly(&self) {
+        self.poly.malformed_gen.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Every HTTP request is answered with this status (e.g. 429, 503) while set.
+    pub fn set_http_status(&self, status: Option<u16>) {
+        self.http_status
+            .store(status.map_or(0, u32::from), Ordering::SeqCst);
+    }
+    /// Every HTTP response is delayed by this much (0 = none).
+    pub fn set_http_delay_ms(&self, ms: u64) {
+        self.http_delay_ms.store(ms, Ordering::SeqCst);
+    }
+
+    pub fn http_status(&self) -> Option<u16> {
+        match self.http_status.load(Ordering::Relaxed) {
+            0 => None,
+            s => u16::try_from(s).ok(),
+        }
+    }
+    pub fn http_delay_ms(&self) -> u64 {
+        self.http_delay_ms.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn stalled(&self, feed: Feed) -> bool {
+        self.feed(feed).stall.load(Ordering::Relaxed)
+    }
+    pub(crate) fn drop_gen(&self, feed: Feed) -> u64 {
+        self.feed(feed).drop_gen.load(Ordering::Relaxed)
+    }
+    pub(crate) fn malformed_gen(&self, feed: Feed) -> u64 {
+        self.feed(feed).malformed_gen.load(Ordering::Relaxed)
+    }
+}

@@ -1,0 +1,213 @@
+//! Gamma API documents for the simulator's windows: the event and market JSON of
+//! `GET /events/slug/{slug}` and `GET /markets/slug/{slug}`, and the dates in them.
+
+use super::windows::Window;
+use serde_json::{json, Value};
+
+/// Days since 1970-01-01 of a proleptic Gregorian date.
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m as i64 + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// (year, month, day) of a day count since 1970-01-01.
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// `2026-11-24T22:15:00Z`
+pub fn iso_utc(unix_s: u64) -> String {
+    let s = unix_s as i64;
+    let (y, m, d) = civil_from_days(s.div_euclid(86_400));
+    let sod = s.rem_euclid(86_400);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        sod / 3600,
+        sod / 60 % 60,
+        sod % 60
+    )
+}
+
+/// US Eastern offset from UTC in seconds at `unix_s` (EDT from the second Sunday of March,
+/// 2:00 local, to the first Sunday of November, 2:00 local).
+fn eastern_offset_s(unix_s: i64) -> i64 {
+    let (y, _, _) = civil_from_days(unix_s.div_euclid(86_400));
+    let sunday_on_or_after = |m: u32, d: u32| {
+        let days = days_from_civil(y, m, d);
+        // 1970-01-01 was a Thursday: weekday 0 = Sunday.
+        let wd = (days + 4).rem_euclid(7);
+        days + (7 - wd) % 7
+    };
+    let start = sunday_on_or_after(3, 8) * 86_400 + 7 * 3600;
+    let end = sunday_on_or_after(11, 1) * 86_400 + 6 * 3600;
+    if (start..end).contains(&unix_s) {
+        -4 * 3600
+    } else {
+        -5 * 3600
+    }
+}
+
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+fn clock_et(unix_s: i64) -> (i64, u32, u32, String) {
+    let local = unix_s + eastern_offset_s(unix_s);
+    let (y, m, d) = civil_from_days(local.div_euclid(86_400));
+    let sod = local.rem_euclid(86_400);
+    let (h, min) = (sod / 3600, sod / 60 % 60);
+    let h12 = if h % 12 == 0 { 12 } else { h % 12 };
+    let ampm = if h < 12 { "AM" } else { "PM" };
+    (y, m, d, format!("{h12}:{min:02}{ampm}"))
+}
+
+/// The asset's full name, as Polymarket titles use it.
+pub fn full_name(symbol: &str) -> String {
+    match symbol {
+        "BTC" => "Bitcoin".into(),
+        "ETH" => "Ethereum".into(),
+        "SOL" => "Solana".into(),
+        "XRP" => "XRP".into(),
+        "DOGE" => "Dogecoin".into(),
+        other => other.into(),
+    }
+}
+
+/// "Bitcoin Up or Down - November 24, 5:15PM-5:30PM ET"
+pub fn title(symbol: &str, start_s: u64, end_s: u64) -> String {
+    let (_, m, d, from) = clock_et(start_s as i64);
+    let (_, _, _, to) = clock_et(end_s as i64);
+    format!(
+        "{} Up or Down - {} {d}, {from}-{to} ET",
+        full_name(symbol),
+        MONTHS[(m as usize + 11) % 12]
+    )
+}
+
+/// Gamma market JSON of a window; `up_price` is the UP token's current price.
+pub fn market_json(w: &Window, up_price: f64, closed: bool) -> Value {
+    let v = &w.view;
+    let name = full_name(&v.asset);
+    let up = format!("{:.3}", up_price.clamp(0.0, 1.0));
+    let up = up.trim_end_matches('0').trim_end_matches('.').to_string();
+    let down = format!("{:.3}", (1.0 - up_price).clamp(0.0, 1.0));
+    let down = down.trim_end_matches('0').trim_end_matches('.').to_string();
+    json!({
+        "id": w.market_id.to_string(),
+        "conditionId": v.condition_id,
+        "questionID": v.question_id,
+        "slug": v.slug,
+        "question": title(&v.asset, v.start_s, v.end_s),
+        "startDate": iso_utc(v.start_s.saturating_sub(86_400)),
+        "endDate": iso_utc(v.end_s),
+        "eventStartTime": iso_utc(v.start_s),
+        "outcomes": "[\"Up\", \"Down\"]",
+        "outcomePrices": format!("[\"{up}\", \"{down}\"]"),
+        "clobTokenIds": format!("[\"{}\", \"{}\"]", v.up_token, v.down_token),
+        "orderPriceMinTickSize": 0.01,
+        "orderMinSize": 5,
+        "negRisk": false,
+        "enableOrderBook": true,
+        "acceptingOrders": !closed,
+        "active": true,
+        "closed": closed,
+        "description": format!(
+            "This market will resolve to \"Up\" if the {name} price at the end of the time range specified in the title is greater than or equal to the price at the beginning of that range. Otherwise, it will resolve to \"Down\".\nThe resolution source for this market is information from Chainlink, specifically the {sym}/USD data stream available at https://data.chain.link/streams/{lower}-usd.",
+            sym = v.asset,
+            lower = v.asset.to_ascii_lowercase()
+        ),
+        "resolutionSource": format!("https://data.chain.link/streams/{}-usd", v.asset.to_ascii_lowercase()),
+        "version": "v1",
+    })
+}
+
+/// Gamma event JSON of a window (one market per event).
+pub fn event_json(w: &Window, up_price: f64, closed: bool) -> Value {
+    let v = &w.view;
+    json!({
+        "id": w.event_id.to_string(),
+        "slug": v.slug,
+        "title": title(&v.asset, v.start_s, v.end_s),
+        "startDate": iso_utc(v.start_s.saturating_sub(86_400)),
+        "endDate": iso_utc(v.end_s),
+        "active": true,
+        "closed": closed,
+        "markets": [market_json(w, up_price, closed)],
+    })
+}
+
+/// Parse `{asset}-updown-{label}-{start}`: any label is accepted (the simulator's windows may
+/// be shorter than 15 minutes).
+pub fn parse_slug(slug: &str) -> Option<(String, u64)> {
+    let mut parts = slug.split('-');
+    let asset = parts.next()?;
+    if parts.next()? != "updown" {
+        return None;
+    }
+    let _label = parts.next()?;
+    let start = parts.next()?.parse().ok()?;
+    if parts.next().is_some() || asset.is_empty() {
+        return None;
+    }
+    Some((asset.to_ascii_uppercase(), start))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        assert_eq!(iso_utc(0), "1970-01-01T00:00:00Z");
+        assert_eq!(iso_utc(1_795_558_500), "2026-11-24T22:15:00Z");
+        assert_eq!(days_from_civil(2026, 11, 24), 20_781);
+        assert_eq!(civil_from_days(20_781), (2026, 11, 24));
+        // November 24 2026 is EST (UTC-5): 22:15Z is 5:15PM.
+        assert_eq!(
+            title("BTC", 1_795_558_500, 1_795_559_400),
+            "Bitcoin Up or Down - November 24, 5:15PM-5:30PM ET"
+        );
+        // April 29 2026 is EDT (UTC-4): 13:00Z is 9:00AM.
+        let apr = days_from_civil(2026, 4, 29) as u64 * 86_400 + 13 * 3600;
+        assert_eq!(
+            title("ETH", apr, apr + 900),
+            "Ethereum Up or Down - April 29, 9:00AM-9:15AM ET"
+        );
+    }
+
+    #[test]
+    fn slugs() {
+        assert_eq!(
+            parse_slug("btc-updown-15m-1795558500"),
+            Some(("BTC".into(), 1_795_558_500))
+        );
+        assert_eq!(parse_slug("eth-updown-5m-900"), Some(("ETH".into(), 900)));
+        assert_eq!(parse_slug("btc-up-15m-900"), None);
+        assert_eq!(parse_slug("btc-updown-15m-x"), None);
+        assert_eq!(parse_slug("btc-updown-15m-900-1"), None);
+    }
+}
