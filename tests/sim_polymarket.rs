@@ -256,8 +256,7 @@ fn subscriptions_are_recorded_and_unknown_tokens_ignored() {
     let unsub =
         serde_json::json!({"operation": "unsubscribe", "assets_ids": [w.up_token, w.down_token]});
     send_text(&mut ws, &unsub.to_string());
-    let drain_end = Instant::now() + Duration::from_millis(100);
-    while let Got::Text(_) = next_text(&mut ws, drain_end) {}
+    drain(&mut ws, Duration::from_millis(100));
     assert!(matches!(
         next_text(&mut ws, Instant::now() + Duration::from_millis(500)),
         Got::Timeout
@@ -304,8 +303,7 @@ fn stall_malformed_and_drop() {
     subscribe(&mut ws, &[&w.up_token]);
     expect_text(&mut ws, Duration::from_secs(2));
     sim.faults().set_stall_poly(true);
-    let drain_end = Instant::now() + Duration::from_millis(100);
-    while let Got::Text(_) = next_text(&mut ws, drain_end) {}
+    drain(&mut ws, Duration::from_millis(100));
     send_text(&mut ws, "PING");
     assert!(matches!(
         next_text(&mut ws, Instant::now() + Duration::from_millis(300)),

@@ -368,18 +368,22 @@ impl Simulator {
 
     /// The live windows (current and next of every asset), ordered by asset then start.
     pub fn live_windows(&self) -> Vec<SimWindow> {
-        let now_s = wall_ns() / 1_000_000_000;
-        self.shared
-            .world
-            .lock()
-            .map(|w| w.windows.live(now_s).map(|x| x.view.clone()).collect())
-            .unwrap_or_default()
+        let now = wall_ns();
+        let Ok(mut w) = self.shared.world.lock() else {
+            return Vec::new();
+        };
+        // Bring the world to now, so a window that just opened is there.
+        w.tick(now);
+        let now_s = now / 1_000_000_000;
+        w.windows.live(now_s).map(|x| x.view.clone()).collect()
     }
 
     /// The current window of an asset ("BTC").
     pub fn current_window(&self, symbol: &str) -> Option<SimWindow> {
-        let now_s = wall_ns() / 1_000_000_000;
-        let w = self.shared.world.lock().ok()?;
+        let now = wall_ns();
+        let mut w = self.shared.world.lock().ok()?;
+        w.tick(now);
+        let now_s = now / 1_000_000_000;
         let i = w.asset_index(symbol)?;
         let start = w.windows.current_start(now_s);
         w.windows.find(i, start).map(|x| x.view.clone())

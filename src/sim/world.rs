@@ -170,6 +170,8 @@ impl World {
 
     /// Advance everything to wall time `now_ns`.
     pub fn tick(&mut self, now_ns: u64) {
+        // Callers read the clock before taking the lock: never go back in time.
+        let now_ns = now_ns.max(self.last_tick_ns);
         self.model.advance_to(now_ns);
         let now_ms = now_ns / 1_000_000;
         let now_s = now_ms / 1000;
