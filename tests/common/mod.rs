@@ -63,17 +63,3 @@ fn decimal_scaled(s: &str, dp: u32) -> u64 {
     }
     int.parse::<u64>().unwrap() * 10u64.pow(dp) + frac.parse::<u64>().unwrap_or(0)
 }
-
-/// Read and discard frames until none has come for `quiet` (at most 3 s in all); returns how
-/// many were discarded.
-pub fn drain(ws: &mut Ws, quiet: Duration) -> usize {
-    let end = Instant::now() + Duration::from_secs(3);
-    let mut n = 0;
-    while Instant::now() < end {
-        match next_text(ws, Instant::now() + quiet) {
-            Got::Text(_) => n += 1,
-            _ => break,
-        }
-    }
-    n
-}

@@ -149,3 +149,17 @@ pub fn wait_until(within: Duration, mut cond: impl FnMut() -> bool) -> bool {
         std::thread::sleep(Duration::from_millis(5));
     }
 }
+
+/// Read and discard frames until none has come for `quiet` (at most 3 s in all); returns how
+/// many were discarded.
+pub fn drain(ws: &mut Ws, quiet: Duration) -> usize {
+    let end = Instant::now() + Duration::from_secs(3);
+    let mut n = 0;
+    while Instant::now() < end {
+        match next_text(ws, Instant::now() + quiet) {
+            Got::Text(_) => n += 1,
+            _ => break,
+        }
+    }
+    n
+}
