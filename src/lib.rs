@@ -16,3 +16,4 @@ pub mod signal;
 pub mod exec;
 pub mod control;
 pub mod runtime;
+pub mod demo;

@@ -1,1 +1,146 @@
-fn main() {}
+//! The `cassandra` command.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::{Parser, Subcommand};
+
+use cassandra::config::Config;
+use cassandra::demo::Demo;
+use cassandra::sim::{SimPorts, Simulator};
+
+#[derive(Parser)]
+#[command(name = "cassandra", version, about = "Low-latency trading for Polymarket's 15-minute crypto markets")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// The whole system offline: venue simulator + pipeline on loopback, paper mode.
+    Demo {
+        /// Stop after this many seconds (default: run until Ctrl-C).
+        #[arg(long)]
+        duration: Option<f64>,
+        /// Write the run summary as JSON to this file.
+        #[arg(long)]
+        summary: Option<PathBuf>,
+        /// Seed of the simulated price path (default: the config's `demo.seed`).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Configuration file (default: the embedded config/default.toml).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// The venue simulator alone, for other clients or a pipeline in another process.
+    Sim {
+        #[arg(long)]
+        config: Option<PathBuf>,
+        #[arg(long)]
+        seed: Option<u64>,
+        #[arg(long, default_value_t = 9001)]
+        binance_port: u16,
+        #[arg(long, default_value_t = 9002)]
+        poly_port: u16,
+        #[arg(long, default_value_t = 9003)]
+        chainlink_port: u16,
+        #[arg(long, default_value_t = 9004)]
+        http_port: u16,
+        /// Binance frames per second (0 = flood); default: the config's `demo.binance_rate_hz`.
+        #[arg(long)]
+        rate: Option<f64>,
+    },
+}
+
+fn stop_flag() -> Arc<AtomicBool> {
+    let flag = Arc::new(AtomicBool::new(false));
+    let f = flag.clone();
+    if let Err(e) = ctrlc::set_handler(move || f.store(true, Ordering::SeqCst)) {
+        eprintln!("warning: Ctrl-C handler not installed: {e}");
+    }
+    flag
+}
+
+fn wait_until(stop: &AtomicBool, duration: Option<f64>) {
+    let deadline = duration.map(|d| Instant::now() + Duration::from_secs_f64(d.max(0.0)));
+    while !stop.load(Ordering::SeqCst) && deadline.is_none_or(|d| Instant::now() < d) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match Cli::parse().cmd {
+        Cmd::Demo {
+            duration,
+            summary,
+            seed,
+            config,
+        } => {
+            let mut cfg = Config::load(config.as_deref())?;
+            if let Some(s) = seed {
+                cfg.demo.seed = s;
+            }
+            let stop = stop_flag();
+            let demo = Demo::start(cfg)?;
+            println!("Cassandra demo: simulator on 127.0.0.1, paper mode, windows of {} s", demo.config.demo.window_s);
+            println!("Core plan:\n{}", demo.pipeline.plan.describe());
+            match duration {
+                Some(d) => println!("Running for {d} s (Ctrl-C stops early)."),
+                None => println!("Running until Ctrl-C."),
+            }
+            wait_until(&stop, duration);
+            let s = demo.stop();
+            println!("\n{}", s.render());
+            if let Some(path) = summary {
+                std::fs::write(&path, serde_json::to_vec_pretty(&s)?)?;
+                println!("Summary written to {}", path.display());
+            }
+            Ok(())
+        }
+        Cmd::Sim {
+            config,
+            seed,
+            binance_port,
+            poly_port,
+            chainlink_port,
+            http_port,
+            rate,
+        } => {
+            let mut cfg = Config::load(config.as_deref())?;
+            if let Some(s) = seed {
+                cfg.demo.seed = s;
+            }
+            if let Some(r) = rate {
+                cfg.demo.binance_rate_hz = r;
+            }
+            let stop = stop_flag();
+            let sim = Simulator::start_on(
+                cassandra::demo::sim_config(&cfg),
+                SimPorts {
+                    binance: binance_port,
+                    poly: poly_port,
+                    chainlink: chainlink_port,
+                    http: http_port,
+                },
+            )?;
+            println!("Binance     {}/stream?streams=btcusdt@trade", sim.binance_ws_url());
+            println!("Polymarket  {}/ws/market", sim.poly_ws_url());
+            println!("Chainlink   {}/ws", sim.chainlink_ws_url());
+            println!("HTTP        {} (Gamma, CLOB, Binance REST)", sim.http_url());
+            println!("Running until Ctrl-C.");
+            wait_until(&stop, None);
+            sim.shutdown();
+            Ok(())
+        }
+    }
+}

@@ -22,7 +22,23 @@ pub struct Config {
     pub venues: VenueConfig,
     pub feeds: FeedConfig,
     pub windows: WindowConfig,
+    pub strategy: crate::signal::StrategyConfig,
+    pub paper: PaperConfig,
     pub demo: DemoConfig,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PaperConfig {
+    /// Added latency before a paper fill is reported, ms (default 0). The fill still uses the
+    /// book as it stood at decision time.
+    pub latency_ms: u64,
+}
+
+impl Default for PaperConfig {
+    fn default() -> Self {
+        PaperConfig { latency_ms: 0 }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -91,6 +107,8 @@ impl Default for Config {
             venues: VenueConfig::default(),
             feeds: FeedConfig::default(),
             windows: WindowConfig::default(),
+            strategy: crate::signal::StrategyConfig::default(),
+            paper: PaperConfig::default(),
             demo: DemoConfig::default(),
         }
     }
@@ -286,6 +304,20 @@ impl Config {
         }
         if !(d.poly_noise >= 0.0 && d.poly_noise < 0.5) {
             bad.push(format!("demo.poly_noise = {}: in [0, 0.5)", d.poly_noise));
+        }
+        if let Err(e) = self.strategy.gates.validate() {
+            for f in e.fields {
+                bad.push(format!("strategy.gates.{f}: out of range (see the field's documentation)"));
+            }
+        }
+        if let Err(e) = self.strategy.sizing.validate() {
+            bad.push(format!("strategy.sizing: {e}"));
+        }
+        if let Err(e) = self.strategy.vol.validate() {
+            bad.push(format!("strategy.vol: {e}"));
+        }
+        if !(self.strategy.start_cash.is_finite() && self.strategy.start_cash > 0.0) {
+            bad.push(format!("strategy.start_cash = {}: > 0", self.strategy.start_cash));
         }
         if bad.is_empty() {
             Ok(())

@@ -8,6 +8,7 @@
 
 pub mod discovery;
 pub mod state;
+pub mod summary;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};

@@ -75,6 +75,8 @@ struct WindowState {
     /// First Chainlink price at or after the end; NaN until seen.
     end_price: f64,
     last_order_ns: u64,
+    /// When the window was set up: the strike grace runs from here if it was set up late.
+    added_wall_ms: u64,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -87,8 +89,18 @@ struct AssetState {
     oracle: (f64, u64),
     vol: VolEstimator,
     basis: BasisEma,
-    windows: [Option<WindowState>; 2],
+    /// Windows being traded or awaiting settlement: previous, current, next, and one spare.
+    windows: [Option<WindowState>; WINDOW_SLOTS],
+    /// Recent Chainlink points (venue ms, price), oldest overwritten first: a window set up
+    /// after it opened still finds the price at its start.
+    oracle_hist: [(u64, f64); ORACLE_HISTORY],
+    oracle_next: usize,
 }
+
+/// Windows per asset kept at once.
+const WINDOW_SLOTS: usize = 4;
+/// Chainlink points remembered per asset (at 1 Hz, four minutes).
+const ORACLE_HISTORY: usize = 256;
 
 #[derive(Clone, Copy, Debug)]
 struct TokenState {
@@ -127,7 +139,9 @@ impl Engine {
             oracle: (f64::NAN, 0),
             vol: VolEstimator::new(&cfg.vol),
             basis: BasisEma::new(&cfg.basis),
-            windows: [None; 2],
+            windows: [None; WINDOW_SLOTS],
+            oracle_hist: [(0, f64::NAN); ORACLE_HISTORY],
+            oracle_next: 0,
         };
         Engine {
             account: PaperAccount::new(cfg.start_cash),
@@ -169,13 +183,22 @@ impl Engine {
         if a.windows.iter().flatten().any(|w| w.spec.start_s == spec.start_s) {
             return;
         }
+        let (start_ms, end_ms) = (spec.start_s * 1000, spec.end_s * 1000);
+        let first_at = |from: u64, to: u64| {
+            a.oracle_hist
+                .iter()
+                .filter(|(ts, p)| *ts >= from && *ts < to && !p.is_nan())
+                .min_by_key(|(ts, _)| *ts)
+                .map_or(f64::NAN, |(_, p)| *p)
+        };
         let fresh = WindowState {
             spec,
-            strike: f64::NAN,
+            strike: first_at(start_ms, end_ms),
             strike_fallback: false,
             binance_open: f64::NAN,
-            end_price: f64::NAN,
+            end_price: first_at(end_ms, u64::MAX),
             last_order_ns: 0,
+            added_wall_ms: crate::clock::wall_ms(),
         };
         // Replace an empty slot, else the oldest window.
         let slot = match a.windows.iter().position(Option::is_none) {
@@ -186,7 +209,7 @@ impl Engine {
                     .iter()
                     .enumerate()
                     .min_by_key(|(_, w)| w.map_or(0, |w| w.spec.start_s))
-                    .expect("two slots");
+                    .expect("slots");
                 i
             }
         };
@@ -247,6 +270,8 @@ impl Engine {
                 let a = self.assets.get_mut(o.asset.0 as usize)?;
                 let price = o.price_e8 as f64 / 1e8;
                 a.oracle = (price, o.venue_ts_ms);
+                a.oracle_hist[a.oracle_next] = (o.venue_ts_ms, price);
+                a.oracle_next = (a.oracle_next + 1) % ORACLE_HISTORY;
                 a.basis.on_chainlink(price, now_ns);
                 for w in a.windows.iter_mut().flatten() {
                     let (start_ms, end_ms) = (w.spec.start_s * 1000, w.spec.end_s * 1000);
@@ -279,13 +304,13 @@ impl Engine {
         let mut fallbacks = 0;
         for i in 0..self.n_assets {
             let asset = AssetId(i as u8);
-            for slot in 0..2 {
+            for slot in 0..WINDOW_SLOTS {
                 let Some(mut w) = self.assets[i].windows[slot] else {
                     continue;
                 };
                 let (start_ms, end_ms) = (w.spec.start_s * 1000, w.spec.end_s * 1000);
                 if w.strike.is_nan()
-                    && wall_ms >= start_ms + self.cfg.strike_grace_ms
+                    && wall_ms >= start_ms.max(w.added_wall_ms) + self.cfg.strike_grace_ms
                     && !w.binance_open.is_nan()
                 {
                     w.strike = w.binance_open;

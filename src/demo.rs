@@ -1,0 +1,116 @@
+//! `cassandra demo`: the venue simulator and the whole pipeline in one process, on loopback,
+//! in paper mode.
+
+use std::time::{Duration, Instant};
+
+use crate::config::Config;
+use crate::control::summary::RunSummary;
+use crate::feeds::polymarket::ingest::PriceSocketAuth;
+use crate::runtime::{Pipeline, StartOptions};
+use crate::sim::{SimAsset, SimConfig, Simulator};
+
+/// Start prices of the simulated assets (any other asset starts at 100).
+fn start_price(asset: &str) -> f64 {
+    match asset {
+        "BTC" => 97_000.0,
+        "ETH" => 3_600.0,
+        "SOL" => 240.0,
+        "XRP" => 2.4,
+        "DOGE" => 0.35,
+        _ => 100.0,
+    }
+}
+
+/// The simulator settings a demo configuration asks for.
+pub fn sim_config(cfg: &Config) -> SimConfig {
+    let d = &cfg.demo;
+    SimConfig {
+        seed: d.seed,
+        assets: cfg
+            .assets
+            .iter()
+            .map(|a| {
+                let a = a.to_ascii_uppercase();
+                SimAsset::new(&a, start_price(&a))
+            })
+            .collect(),
+        binance_rate_hz: d.binance_rate_hz,
+        book_ticker: cfg.venues.book_ticker,
+        window_secs: d.window_s,
+        poly_update_hz: d.poly_update_hz,
+        poly_lag_ms: d.poly_lag_ms,
+        poly_noise: d.poly_noise,
+        chainlink_hz: d.chainlink_hz,
+        annual_vol: d.annual_vol,
+        ..SimConfig::default()
+    }
+}
+
+/// Point `cfg` at a running simulator and scale the window-timing gates to its window length.
+pub fn point_at(cfg: &mut Config, sim: &Simulator) {
+    cfg.venues.binance_ws = sim.binance_ws_url();
+    cfg.venues.poly_ws = sim.poly_ws_url();
+    cfg.venues.chainlink_ws = sim.chainlink_ws_url();
+    cfg.venues.gamma = sim.http_url();
+    cfg.venues.clob = sim.http_url();
+    cfg.venues.binance_rest = sim.http_url();
+    cfg.windows.length_s = cfg.demo.window_s;
+    // Compressed windows: the same trading span as a fraction of the window, and a cooldown
+    // scaled the same way, unless the configuration already says otherwise.
+    let g = &mut cfg.strategy.gates;
+    if cfg.demo.window_s < 900 {
+        let scale = cfg.demo.window_s as f64 / 900.0;
+        g.min_frac_into_window.get_or_insert(g.min_secs_into_window / 900.0);
+        g.max_frac_into_window.get_or_insert(g.max_secs_into_window / 900.0);
+        g.cooldown_ms = ((g.cooldown_ms as f64) * scale) as u64;
+    }
+    // The simulated books refresh a few times a second; windows are short.
+    cfg.windows.discovery_interval_ms = cfg.windows.discovery_interval_ms.min(500);
+}
+
+/// A running demo.
+pub struct Demo {
+    pub sim: Simulator,
+    pub pipeline: Pipeline,
+    pub config: Config,
+    started: Instant,
+}
+
+impl Demo {
+    pub fn start(mut cfg: Config) -> anyhow::Result<Demo> {
+        cfg.validate()?;
+        let sim = Simulator::start(sim_config(&cfg))?;
+        point_at(&mut cfg, &sim);
+        let pipeline = Pipeline::start(
+            &cfg,
+            StartOptions {
+                // The simulator's price socket accepts any non-empty key.
+                price_socket: Some(PriceSocketAuth {
+                    api_key: "demo".into(),
+                    secret: "demo".into(),
+                    passphrase: "demo".into(),
+                }),
+                paper_latency: Duration::from_millis(cfg.paper.latency_ms),
+                strategy: cfg.strategy.clone(),
+                log_discovery_errors: true,
+            },
+        )?;
+        Ok(Demo {
+            sim,
+            pipeline,
+            config: cfg,
+            started: Instant::now(),
+        })
+    }
+
+    /// Stop everything and summarise.
+    pub fn stop(self) -> RunSummary {
+        let duration = self.started.elapsed().as_secs_f64();
+        let plan = self.pipeline.plan.clone();
+        let shared = self.pipeline.shared.clone();
+        let state = self.pipeline.shutdown();
+        self.sim.shutdown();
+        let st = state.lock().expect("state");
+        RunSummary::collect(&plan, &shared, &st, duration)
+    }
+}
