@@ -60,8 +60,10 @@ pub fn point_at(cfg: &mut Config, sim: &Simulator) {
     let g = &mut cfg.strategy.gates;
     if cfg.demo.window_s < 900 {
         let scale = cfg.demo.window_s as f64 / 900.0;
-        g.min_frac_into_window.get_or_insert(g.min_secs_into_window / 900.0);
-        g.max_frac_into_window.get_or_insert(g.max_secs_into_window / 900.0);
+        g.min_frac_into_window
+            .get_or_insert(g.min_secs_into_window / 900.0);
+        g.max_frac_into_window
+            .get_or_insert(g.max_secs_into_window / 900.0);
         g.cooldown_ms = ((g.cooldown_ms as f64) * scale) as u64;
     }
     // The simulated books refresh a few times a second; windows are short.

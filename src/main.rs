@@ -12,7 +12,11 @@ use cassandra::demo::Demo;
 use cassandra::sim::{SimPorts, Simulator};
 
 #[derive(Parser)]
-#[command(name = "cassandra", version, about = "Low-latency trading for Polymarket's 15-minute crypto markets")]
+#[command(
+    name = "cassandra",
+    version,
+    about = "Low-latency trading for Polymarket's 15-minute crypto markets"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -74,8 +78,7 @@ fn wait_until(stop: &AtomicBool, duration: Option<f64>) {
 fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -92,7 +95,10 @@ fn main() -> anyhow::Result<()> {
             }
             let stop = stop_flag();
             let demo = Demo::start(cfg)?;
-            println!("Cassandra demo: simulator on 127.0.0.1, paper mode, windows of {} s", demo.config.demo.window_s);
+            println!(
+                "Cassandra demo: simulator on 127.0.0.1, paper mode, windows of {} s",
+                demo.config.demo.window_s
+            );
             println!("Core plan:\n{}", demo.pipeline.plan.describe());
             match duration {
                 Some(d) => println!("Running for {d} s (Ctrl-C stops early)."),
@@ -133,7 +139,10 @@ fn main() -> anyhow::Result<()> {
                     http: http_port,
                 },
             )?;
-            println!("Binance     {}/stream?streams=btcusdt@trade", sim.binance_ws_url());
+            println!(
+                "Binance     {}/stream?streams=btcusdt@trade",
+                sim.binance_ws_url()
+            );
             println!("Polymarket  {}/ws/market", sim.poly_ws_url());
             println!("Chainlink   {}/ws", sim.chainlink_ws_url());
             println!("HTTP        {} (Gamma, CLOB, Binance REST)", sim.http_url());

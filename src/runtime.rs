@@ -90,14 +90,30 @@ impl Pipeline {
         let order_bell = Arc::new(Doorbell::new());
 
         // Hot links.
-        let (spot_tx, spot_rx) =
-            hot_link(cap, c.ring_full_spot.clone(), signal_bell.clone(), alive.clone());
-        let (poly_tx, poly_rx) =
-            hot_link(cap, c.ring_full_poly.clone(), signal_bell.clone(), alive.clone());
-        let (intent_tx, intent_rx) =
-            hot_link(cap, c.ring_full_intent.clone(), order_bell.clone(), alive.clone());
-        let (exec_tx, exec_rx) =
-            hot_link(cap, c.ring_full_exec.clone(), signal_bell.clone(), alive.clone());
+        let (spot_tx, spot_rx) = hot_link(
+            cap,
+            c.ring_full_spot.clone(),
+            signal_bell.clone(),
+            alive.clone(),
+        );
+        let (poly_tx, poly_rx) = hot_link(
+            cap,
+            c.ring_full_poly.clone(),
+            signal_bell.clone(),
+            alive.clone(),
+        );
+        let (intent_tx, intent_rx) = hot_link(
+            cap,
+            c.ring_full_intent.clone(),
+            order_bell.clone(),
+            alive.clone(),
+        );
+        let (exec_tx, exec_rx) = hot_link(
+            cap,
+            c.ring_full_exec.clone(),
+            signal_bell.clone(),
+            alive.clone(),
+        );
         let (spot_tap_tx, spot_tap_rx) = tap(tap_cap, c.tap_dropped_spot.clone());
         let (poly_tap_tx, poly_tap_rx) = tap(tap_cap, c.tap_dropped_poly.clone());
         let (signal_tap_tx, signal_tap_rx) = tap(tap_cap, c.tap_dropped_signal.clone());
@@ -110,7 +126,12 @@ impl Pipeline {
         let (b_rec, b_col) = stage_channel(&[Stage::BinanceParse], flush_ns);
         let (p_rec, p_col) = stage_channel(&[Stage::PolyParse, Stage::ChainlinkParse], flush_ns);
         let (s_rec, s_col) = stage_channel(
-            &[Stage::SpotToSignal, Stage::BookToSignal, Stage::Decide, Stage::TickToDecision],
+            &[
+                Stage::SpotToSignal,
+                Stage::BookToSignal,
+                Stage::Decide,
+                Stage::TickToDecision,
+            ],
             flush_ns,
         );
         let (o_rec, o_col) = stage_channel(
@@ -135,17 +156,22 @@ impl Pipeline {
             &assets,
             cfg.venues.book_ticker,
         ))?;
-        let poly_url = WsUrl::parse(&format!("{}/ws/market", cfg.venues.poly_ws.trim_end_matches('/')))?;
-        let chainlink_url = WsUrl::parse(&format!("{}/ws", cfg.venues.chainlink_ws.trim_end_matches('/')))?;
+        let poly_url = WsUrl::parse(&format!(
+            "{}/ws/market",
+            cfg.venues.poly_ws.trim_end_matches('/')
+        ))?;
+        let chainlink_url = WsUrl::parse(&format!(
+            "{}/ws",
+            cfg.venues.chainlink_ws.trim_end_matches('/')
+        ))?;
 
         let b_plan = plan.thread("binance-ingest").clone();
         let p_plan = plan.thread("poly-ingest").clone();
         let s_plan = plan.thread("signal").clone();
         let o_plan = plan.thread("order").clone();
         let poly_poll = mio::Poll::new().context("creating poly-ingest poll")?;
-        let poly_waker = Arc::new(
-            mio::Waker::new(poly_poll.registry(), WAKER_TOKEN).context("creating waker")?,
-        );
+        let poly_waker =
+            Arc::new(mio::Waker::new(poly_poll.registry(), WAKER_TOKEN).context("creating waker")?);
 
         let mut hot = Vec::new();
         let binance = BinanceIngest {
@@ -160,7 +186,9 @@ impl Pipeline {
             waiter: SocketWaiter::new(b_plan.wait, mio::Poll::new()?),
             thread_index: 0,
         };
-        hot.push(spawn_hot(HOT_THREADS[0], b_plan.core, move || binance.run())?);
+        hot.push(spawn_hot(HOT_THREADS[0], b_plan.core, move || {
+            binance.run()
+        })?);
         let poly = PolyIngest {
             market_url: poly_url,
             market_rules: rules(f.poly_stale_ms, Some((f.poly_ping_ms * 1_000_000, b"PING"))),
@@ -193,7 +221,9 @@ impl Pipeline {
             idler: Idler::new(s_plan.wait),
             thread_index: 2,
         };
-        hot.push(spawn_hot(HOT_THREADS[2], s_plan.core, move || signal.run())?);
+        hot.push(spawn_hot(HOT_THREADS[2], s_plan.core, move || {
+            signal.run()
+        })?);
         let order = OrderThread {
             intents: intent_rx,
             to_signal: exec_tx,
@@ -246,12 +276,14 @@ impl Pipeline {
         );
         // Keep `alive` tied to `running`: hot producers stop spinning on a full ring at shutdown.
         let (sh, al) = (shared.clone(), alive);
-        control_threads.push(std::thread::Builder::new().name("alive".into()).spawn(move || {
-            while sh.is_running() {
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            al.store(false, std::sync::atomic::Ordering::SeqCst);
-        })?);
+        control_threads.push(std::thread::Builder::new().name("alive".into()).spawn(
+            move || {
+                while sh.is_running() {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                al.store(false, std::sync::atomic::Ordering::SeqCst);
+            },
+        )?);
         Ok(Pipeline {
             shared,
             state,

@@ -27,18 +27,12 @@ pub struct Config {
     pub demo: DemoConfig,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PaperConfig {
     /// Added latency before a paper fill is reported, ms (default 0). The fill still uses the
     /// book as it stood at decision time.
     pub latency_ms: u64,
-}
-
-impl Default for PaperConfig {
-    fn default() -> Self {
-        PaperConfig { latency_ms: 0 }
-    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -307,7 +301,9 @@ impl Config {
         }
         if let Err(e) = self.strategy.gates.validate() {
             for f in e.fields {
-                bad.push(format!("strategy.gates.{f}: out of range (see the field's documentation)"));
+                bad.push(format!(
+                    "strategy.gates.{f}: out of range (see the field's documentation)"
+                ));
             }
         }
         if let Err(e) = self.strategy.sizing.validate() {
@@ -317,7 +313,10 @@ impl Config {
             bad.push(format!("strategy.vol: {e}"));
         }
         if !(self.strategy.start_cash.is_finite() && self.strategy.start_cash > 0.0) {
-            bad.push(format!("strategy.start_cash = {}: > 0", self.strategy.start_cash));
+            bad.push(format!(
+                "strategy.start_cash = {}: > 0",
+                self.strategy.start_cash
+            ));
         }
         if bad.is_empty() {
             Ok(())

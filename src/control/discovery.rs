@@ -120,14 +120,26 @@ impl Discovery {
     }
 
     pub fn slug(&self, asset_name: &str, start_s: u64) -> String {
-        format!("{}-{}-{start_s}", asset_name.to_ascii_lowercase(), self.slug_kind)
+        format!(
+            "{}-{}-{start_s}",
+            asset_name.to_ascii_lowercase(),
+            self.slug_kind
+        )
     }
 
-    fn get<T: for<'de> Deserialize<'de>>(&self, url: &str, what: &str) -> Result<T, DiscoveryError> {
-        let resp = self.http.get(url).send().map_err(|e| DiscoveryError::Transport {
-            what: what.to_string(),
-            why: e.without_url().to_string(),
-        })?;
+    fn get<T: for<'de> Deserialize<'de>>(
+        &self,
+        url: &str,
+        what: &str,
+    ) -> Result<T, DiscoveryError> {
+        let resp = self
+            .http
+            .get(url)
+            .send()
+            .map_err(|e| DiscoveryError::Transport {
+                what: what.to_string(),
+                why: e.without_url().to_string(),
+            })?;
         match resp.status().as_u16() {
             200 => {}
             404 => return Err(DiscoveryError::NotFound(what.to_string())),
@@ -177,7 +189,10 @@ impl Discovery {
             .position(|o| o.eq_ignore_ascii_case("up"))
             .ok_or_else(|| bad(format!("no Up outcome in {outcomes:?}")))?;
         let what = format!("clob-markets/{}", m.condition_id);
-        let cm: ClobMarket = self.get(&format!("{}/clob-markets/{}", self.clob, m.condition_id), &what)?;
+        let cm: ClobMarket = self.get(
+            &format!("{}/clob-markets/{}", self.clob, m.condition_id),
+            &what,
+        )?;
         let fd = cm
             .fd
             .ok_or_else(|| bad("no fee parameters (fd) on the CLOB market".into()))?;

@@ -34,7 +34,12 @@ pub struct RunSummary {
 }
 
 impl RunSummary {
-    pub fn collect(plan: &CorePlan, shared: &Shared, state: &ControlState, duration_s: f64) -> Self {
+    pub fn collect(
+        plan: &CorePlan,
+        shared: &Shared,
+        state: &ControlState,
+        duration_s: f64,
+    ) -> Self {
         RunSummary {
             threads: plan
                 .threads
@@ -47,7 +52,11 @@ impl RunSummary {
                 .collect(),
             counters: shared.counters.snapshot(),
             latency_ns: state.latency.clone(),
-            paper: state.account.as_ref().map(PaperSummary::from).unwrap_or_default(),
+            paper: state
+                .account
+                .as_ref()
+                .map(PaperSummary::from)
+                .unwrap_or_default(),
             skips: shared.counters.skips(),
             breakers: Vec::new(),
             windows_settled: state.settlements.len(),
@@ -81,7 +90,9 @@ impl RunSummary {
             "Signal  decisions {}  orders {}  fills {}\n",
             c.signals, c.orders, c.fills
         ));
-        s.push_str("\nLatency (ns)        count        p50        p90        p99      p99.9        max\n");
+        s.push_str(
+            "\nLatency (ns)        count        p50        p90        p99      p99.9        max\n",
+        );
         for (name, l) in &self.latency_ns {
             s.push_str(&format!(
                 "  {:<16} {:>8} {:>10} {:>10} {:>10} {:>10} {:>10}\n",

@@ -36,7 +36,8 @@ impl OrderThread {
     pub fn run(mut self) {
         self.bell.register_current();
         let shared = self.shared.clone();
-        let mut pending: [(u64, ExecReport); MAX_PENDING] = [(0, ExecReport::default()); MAX_PENDING];
+        let mut pending: [(u64, ExecReport); MAX_PENDING] =
+            [(0, ExecReport::default()); MAX_PENDING];
         let mut n_pending = 0usize;
         while shared.is_running() {
             let mut work = 0usize;

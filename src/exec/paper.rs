@@ -109,7 +109,12 @@ mod tests {
 
     #[test]
     fn nothing_under_the_limit_is_unmatched() {
-        let r = fill(&intent(&[(5100, 10_000_000)], 5000, 1_000_000, OrderType::Fak));
+        let r = fill(&intent(
+            &[(5100, 10_000_000)],
+            5000,
+            1_000_000,
+            OrderType::Fak,
+        ));
         assert_eq!(r.status, ExecStatus::Unmatched);
         assert_eq!(r.cost_e6, 0);
     }

@@ -180,7 +180,11 @@ impl Engine {
         let Some(a) = self.assets.get_mut(spec.asset.0 as usize) else {
             return;
         };
-        if a.windows.iter().flatten().any(|w| w.spec.start_s == spec.start_s) {
+        if a.windows
+            .iter()
+            .flatten()
+            .any(|w| w.spec.start_s == spec.start_s)
+        {
             return;
         }
         let (start_ms, end_ms) = (spec.start_s * 1000, spec.end_s * 1000);
@@ -330,8 +334,9 @@ impl Engine {
                     if let Some(end) = end_price {
                         self.assets[i].windows[slot] = None;
                         for t in self.tokens.iter_mut() {
-                            if t.is_some_and(|t| t.asset == asset && t.window_start_s == w.spec.start_s)
-                            {
+                            if t.is_some_and(|t| {
+                                t.asset == asset && t.window_start_s == w.spec.start_s
+                            }) {
                                 if t.is_some_and(|t| t.open_order) {
                                     self.open_orders = self.open_orders.saturating_sub(1);
                                 }
@@ -459,7 +464,9 @@ impl Engine {
         let mut best: Option<(Outcome, TokenState, TradeInputs, u32, f64)> = None;
         for (outcome, tok) in [(Outcome::Up, up), (Outcome::Down, down)] {
             let Some(t) = tok else { continue };
-            let Some(ask) = t.book.best_ask() else { continue };
+            let Some(ask) = t.book.best_ask() else {
+                continue;
+            };
             let p_x = p_up.map_or(f64::NAN, |p| prob_of(outcome, p));
             let tick = t.book.tick_e4.max(1) as u32;
             let limit = (ask.price_e4 + self.cfg.max_slippage_ticks * tick).min(PX_SCALE - tick);
@@ -496,9 +503,9 @@ impl Engine {
                 risk_ok: (self.open_orders + self.account.positions().count() as u32)
                     < self.cfg.max_open_positions,
             };
-            let better = best
-                .as_ref()
-                .is_none_or(|b| e.edge_per_share > b.2.edge_per_share || b.2.edge_per_share.is_nan());
+            let better = best.as_ref().is_none_or(|b| {
+                e.edge_per_share > b.2.edge_per_share || b.2.edge_per_share.is_nan()
+            });
             if better {
                 best = Some((outcome, t, ti, limit, p_x));
             }

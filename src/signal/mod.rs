@@ -63,7 +63,8 @@ impl SignalThread {
                 work += 1;
                 let now = mono_ns();
                 bump(&shared.counters.signal.spot_events);
-                self.stages.record_span(Stage::SpotToSignal, t.stamps.read_ns, now);
+                self.stages
+                    .record_span(Stage::SpotToSignal, t.stamps.read_ns, now);
                 let d = self.engine.on_spot(&t, now, wall_ms());
                 if let Some(d) = d {
                     self.decided(d, now, t.stamps.read_ns);
@@ -75,7 +76,8 @@ impl SignalThread {
                 let now = mono_ns();
                 bump(&shared.counters.signal.poly_events);
                 if let PolyEvent::Book(b) = &ev {
-                    self.stages.record_span(Stage::BookToSignal, b.stamps.read_ns, now);
+                    self.stages
+                        .record_span(Stage::BookToSignal, b.stamps.read_ns, now);
                 }
                 if let Some(d) = self.engine.on_poly(&ev, now, wall_ms()) {
                     self.decided(d, now, 0);
@@ -104,8 +106,10 @@ impl SignalThread {
                     bump(&c.strike_fallbacks);
                 }
                 if settled > 0 {
-                    c.settlements
-                        .store(c.settlements.load(Ordering::Relaxed) + settled, Ordering::Relaxed);
+                    c.settlements.store(
+                        c.settlements.load(Ordering::Relaxed) + settled,
+                        Ordering::Relaxed,
+                    );
                     let snap = self.engine.account.snapshot(wall_ms());
                     self.tap.offer(SignalTap::Account(snap));
                 }
@@ -113,8 +117,9 @@ impl SignalThread {
             self.stages.maybe_flush(now);
             if work == 0 {
                 let (s, p, e) = (&self.spot_rx, &self.poly_rx, &self.exec_rx);
-                self.idler
-                    .idle(&self.bell, || !s.is_empty() || !p.is_empty() || !e.is_empty());
+                self.idler.idle(&self.bell, || {
+                    !s.is_empty() || !p.is_empty() || !e.is_empty()
+                });
             } else {
                 self.idler.reset();
             }

@@ -147,10 +147,13 @@ fn price_e8(p: Value<'_, '_>) -> Option<i64> {
         // 1e18 units → 1e8 units: parse as an integer and drop ten digits.
         let s = full.as_bytes();
         if s.len() > 10 && s.iter().all(u8::is_ascii_digit) {
-            return parse_fixed(&s[..s.len() - 10], 0).and_then(|v| i64::try_from(v).ok());
+            return parse_fixed(&s[..s.len() - 10], 0)
+                .and_then(|v| i64::try_from(v).ok())
+                .filter(|&v| v > 0);
         }
     }
-    let v = p.get("value")?.as_f64()?;
+    // `cast_f64`: a whole-number price may be written as a JSON integer.
+    let v = p.get("value")?.cast_f64()?;
     (v.is_finite() && v > 0.0).then(|| (v * 1e8).round() as i64)
 }
 

@@ -95,11 +95,31 @@ impl L2Book {
             BookSide::Bid => &mut self.bids,
             BookSide::Ask => &mut self.asks,
         };
-        if v.len() == v.capacity() {
-            self.overflow += 1;
+        let level = Level { price_e4, size_e6 };
+        if v.len() < v.capacity() {
+            v.push(level);
             return;
         }
-        v.push(Level { price_e4, size_e6 });
+        // Full: the venue lists the best levels last, so keep the best ones seen, dropping
+        // the worst (one linear scan, only on books deeper than the capacity).
+        self.overflow += 1;
+        let worse = |a: u32, b: u32| match side {
+            BookSide::Bid => a < b,
+            BookSide::Ask => a > b,
+        };
+        let (wi, w) = v
+            .iter()
+            .enumerate()
+            .fold((0, v[0].price_e4), |(bi, bp), (i, l)| {
+                if worse(l.price_e4, bp) {
+                    (i, l.price_e4)
+                } else {
+                    (bi, bp)
+                }
+            });
+        if worse(w, price_e4) {
+            v[wi] = level;
+        }
     }
 
     pub fn end_snapshot(&mut self) {

@@ -17,7 +17,7 @@ use crate::feeds::waiter::SocketWaiter;
 use crate::feeds::ws::{WsConfig, WsError, WsUrl};
 use crate::pipeline::control::{PolyControl, TokenKey};
 use crate::pipeline::events::{BookTop, PolyEvent, WireStamps};
-use crate::pipeline::registry::AssetTable;
+use crate::pipeline::registry::{AssetTable, MAX_TOKENS};
 use crate::pipeline::rings::{bump, HotTx, TapRx, TapTx};
 use crate::pipeline::shared::{Shared, FEED_CHAINLINK, FEED_POLY};
 use crate::telemetry::{Stage, StageRecorder};
@@ -282,6 +282,10 @@ impl PolyIngest {
         let h = &self.shared.feeds[FEED_POLY];
         match ctl {
             PolyControl::Subscribe { token, key } => {
+                if token.0 as usize >= MAX_TOKENS {
+                    bump(&self.shared.counters.poly.ignored);
+                    return;
+                }
                 books.books[token.0 as usize].reset();
                 if !books.tokens.insert(token.0, key) {
                     bump(&self.shared.counters.poly.ignored);
@@ -294,6 +298,7 @@ impl PolyIngest {
                     }
                 }
             }
+            PolyControl::Unsubscribe { token } if token.0 as usize >= MAX_TOKENS => {}
             PolyControl::Unsubscribe { token } => {
                 let key = books
                     .tokens

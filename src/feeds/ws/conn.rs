@@ -218,8 +218,10 @@ impl WsConn {
                     if accept != Some(expected.as_bytes()) {
                         return Err(WsError::Handshake("bad Sec-WebSocket-Accept".into()));
                     }
-                    // Frames sent right behind the response stay in the buffer.
+                    // Frames sent right behind the response stay in the buffer, stamped
+                    // with this read.
                     self.start = len;
+                    self.last_read_ns = mono_ns();
                     return Ok(());
                 }
                 Err(e) => return Err(WsError::Handshake(e.to_string())),
