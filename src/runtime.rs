@@ -22,7 +22,7 @@ use crate::feeds::link::LinkRules;
 use crate::feeds::polymarket::ingest::{PolyIngest, PriceSocketAuth};
 use crate::feeds::waiter::{SocketWaiter, WAKER_TOKEN};
 use crate::feeds::ws::{WsConfig, WsUrl};
-use crate::pipeline::cores::{pin_current, CorePlan, CoreRequest, HOT_THREADS};
+use crate::pipeline::cores::{mark_hot_thread, pin_current, CorePlan, CoreRequest, HOT_THREADS};
 use crate::pipeline::registry::AssetTable;
 use crate::pipeline::rings::{hot_link, tap};
 use crate::pipeline::shared::Shared;
@@ -54,13 +54,15 @@ pub struct Pipeline {
 }
 
 fn spawn_hot(
-    name: &'static str,
+    index: usize,
     core: Option<usize>,
     body: impl FnOnce() + Send + 'static,
 ) -> anyhow::Result<JoinHandle<()>> {
+    let name = HOT_THREADS[index];
     std::thread::Builder::new()
         .name(name.to_string())
         .spawn(move || {
+            mark_hot_thread(index);
             if !pin_current(core) {
                 tracing::warn!(thread = name, ?core, "could not pin: running unpinned");
             }
@@ -186,7 +188,7 @@ impl Pipeline {
             waiter: SocketWaiter::new(b_plan.wait, mio::Poll::new()?),
             thread_index: 0,
         };
-        hot.push(spawn_hot(HOT_THREADS[0], b_plan.core, move || {
+        hot.push(spawn_hot(0, b_plan.core, move || {
             binance.run()
         })?);
         let poly = PolyIngest {
@@ -206,7 +208,7 @@ impl Pipeline {
             waiter: SocketWaiter::new(p_plan.wait, poly_poll),
             thread_index: 1,
         };
-        hot.push(spawn_hot(HOT_THREADS[1], p_plan.core, move || poly.run())?);
+        hot.push(spawn_hot(1, p_plan.core, move || poly.run())?);
         let signal = SignalThread {
             engine: Engine::new(opts.strategy.clone(), assets.len()),
             control: signal_ctl_rx,
@@ -221,7 +223,7 @@ impl Pipeline {
             idler: Idler::new(s_plan.wait),
             thread_index: 2,
         };
-        hot.push(spawn_hot(HOT_THREADS[2], s_plan.core, move || {
+        hot.push(spawn_hot(2, s_plan.core, move || {
             signal.run()
         })?);
         let order = OrderThread {
@@ -235,7 +237,7 @@ impl Pipeline {
             idler: Idler::new(o_plan.wait),
             thread_index: 3,
         };
-        hot.push(spawn_hot(HOT_THREADS[3], o_plan.core, move || order.run())?);
+        hot.push(spawn_hot(3, o_plan.core, move || order.run())?);
 
         // Control side.
         let state = Arc::new(Mutex::new(ControlState::default()));

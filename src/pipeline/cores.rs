@@ -172,6 +172,27 @@ fn fallback(wanted: WaitStrategy, shared: bool) -> WaitStrategy {
     }
 }
 
+thread_local! {
+    /// 1 + the index in [`HOT_THREADS`] of the hot thread running here; 0 elsewhere.
+    static HOT_THREAD: std::cell::Cell<u8> = const { std::cell::Cell::new(0) };
+}
+
+/// Mark the calling thread as hot thread `index` (in [`HOT_THREADS`] order).
+pub fn mark_hot_thread(index: usize) {
+    HOT_THREAD.with(|h| h.set(index as u8 + 1));
+}
+
+/// The index of the hot thread calling, if it is one. Safe to call from a global allocator:
+/// a const-initialised thread-local read, no allocation, no lock.
+#[inline]
+pub fn hot_thread_index() -> Option<usize> {
+    HOT_THREAD
+        .try_with(|h| h.get())
+        .ok()
+        .filter(|&v| v > 0)
+        .map(|v| v as usize - 1)
+}
+
 /// Pin the calling thread; `false` if the OS refused (the plan is then advisory).
 pub fn pin_current(core: Option<usize>) -> bool {
     match core {
