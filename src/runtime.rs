@@ -188,9 +188,7 @@ impl Pipeline {
             waiter: SocketWaiter::new(b_plan.wait, mio::Poll::new()?),
             thread_index: 0,
         };
-        hot.push(spawn_hot(0, b_plan.core, move || {
-            binance.run()
-        })?);
+        hot.push(spawn_hot(0, b_plan.core, move || binance.run())?);
         let poly = PolyIngest {
             market_url: poly_url,
             market_rules: rules(f.poly_stale_ms, Some((f.poly_ping_ms * 1_000_000, b"PING"))),
@@ -223,9 +221,7 @@ impl Pipeline {
             idler: Idler::new(s_plan.wait),
             thread_index: 2,
         };
-        hot.push(spawn_hot(2, s_plan.core, move || {
-            signal.run()
-        })?);
+        hot.push(spawn_hot(2, s_plan.core, move || signal.run())?);
         let order = OrderThread {
             intents: intent_rx,
             to_signal: exec_tx,

@@ -90,7 +90,10 @@ fn hot_threads_do_not_allocate_in_steady_state() {
     .join()
     .unwrap();
     COUNTING.store(false, Ordering::SeqCst);
-    assert!(PER_THREAD[3].load(Ordering::SeqCst) >= 1, "the counting allocator is blind");
+    assert!(
+        PER_THREAD[3].load(Ordering::SeqCst) >= 1,
+        "the counting allocator is blind"
+    );
     PER_THREAD[3].store(0, Ordering::SeqCst);
     *FIRST.lock().unwrap() = None;
 
@@ -127,11 +130,34 @@ fn hot_threads_do_not_allocate_in_steady_state() {
     let summary = demo.stop();
 
     // The span was busy: frames crossed every ingest thread and decisions were made.
-    assert!(after.0 - before.0 > 1000, "binance frames {:?} → {:?}", before, after);
-    assert!(after.1 - before.1 > 100, "poly frames {:?} → {:?}", before, after);
-    assert!(after.2 - before.2 > 1000, "decisions {:?} → {:?}", before, after);
-    assert!(after.3 > before.3, "no window settled in the span: {:?} → {:?}", before, after);
-    assert_eq!(reconnects, 0, "a reconnect is not steady state: {summary:?}");
+    assert!(
+        after.0 - before.0 > 1000,
+        "binance frames {:?} → {:?}",
+        before,
+        after
+    );
+    assert!(
+        after.1 - before.1 > 100,
+        "poly frames {:?} → {:?}",
+        before,
+        after
+    );
+    assert!(
+        after.2 - before.2 > 1000,
+        "decisions {:?} → {:?}",
+        before,
+        after
+    );
+    assert!(
+        after.3 > before.3,
+        "no window settled in the span: {:?} → {:?}",
+        before,
+        after
+    );
+    assert_eq!(
+        reconnects, 0,
+        "a reconnect is not steady state: {summary:?}"
+    );
 
     let counts: Vec<(&str, u64)> = HOT_THREADS
         .iter()
