@@ -97,8 +97,10 @@ fn hot_threads_do_not_allocate_in_steady_state() {
     PER_THREAD[3].store(0, Ordering::SeqCst);
     *FIRST.lock().unwrap() = None;
 
-    let mut cfg = Config::default();
-    cfg.assets = vec!["BTC".into(), "ETH".into()];
+    let mut cfg = Config {
+        assets: vec!["BTC".into(), "ETH".into()],
+        ..Config::default()
+    };
     cfg.demo.window_s = 5;
     cfg.demo.binance_rate_hz = 400.0;
     cfg.demo.poly_update_hz = 20.0;

@@ -7,8 +7,10 @@ use cassandra::config::Config;
 
 /// A small, fast demo: two assets, short windows, brisk feeds.
 pub fn fast_demo_config(window_s: u64) -> Config {
-    let mut cfg = Config::default();
-    cfg.assets = vec!["BTC".into(), "ETH".into()];
+    let mut cfg = Config {
+        assets: vec!["BTC".into(), "ETH".into()],
+        ..Config::default()
+    };
     cfg.demo.window_s = window_s;
     cfg.demo.binance_rate_hz = 300.0;
     cfg.demo.poly_update_hz = 10.0;
