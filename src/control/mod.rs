@@ -94,6 +94,13 @@ impl ControlLoop {
                 self.signal_bell.ring();
                 false
             });
+            if self
+                .shared
+                .reset_latency
+                .swap(false, std::sync::atomic::Ordering::SeqCst)
+            {
+                self.latency.reset();
+            }
             if last_latency.elapsed() >= self.latency_every || !running {
                 last_latency = std::time::Instant::now();
                 self.latency.drain();

@@ -86,6 +86,9 @@ pub struct Shared {
     pub feeds: [CachePadded<FeedHealth>; 3],
     /// `clock::mono_ns` of each hot thread's last loop, in `cores::HOT_THREADS` order.
     pub heartbeat_ns: [CachePadded<AtomicU64>; 4],
+    /// Set by a benchmark to restart the latency histograms after its warm-up; the control
+    /// loop clears it.
+    pub reset_latency: AtomicBool,
 }
 
 impl Shared {
@@ -97,6 +100,7 @@ impl Shared {
             counters: Counters::default(),
             feeds: Default::default(),
             heartbeat_ns: Default::default(),
+            reset_latency: AtomicBool::new(false),
         }
     }
 

@@ -218,6 +218,13 @@ impl LatencyBook {
         merged
     }
 
+    /// Forget everything merged so far (samples still held by the hot threads, at most one
+    /// flush period's worth, arrive with the next drain).
+    pub fn reset(&mut self) {
+        self.drain();
+        self.totals.clear();
+    }
+
     pub fn histogram(&self, stage: Stage) -> Option<&Histogram<u64>> {
         self.totals.get(&stage)
     }
