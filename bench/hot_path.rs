@@ -38,13 +38,14 @@ fn arg(name: &str) -> Option<String> {
 
 fn run(
     label: &str,
+    rate_hz: f64,
     wait: Option<WaitStrategy>,
     pin: bool,
     warmup: Duration,
     span: Duration,
 ) -> Run {
     let mut cfg = Config::default();
-    cfg.demo.binance_rate_hz = 0.0; // flood
+    cfg.demo.binance_rate_hz = rate_hz; // 0 = flood
     cfg.demo.window_s = 60;
     cfg.pipeline.pin = pin;
     if let Some(w) = wait {
@@ -118,15 +119,19 @@ fn main() {
         .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/perf/PIPELINE.md").into());
 
     let runs = vec![
-        run("auto plan (default)", None, true, warmup, span),
+        run("flood, auto plan (default)", 0.0, None, true, warmup, span),
         run(
-            "spin-yield, pinned",
+            "flood, spin-yield, pinned",
+            0.0,
             Some(WaitStrategy::SpinYield),
             true,
             warmup,
             span,
         ),
-        run("auto plan, unpinned", None, false, warmup, span),
+        run("flood, auto plan, unpinned", 0.0, None, false, warmup, span),
+        run("100k/s, auto plan", 100_000.0, None, true, warmup, span),
+        run("10k/s, auto plan", 10_000.0, None, true, warmup, span),
+        run("1k/s, auto plan", 1_000.0, None, true, warmup, span),
     ];
 
     let mut md = String::new();
@@ -146,7 +151,8 @@ fn main() {
     let _ = writeln!(
         md,
         "Setup: simulator and pipeline in one process on loopback; the simulator writes Binance \
-         trade frames for 4 assets as fast as the socket takes them (flood), Polymarket books at \
+         trade frames for 4 assets as fast as the socket takes them (flood) or paced at the \
+         rate named, Polymarket books at \
          5 updates/s per token, Chainlink at 1 Hz; paper mode with the default strategy. \
          Warm-up {:.0} s, then the histograms restart and {:.0} s are measured. Latencies are the \
          pipeline's own stage histograms (HdrHistogram, 3 significant digits), in µs. \

@@ -35,6 +35,10 @@ pub struct WsConfig {
     pub tx_buffer_bytes: usize,
     /// TCP connect + TLS + HTTP upgrade must finish within this. Default 5 s.
     pub connect_timeout: Duration,
+    /// Most bytes taken off the socket per read. Default 16 KiB (about a hundred Binance
+    /// frames): under a flood, frames wait in our buffer at most one chunk's parse time after
+    /// their read stamp, instead of a whole buffer's.
+    pub read_chunk_bytes: usize,
 }
 
 impl Default for WsConfig {
@@ -43,6 +47,7 @@ impl Default for WsConfig {
             max_frame_bytes: 4 << 20,
             tx_buffer_bytes: 64 << 10,
             connect_timeout: Duration::from_secs(5),
+            read_chunk_bytes: 16 << 10,
         }
     }
 }
@@ -105,6 +110,7 @@ pub struct WsConn {
     tx: Box<[u8]>,
     tx_len: usize,
     max_frame: usize,
+    read_chunk: usize,
     last_read_ns: u64,
     mask_rng: u64,
     pings: u64,
@@ -168,6 +174,7 @@ impl WsConn {
             tx: vec![0u8; cfg.tx_buffer_bytes].into_boxed_slice(),
             tx_len: 0,
             max_frame: cfg.max_frame_bytes,
+            read_chunk: cfg.read_chunk_bytes.max(1024),
             last_read_ns: 0,
             mask_rng: mono_ns() | 1,
             pings: 0,
@@ -382,8 +389,9 @@ impl WsConn {
         if self.end == self.rx.len() {
             return Err(WsError::FrameTooLarge(self.end as u64));
         }
+        let stop = (self.end + self.read_chunk).min(self.rx.len());
         loop {
-            match self.stream.read(&mut self.rx[self.end..]) {
+            match self.stream.read(&mut self.rx[self.end..stop]) {
                 Ok(0) => return Err(WsError::Closed),
                 Ok(n) => {
                     self.end += n;
