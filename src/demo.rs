@@ -55,19 +55,23 @@ pub fn point_at(cfg: &mut Config, sim: &Simulator) {
     cfg.venues.clob = sim.http_url();
     cfg.venues.binance_rest = sim.http_url();
     cfg.windows.length_s = cfg.demo.window_s;
-    // Compressed windows: the same trading span as a fraction of the window, and a cooldown
-    // scaled the same way, unless the configuration already says otherwise.
-    let g = &mut cfg.strategy.gates;
-    if cfg.demo.window_s < 900 {
-        let scale = cfg.demo.window_s as f64 / 900.0;
+    scale_to_window(&mut cfg.strategy, cfg.demo.window_s);
+    // The simulated books refresh a few times a second; windows are short.
+    cfg.windows.discovery_interval_ms = cfg.windows.discovery_interval_ms.min(500);
+}
+
+/// Compressed windows (demo, tests): the same trading span as a fraction of the window, and a
+/// cooldown scaled the same way, unless the configuration already gives fractions.
+pub fn scale_to_window(strategy: &mut crate::signal::StrategyConfig, window_s: u64) {
+    let g = &mut strategy.gates;
+    if window_s < 900 {
+        let scale = window_s as f64 / 900.0;
         g.min_frac_into_window
             .get_or_insert(g.min_secs_into_window / 900.0);
         g.max_frac_into_window
             .get_or_insert(g.max_secs_into_window / 900.0);
         g.cooldown_ms = ((g.cooldown_ms as f64) * scale) as u64;
     }
-    // The simulated books refresh a few times a second; windows are short.
-    cfg.windows.discovery_interval_ms = cfg.windows.discovery_interval_ms.min(500);
 }
 
 /// A running demo.
@@ -79,7 +83,12 @@ pub struct Demo {
 }
 
 impl Demo {
-    pub fn start(mut cfg: Config) -> anyhow::Result<Demo> {
+    pub fn start(cfg: Config) -> anyhow::Result<Demo> {
+        Demo::start_with(cfg, None)
+    }
+
+    /// Start, recording raw frames and windows to `record` (a new file) if given.
+    pub fn start_with(mut cfg: Config, record: Option<std::path::PathBuf>) -> anyhow::Result<Demo> {
         cfg.validate()?;
         let sim = Simulator::start(sim_config(&cfg))?;
         point_at(&mut cfg, &sim);
@@ -95,6 +104,7 @@ impl Demo {
                 paper_latency: Duration::from_millis(cfg.paper.latency_ms),
                 strategy: cfg.strategy.clone(),
                 log_discovery_errors: true,
+                record,
             },
         )?;
         Ok(Demo {

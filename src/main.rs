@@ -38,6 +38,33 @@ enum Cmd {
         /// Configuration file (default: the embedded config/default.toml).
         #[arg(long)]
         config: Option<PathBuf>,
+        /// Record raw frames and windows to this new file (replay it with `cassandra replay`).
+        #[arg(long)]
+        record: Option<PathBuf>,
+    },
+    /// Record raw frames from the real venues (nothing is traded: mode off).
+    Record {
+        /// The recording to create (never overwritten).
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Stop after this many seconds (default: until Ctrl-C).
+        #[arg(long)]
+        duration: Option<f64>,
+    },
+    /// Run a recording through the decision engine and paper fills: the backtest.
+    Replay {
+        /// A recording made by `record` or `demo --record`.
+        file: PathBuf,
+        /// `max` (as fast as possible) or `1x` (recorded pace).
+        #[arg(long, default_value = "max")]
+        speed: String,
+        /// Write the report as JSON to this file.
+        #[arg(long)]
+        summary: Option<PathBuf>,
+        #[arg(long)]
+        config: Option<PathBuf>,
     },
     /// The venue simulator alone, for other clients or a pipeline in another process.
     Sim {
@@ -88,13 +115,17 @@ fn main() -> anyhow::Result<()> {
             summary,
             seed,
             config,
+            record,
         } => {
             let mut cfg = Config::load(config.as_deref())?;
             if let Some(s) = seed {
                 cfg.demo.seed = s;
             }
             let stop = stop_flag();
-            let demo = Demo::start(cfg)?;
+            let demo = Demo::start_with(cfg, record.clone())?;
+            if let Some(r) = &record {
+                println!("Recording to {}", r.display());
+            }
             println!(
                 "Cassandra demo: simulator on 127.0.0.1, paper mode, windows of {} s",
                 demo.config.demo.window_s
@@ -110,6 +141,72 @@ fn main() -> anyhow::Result<()> {
             if let Some(path) = summary {
                 std::fs::write(&path, serde_json::to_vec_pretty(&s)?)?;
                 println!("Summary written to {}", path.display());
+            }
+            Ok(())
+        }
+        Cmd::Record {
+            out,
+            config,
+            duration,
+        } => {
+            let mut cfg = Config::load(config.as_deref())?;
+            cfg.mode = cassandra::pipeline::shared::Mode::Off;
+            let stop = stop_flag();
+            let price_socket = cassandra::clob::auth::Credentials::from_env()
+                .ok()
+                .map(|c| cassandra::feeds::polymarket::ingest::PriceSocketAuth {
+                    api_key: c.api_key().to_string(),
+                    secret: c.secret().to_string(),
+                    passphrase: c.passphrase().to_string(),
+                });
+            if price_socket.is_none() {
+                eprintln!("note: no POLYMARKET_API_KEY/SECRET/PASSPHRASE: recording without Chainlink prices");
+            }
+            let p = cassandra::runtime::Pipeline::start(
+                &cfg,
+                cassandra::runtime::StartOptions {
+                    price_socket,
+                    strategy: cfg.strategy.clone(),
+                    log_discovery_errors: true,
+                    record: Some(out.clone()),
+                    ..Default::default()
+                },
+            )?;
+            println!(
+                "Recording to {} (mode off). Core plan:\n{}",
+                out.display(),
+                p.plan.describe()
+            );
+            wait_until(&stop, duration);
+            let shared = p.shared.clone();
+            p.shutdown();
+            println!("{:?}", shared.counters.snapshot());
+            Ok(())
+        }
+        Cmd::Replay {
+            file,
+            speed,
+            summary,
+            config,
+        } => {
+            let mut cfg = Config::load(config.as_deref())?;
+            let open = || {
+                std::fs::File::open(&file)
+                    .map(std::io::BufReader::new)
+                    .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", file.display()))
+            };
+            if let Some(len) = cassandra::record::replay::window_length(open()?) {
+                cassandra::demo::scale_to_window(&mut cfg.strategy, len);
+            }
+            let speed: cassandra::record::replay::Speed =
+                speed.parse().map_err(anyhow::Error::msg)?;
+            let assets = cassandra::pipeline::registry::AssetTable::from_names(&cfg.assets)
+                .map_err(anyhow::Error::msg)?;
+            let report = cassandra::record::replay::replay(open()?, &assets, &cfg.strategy, speed)?;
+            println!("{}", report.render());
+            if let Some(path) = summary {
+                std::fs::write(&path, serde_json::to_vec_pretty(&report)?)?;
+                println!("Report written to {}", path.display());
             }
             Ok(())
         }

@@ -27,6 +27,11 @@ use crate::pipeline::registry::AssetTable;
 use crate::pipeline::rings::{hot_link, tap};
 use crate::pipeline::shared::Shared;
 use crate::pipeline::wait::{Doorbell, Idler};
+use crate::record::tap::record_tap;
+use crate::record::writer::Recorder;
+
+/// Bytes of each record ring (about a second of a 100k frames/s flood).
+const RECORD_RING_BYTES: usize = 32 << 20;
 use crate::signal::{Engine, SignalThread, StrategyConfig};
 use crate::telemetry::stages::stage_channel;
 use crate::telemetry::{LatencyBook, Stage};
@@ -42,6 +47,8 @@ pub struct StartOptions {
     pub strategy: StrategyConfig,
     /// Log discovery errors (off in tests that expect them).
     pub log_discovery_errors: bool,
+    /// Record raw frames and windows to this new file (see `record::format`).
+    pub record: Option<std::path::PathBuf>,
 }
 
 /// A running pipeline.
@@ -175,6 +182,19 @@ impl Pipeline {
         let poly_waker =
             Arc::new(mio::Waker::new(poly_poll.registry(), WAKER_TOKEN).context("creating waker")?);
 
+        // Recording: byte rings from the ingest threads, windows from the control loop.
+        let (mut b_record, mut p_record, mut record_windows, mut recorder) =
+            (None, None, None, None);
+        if let Some(path) = &opts.record {
+            let (btx, brx) = record_tap(RECORD_RING_BYTES, c.record_dropped.clone());
+            let (ptx, prx) = record_tap(RECORD_RING_BYTES, c.record_dropped.clone());
+            let (wtx, wrx) = crossbeam::channel::unbounded();
+            recorder = Some(Recorder::create(path, vec![brx, prx], wrx)?);
+            b_record = Some(btx);
+            p_record = Some(ptx);
+            record_windows = Some(wtx);
+        }
+
         let mut hot = Vec::new();
         let binance = BinanceIngest {
             url: binance_url,
@@ -187,6 +207,7 @@ impl Pipeline {
             shared: shared.clone(),
             waiter: SocketWaiter::new(b_plan.wait, mio::Poll::new()?),
             thread_index: 0,
+            record: b_record.take(),
         };
         hot.push(spawn_hot(0, b_plan.core, move || binance.run())?);
         let poly = PolyIngest {
@@ -205,6 +226,7 @@ impl Pipeline {
             shared: shared.clone(),
             waiter: SocketWaiter::new(p_plan.wait, poly_poll),
             thread_index: 1,
+            record: p_record.take(),
         };
         hot.push(spawn_hot(1, p_plan.core, move || poly.run())?);
         let signal = SignalThread {
@@ -252,6 +274,7 @@ impl Pipeline {
             signal_bell,
             discovered: disc_rx,
             latency_every: Duration::from_millis(250),
+            record_windows,
         };
         let mut control_threads = vec![std::thread::Builder::new()
             .name("control".into())
@@ -272,6 +295,14 @@ impl Pipeline {
                 .name("discovery".into())
                 .spawn(move || run_discovery(sh, assets, discovery, every, disc_tx, log))?,
         );
+        if let Some(rec) = recorder {
+            let sh = shared.clone();
+            control_threads.push(
+                std::thread::Builder::new()
+                    .name("recorder".into())
+                    .spawn(move || rec.run(sh))?,
+            );
+        }
         // Keep `alive` tied to `running`: hot producers stop spinning on a full ring at shutdown.
         let (sh, al) = (shared.clone(), alive);
         control_threads.push(std::thread::Builder::new().name("alive".into()).spawn(

@@ -45,6 +45,8 @@ pub struct ControlLoop {
     pub signal_bell: Arc<Doorbell>,
     pub discovered: crossbeam::channel::Receiver<DiscoveredWindow>,
     pub latency_every: Duration,
+    /// Windows for the recording, when recording.
+    pub record_windows: Option<crossbeam::channel::Sender<DiscoveredWindow>>,
 }
 
 struct LiveWindow {
@@ -69,6 +71,9 @@ impl ControlLoop {
                 let down = TokenId((next_token + 1) % MAX_TOKENS as u16);
                 next_token = (next_token + 2) % MAX_TOKENS as u16;
                 self.set_up(&w, up, down);
+                if let Some(tx) = &self.record_windows {
+                    let _ = tx.send(w.clone());
+                }
                 live.push(LiveWindow {
                     asset: w.asset,
                     start_s: w.start_s,

@@ -69,6 +69,8 @@ pub struct Counters {
     pub tap_dropped_poly: Arc<AtomicU64>,
     pub tap_dropped_signal: Arc<AtomicU64>,
     pub tap_dropped_order: Arc<AtomicU64>,
+    /// Frames the recorder could not keep (its ring was full), when recording.
+    pub record_dropped: Arc<AtomicU64>,
 }
 
 /// The counters as the demo summary names them (these names never change).

@@ -14,6 +14,8 @@ use crate::pipeline::events::SpotTick;
 use crate::pipeline::registry::AssetTable;
 use crate::pipeline::rings::{bump, HotTx, TapTx};
 use crate::pipeline::shared::{Shared, FEED_BINANCE};
+use crate::record::tap::RecordTx;
+use crate::record::Feed;
 use crate::telemetry::{Stage, StageRecorder};
 
 use super::parse::{BinanceFrame, BinanceParser};
@@ -34,6 +36,8 @@ pub struct BinanceIngest {
     pub waiter: SocketWaiter,
     /// Index in `cores::HOT_THREADS`, for the heartbeat.
     pub thread_index: usize,
+    /// Raw frames to the recorder, when recording.
+    pub record: Option<RecordTx>,
 }
 
 impl BinanceIngest {
@@ -72,6 +76,9 @@ impl BinanceIngest {
                         })) => {
                             handled += 1;
                             bump(&counters.frames);
+                            if let Some(r) = self.record.as_mut() {
+                                r.offer(Feed::Binance, read_ns, buf);
+                            }
                             match parser.parse(buf, &self.assets) {
                                 Ok(BinanceFrame::Tick(mut t)) => {
                                     let parsed = mono_ns();

@@ -20,6 +20,8 @@ use crate::pipeline::events::{BookTop, PolyEvent, WireStamps};
 use crate::pipeline::registry::{AssetTable, MAX_TOKENS};
 use crate::pipeline::rings::{bump, HotTx, TapRx, TapTx};
 use crate::pipeline::shared::{Shared, FEED_CHAINLINK, FEED_POLY};
+use crate::record::tap::RecordTx;
+use crate::record::Feed;
 use crate::telemetry::{Stage, StageRecorder};
 
 use super::parse::{PolyBatch, PolyBooks, PolyFrame, PolyParser};
@@ -55,6 +57,8 @@ pub struct PolyIngest {
     pub shared: Arc<Shared>,
     pub waiter: SocketWaiter,
     pub thread_index: usize,
+    /// Raw frames (market channel and Chainlink) to the recorder, when recording.
+    pub record: Option<RecordTx>,
 }
 
 const MARKET_TOKEN: usize = 0;
@@ -125,6 +129,9 @@ impl PolyIngest {
                                 continue;
                             }
                             let read_ns = f.read_ns;
+                            if let Some(r) = self.record.as_mut() {
+                                r.offer(Feed::Polymarket, read_ns, f.data);
+                            }
                             match parser.parse(f.data, &mut books, &mut batch) {
                                 Ok(PolyFrame::Pong) => bump(&c.poly.pongs),
                                 Ok(PolyFrame::Events) => {
@@ -202,6 +209,9 @@ impl PolyIngest {
                                 frames += 1;
                                 bump(&c.chainlink.frames);
                                 let read_ns = f.read_ns;
+                                if let Some(r) = self.record.as_mut() {
+                                    r.offer(Feed::Chainlink, read_ns, f.data);
+                                }
                                 match cl_parser.parse(f.data, &self.assets, &mut cl_batch) {
                                     Ok(ChainlinkFrame::Prices) => {
                                         let parsed = mono_ns();

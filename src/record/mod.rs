@@ -1,0 +1,8 @@
+//! Recording raw feed frames, and replaying them through the decision engine (the backtest).
+
+pub mod format;
+pub mod replay;
+pub mod tap;
+pub mod writer;
+
+pub use format::{Feed, Reader, Record};

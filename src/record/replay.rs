@@ -1,0 +1,380 @@
+//! Replay: a recording run through the same parsers, books, engine and paper fills, on one
+//! thread, in file order, with the recording's own clocks. Nothing depends on the machine's
+//! timing, so the same file and configuration give the same trades every time: the backtest.
+
+use std::collections::BTreeMap;
+use std::io::BufRead;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::control::discovery::DiscoveredWindow;
+use crate::exec::paper;
+use crate::feeds::binance::{BinanceFrame, BinanceParser};
+use crate::feeds::chainlink::{ChainlinkBatch, ChainlinkFrame, ChainlinkParser};
+use crate::feeds::polymarket::{PolyBatch, PolyBooks, PolyParser};
+use crate::pipeline::control::{SignalControl, TokenKey, WindowSpec};
+use crate::pipeline::events::{
+    BookTop, ExecReport, ExecStatus, OrderIntent, PolyEvent, TokenId, WireStamps,
+};
+use crate::pipeline::registry::{AssetTable, MAX_TOKENS};
+use crate::signal::{Decision, Engine, Settlement, StrategyConfig};
+
+use super::format::{Feed, Reader, RecordError, WindowLine};
+
+/// How fast to replay.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Speed {
+    /// As fast as possible (the backtest).
+    Max,
+    /// At the recorded pace.
+    RealTime,
+}
+
+impl std::str::FromStr for Speed {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "max" => Ok(Speed::Max),
+            "1x" => Ok(Speed::RealTime),
+            _ => Err(format!("unknown speed {s:?}: expected max or 1x")),
+        }
+    }
+}
+
+/// One trade and how it ended.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Trade {
+    pub asset: String,
+    pub window_start_s: u64,
+    pub outcome: &'static str,
+    pub wall_ms: u64,
+    /// Model probability of the outcome bought.
+    pub predicted: f64,
+    pub limit_price: f64,
+    pub filled_shares: f64,
+    pub tokens_received: f64,
+    pub cost: f64,
+    pub fee: f64,
+    /// `None` while unsettled (the recording ended first).
+    pub won: Option<bool>,
+    pub pnl: Option<f64>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct CalibrationBucket {
+    pub from: f64,
+    pub to: f64,
+    pub trades: u32,
+    pub mean_predicted: f64,
+    pub realised: f64,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct StrategyReport {
+    pub trades: u32,
+    pub settled: u32,
+    pub wins: u32,
+    pub losses: u32,
+    pub win_rate: f64,
+    pub pnl_after_fees: f64,
+    pub fees: f64,
+    pub max_drawdown: f64,
+    pub calibration: Vec<CalibrationBucket>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ReplayReport {
+    pub frames: u64,
+    pub parse_errors: u64,
+    pub windows: u32,
+    pub settlements: u32,
+    pub strategies: BTreeMap<&'static str, StrategyReport>,
+    pub trades: Vec<Trade>,
+    pub start_cash: f64,
+    pub end_cash: f64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    #[error(transparent)]
+    Record(#[from] RecordError),
+    #[error("line {line}: bad window: {why}")]
+    Window { line: u64, why: String },
+}
+
+/// Length of the windows in a recording (from its first `W` line), to scale the strategy's
+/// window-timing gates the way the demo did when it recorded.
+pub fn window_length(input: impl BufRead) -> Option<u64> {
+    Reader::new(input)
+        .filter_map(Result::ok)
+        .find(|r| r.feed == Feed::Window)
+        .and_then(|r| serde_json::from_slice::<WindowLine>(&r.payload).ok())
+        .map(|w| w.end_s - w.start_s)
+}
+
+/// Replay `input` through the engine.
+pub fn replay(
+    input: impl BufRead,
+    assets: &AssetTable,
+    strategy: &StrategyConfig,
+    speed: Speed,
+) -> Result<ReplayReport, ReplayError> {
+    let mut engine = Engine::new(strategy.clone(), assets.len());
+    let mut books = PolyBooks::default();
+    let (mut bparser, mut pparser, mut cparser) = (
+        BinanceParser::default(),
+        PolyParser::default(),
+        ChainlinkParser::default(),
+    );
+    let mut batch = PolyBatch::default();
+    let mut cl = Box::<ChainlinkBatch>::default();
+    let mut top = BookTop::default();
+    let mut next_token: u16 = 0;
+    let mut windows = 0u32;
+    let mut frames = 0u64;
+    let mut parse_errors = 0u64;
+    let mut last_tick_ms = 0u64;
+    let mut trades: Vec<(OrderIntent, ExecReport, u64)> = Vec::new();
+    let mut settlements: Vec<Settlement> = Vec::new();
+    let mut last_wall = 0u64;
+    let started = Instant::now();
+    let mut first_mono: Option<u64> = None;
+
+    let act = |d: Option<Decision>, wall: u64, engine: &mut Engine, trades: &mut Vec<_>| {
+        if let Some(Decision {
+            intent: Some(mut intent),
+            ..
+        }) = d
+        {
+            intent.decision_ns = intent.trigger.read_ns;
+            let r = paper::fill(&intent);
+            engine.on_exec(&r);
+            if r.status == ExecStatus::Matched {
+                trades.push((intent, r, wall));
+            }
+        }
+    };
+
+    for (line_no, rec) in Reader::new(input).enumerate() {
+        let mut rec = rec?;
+        let (now, wall) = (rec.mono_ns, rec.wall_ms);
+        last_wall = last_wall.max(wall);
+        if speed == Speed::RealTime {
+            let first = *first_mono.get_or_insert(now);
+            let due = Duration::from_nanos(now.saturating_sub(first));
+            if let Some(wait) = due.checked_sub(started.elapsed()) {
+                std::thread::sleep(wait);
+            }
+        }
+        if wall >= last_tick_ms + 50 {
+            last_tick_ms = wall;
+            engine.tick(wall, |s| settlements.push(s));
+        }
+        let stamps = WireStamps {
+            read_ns: now,
+            parsed_ns: now,
+        };
+        match rec.feed {
+            Feed::Window => {
+                let w: WindowLine =
+                    serde_json::from_slice(&rec.payload).map_err(|e| ReplayError::Window {
+                        line: line_no as u64 + 1,
+                        why: e.to_string(),
+                    })?;
+                let w = DiscoveredWindow::from(&w);
+                let up = TokenId(next_token % MAX_TOKENS as u16);
+                let down = TokenId((next_token + 1) % MAX_TOKENS as u16);
+                next_token = (next_token + 2) % MAX_TOKENS as u16;
+                for (t, id) in [(up, &w.up_token), (down, &w.down_token)] {
+                    books.books[t.0 as usize].reset();
+                    if let Some(k) = TokenKey::new(id) {
+                        books.tokens.insert(t.0, k);
+                    }
+                }
+                engine.control(SignalControl::Window(WindowSpec {
+                    asset: w.asset,
+                    start_s: w.start_s,
+                    end_s: w.end_s,
+                    up,
+                    down,
+                    tick_e4: w.tick_e4,
+                    min_size_e6: w.min_size_e6,
+                    fees: w.fees,
+                    neg_risk: w.neg_risk,
+                }));
+                windows += 1;
+            }
+            Feed::Binance => {
+                frames += 1;
+                match bparser.parse(&mut rec.payload, assets) {
+                    Ok(BinanceFrame::Tick(mut t)) => {
+                        t.stamps = stamps;
+                        let d = engine.on_spot(&t, now, wall);
+                        act(d, wall, &mut engine, &mut trades);
+                    }
+                    Ok(_) => {}
+                    Err(_) => parse_errors += 1,
+                }
+            }
+            Feed::Polymarket => {
+                frames += 1;
+                match pparser.parse(&mut rec.payload, &mut books, &mut batch) {
+                    Ok(_) => {
+                        for tok in batch.touched_tokens() {
+                            books.books[tok.0 as usize].top(tok, &mut top);
+                            top.stamps = stamps;
+                            let d = engine.on_poly(&PolyEvent::Book(top), now, wall);
+                            act(d, wall, &mut engine, &mut trades);
+                        }
+                    }
+                    Err(_) => parse_errors += 1,
+                }
+            }
+            Feed::Chainlink => {
+                frames += 1;
+                match cparser.parse(&mut rec.payload, assets, &mut cl) {
+                    Ok(ChainlinkFrame::Prices) => {
+                        for p in cl.points() {
+                            let mut p = *p;
+                            p.stamps = stamps;
+                            engine.on_poly(&PolyEvent::Oracle(p), now, wall);
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(_) => parse_errors += 1,
+                }
+            }
+        }
+    }
+    // Settle what the recording saw end (the engine waits for a Chainlink price at or after
+    // the end, or its grace period).
+    engine.tick(last_wall, |s| settlements.push(s));
+
+    let start_cash = engine.account.start_cash;
+    let report_trades: Vec<Trade> = trades
+        .iter()
+        .map(|(i, r, wall)| {
+            let s = settlements
+                .iter()
+                .find(|s| s.asset == i.asset && s.window_start_s == i.window_start_s);
+            let won = s.map(|s| s.up_won == (i.outcome == crate::pipeline::events::Outcome::Up));
+            let tokens = r.received_e6 as f64 / 1e6;
+            let cost = r.cost_e6 as f64 / 1e6;
+            Trade {
+                asset: assets
+                    .get(i.asset)
+                    .map_or_else(|| i.asset.0.to_string(), |a| a.name.clone()),
+                window_start_s: i.window_start_s,
+                outcome: match i.outcome {
+                    crate::pipeline::events::Outcome::Up => "up",
+                    crate::pipeline::events::Outcome::Down => "down",
+                },
+                wall_ms: *wall,
+                predicted: i.fair_e6 as f64 / 1e6,
+                limit_price: i.limit_price_e4 as f64 / 1e4,
+                filled_shares: r.filled_e6 as f64 / 1e6,
+                tokens_received: tokens,
+                cost,
+                fee: r.fee_e6 as f64 / 1e6,
+                won,
+                pnl: won.map(|w| if w { tokens - cost } else { -cost }),
+            }
+        })
+        .collect();
+    let mut strategies = BTreeMap::new();
+    strategies.insert("latency_arb", strategy_report(&report_trades, start_cash));
+    Ok(ReplayReport {
+        frames,
+        parse_errors,
+        windows,
+        settlements: settlements.len() as u32,
+        strategies,
+        trades: report_trades,
+        start_cash,
+        end_cash: engine.account.cash,
+    })
+}
+
+fn strategy_report(trades: &[Trade], start_cash: f64) -> StrategyReport {
+    let settled: Vec<&Trade> = trades.iter().filter(|t| t.won.is_some()).collect();
+    let wins = settled.iter().filter(|t| t.won == Some(true)).count() as u32;
+    let losses = settled.len() as u32 - wins;
+    let pnl: f64 = settled.iter().filter_map(|t| t.pnl).sum();
+    let (mut equity, mut peak, mut dd) = (start_cash, start_cash, 0.0f64);
+    for t in &settled {
+        equity += t.pnl.unwrap_or(0.0);
+        peak = peak.max(equity);
+        if peak > 0.0 {
+            dd = dd.max((peak - equity) / peak);
+        }
+    }
+    let calibration = (0..10)
+        .filter_map(|b| {
+            let (from, to) = (b as f64 / 10.0, (b + 1) as f64 / 10.0);
+            let inb: Vec<&&Trade> = settled
+                .iter()
+                .filter(|t| {
+                    t.predicted >= from && (t.predicted < to || (b == 9 && t.predicted <= 1.0))
+                })
+                .collect();
+            (!inb.is_empty()).then(|| CalibrationBucket {
+                from,
+                to,
+                trades: inb.len() as u32,
+                mean_predicted: inb.iter().map(|t| t.predicted).sum::<f64>() / inb.len() as f64,
+                realised: inb.iter().filter(|t| t.won == Some(true)).count() as f64
+                    / inb.len() as f64,
+            })
+        })
+        .collect();
+    StrategyReport {
+        trades: trades.len() as u32,
+        settled: settled.len() as u32,
+        wins,
+        losses,
+        win_rate: if settled.is_empty() {
+            0.0
+        } else {
+            wins as f64 / settled.len() as f64
+        },
+        pnl_after_fees: pnl,
+        fees: trades.iter().map(|t| t.fee).sum(),
+        max_drawdown: dd,
+        calibration,
+    }
+}
+
+impl ReplayReport {
+    pub fn render(&self) -> String {
+        let mut s = format!(
+            "Replayed {} frames ({} parse errors), {} windows, {} settlements\n",
+            self.frames, self.parse_errors, self.windows, self.settlements
+        );
+        for (name, r) in &self.strategies {
+            s.push_str(&format!(
+                "\n{name}: {} trades, {} settled, win rate {:.0}%, PnL after fees {:+.2} USDC (fees {:.2}), max drawdown {:.2}%\n",
+                r.trades,
+                r.settled,
+                100.0 * r.win_rate,
+                r.pnl_after_fees,
+                r.fees,
+                100.0 * r.max_drawdown
+            ));
+            if !r.calibration.is_empty() {
+                s.push_str("  calibration  predicted → realised (trades)\n");
+                for b in &r.calibration {
+                    s.push_str(&format!(
+                        "  [{:.1}, {:.1})  {:.2} → {:.2} ({})\n",
+                        b.from, b.to, b.mean_predicted, b.realised, b.trades
+                    ));
+                }
+            }
+        }
+        s.push_str(&format!(
+            "\nCash {:.2} → {:.2}\n",
+            self.start_cash, self.end_cash
+        ));
+        s
+    }
+}
