@@ -102,13 +102,23 @@ impl CorePlan {
                 shared: false,
             }
         } else {
+            // Too few cores: share them, but keep `binance-ingest` and `signal` apart whenever
+            // there are two, so the tick path runs on two cores at once rather than taking
+            // turns on one (measured in perf/PIPELINE.md).
+            let n = available.len();
+            let slot: [usize; 4] = match n {
+                1 => [0, 0, 0, 0],
+                2 => [0, 0, 1, 1],
+                3 => [0, 1, 2, 2],
+                _ => [0, 1, 2, 3],
+            };
             CorePlan {
                 threads: HOT_THREADS
                     .iter()
                     .enumerate()
                     .map(|(i, &name)| ThreadPlan {
                         name,
-                        core: Some(available[i % available.len()]),
+                        core: Some(available[slot[i].min(n - 1)]),
                         wait: fallback(wanted, true),
                     })
                     .collect(),
@@ -210,7 +220,8 @@ mod tests {
         let plan = CorePlan::compute(&[0, 1], &CoreRequest::default());
         assert!(plan.shared);
         let cores: Vec<_> = plan.threads.iter().map(|t| t.core).collect();
-        assert_eq!(cores, vec![Some(0), Some(1), Some(0), Some(1)]);
+        // binance-ingest and signal on different cores: the tick path runs in parallel.
+        assert_eq!(cores, vec![Some(0), Some(0), Some(1), Some(1)]);
         assert!(plan.threads.iter().all(|t| t.wait == WaitStrategy::Park));
     }
 
