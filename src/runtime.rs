@@ -230,7 +230,7 @@ impl Pipeline {
         };
         hot.push(spawn_hot(1, p_plan.core, move || poly.run())?);
         let signal = SignalThread {
-            engine: Engine::new(opts.strategy.clone(), assets.len()),
+            engine: Engine::new(opts.strategy.clone(), &assets),
             control: signal_ctl_rx,
             spot_rx,
             poly_rx,

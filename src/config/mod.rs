@@ -312,6 +312,19 @@ impl Config {
         if let Err(e) = self.strategy.vol.validate() {
             bad.push(format!("strategy.vol: {e}"));
         }
+        if let Err(f) = self.strategy.sniper.validate() {
+            bad.push(format!(
+                "strategy.sniper.{f}: out of range (see the field's documentation)"
+            ));
+        }
+        for (asset, _) in &self.strategy.per_asset {
+            if !self.assets.iter().any(|a| a.eq_ignore_ascii_case(asset)) {
+                bad.push(format!(
+                    "strategy.per_asset.{asset}: not one of assets {:?}",
+                    self.assets
+                ));
+            }
+        }
         if !(self.strategy.start_cash.is_finite() && self.strategy.start_cash > 0.0) {
             bad.push(format!(
                 "strategy.start_cash = {}: > 0",

@@ -185,6 +185,8 @@ pub struct OrderIntent {
     pub fair_e6: u32,
     /// Expected edge net of fees per share, ×1e6 (may be negative in a snapshot, never in an intent).
     pub edge_e6: i32,
+    /// Which strategy decided (`strategy::candidate::StrategyKind` as `u8`).
+    pub strategy: u8,
     /// Window the intent belongs to (unix seconds of its start).
     pub window_start_s: u64,
     /// The market's fee parameters, for fills and fee accounting.

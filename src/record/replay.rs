@@ -45,6 +45,7 @@ impl std::str::FromStr for Speed {
 /// One trade and how it ended.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct Trade {
+    pub strategy: &'static str,
     pub asset: String,
     pub window_start_s: u64,
     pub outcome: &'static str,
@@ -120,7 +121,7 @@ pub fn replay(
     strategy: &StrategyConfig,
     speed: Speed,
 ) -> Result<ReplayReport, ReplayError> {
-    let mut engine = Engine::new(strategy.clone(), assets.len());
+    let mut engine = Engine::new(strategy.clone(), assets);
     let mut books = PolyBooks::default();
     let (mut bparser, mut pparser, mut cparser) = (
         BinanceParser::default(),
@@ -262,6 +263,7 @@ pub fn replay(
             let tokens = r.received_e6 as f64 / 1e6;
             let cost = r.cost_e6 as f64 / 1e6;
             Trade {
+                strategy: crate::strategy::candidate::StrategyKind::from_u8(i.strategy).name(),
                 asset: assets
                     .get(i.asset)
                     .map_or_else(|| i.asset.0.to_string(), |a| a.name.clone()),
@@ -283,7 +285,17 @@ pub fn replay(
         })
         .collect();
     let mut strategies = BTreeMap::new();
-    strategies.insert("latency_arb", strategy_report(&report_trades, start_cash));
+    for kind in crate::strategy::candidate::StrategyKind::ALL {
+        let name = kind.name();
+        let mine: Vec<Trade> = report_trades
+            .iter()
+            .filter(|t| t.strategy == name)
+            .cloned()
+            .collect();
+        if !mine.is_empty() || strategy.enabled.contains(&kind) {
+            strategies.insert(name, strategy_report(&mine, start_cash));
+        }
+    }
     Ok(ReplayReport {
         frames,
         parse_errors,

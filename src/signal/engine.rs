@@ -9,18 +9,17 @@ use serde::Deserialize;
 
 use crate::pipeline::control::{SignalControl, WindowSpec};
 use crate::pipeline::events::{
-    AssetId, BookTop, ExecReport, Level, OrderIntent, OrderType, Outcome, PolyEvent, Side,
-    SpotTick, TokenId, WireStamps, PX_SCALE,
+    AssetId, BookTop, ExecReport, OrderIntent, OrderType, Outcome, PolyEvent, Side, SpotTick,
+    TokenId, WireStamps,
 };
-use crate::pipeline::registry::{MAX_ASSETS, MAX_TOKENS};
+use crate::pipeline::registry::{AssetTable, MAX_ASSETS, MAX_TOKENS};
 use crate::strategy::basis::{BasisConfig, BasisEma};
-use crate::strategy::book_walk::depth_within_limit;
-use crate::strategy::edge::buy_edge;
+use crate::strategy::candidate::{MarketView, SideView, Strategy, StrategyKind};
 use crate::strategy::fair_value::{prob_of, prob_up};
-use crate::strategy::gates::{
-    check_context, check_trade, move_bps, ContextInputs, GateConfig, SkipReason, TradeInputs,
-};
-use crate::strategy::sizing::{size_order_e6, SizingConfig, SizingInputs};
+use crate::strategy::gates::{check_context, move_bps, ContextInputs, GateConfig, SkipReason};
+use crate::strategy::latency_arb::LatencyArb;
+use crate::strategy::sizing::SizingConfig;
+use crate::strategy::sniper::{Sniper, SniperConfig};
 use crate::strategy::vol::{VolConfig, VolEstimator};
 
 use super::account::PaperAccount;
@@ -46,6 +45,11 @@ pub struct StrategyConfig {
     pub settle_grace_ms: u64,
     /// Most positions open at once (default 3).
     pub max_open_positions: u32,
+    /// Strategies evaluated for every asset, in order (default `["latency_arb"]`).
+    pub enabled: Vec<StrategyKind>,
+    /// Per-asset override of `enabled`, by asset name: `BTC = ["latency_arb", "sniper"]`.
+    pub per_asset: std::collections::BTreeMap<String, Vec<StrategyKind>>,
+    pub sniper: SniperConfig,
 }
 
 impl Default for StrategyConfig {
@@ -60,6 +64,9 @@ impl Default for StrategyConfig {
             strike_grace_ms: 5000,
             settle_grace_ms: 5000,
             max_open_positions: 3,
+            enabled: vec![StrategyKind::LatencyArb],
+            per_asset: Default::default(),
+            sniper: SniperConfig::default(),
         }
     }
 }
@@ -121,6 +128,10 @@ pub struct Decision {
 
 pub struct Engine {
     cfg: StrategyConfig,
+    latency_arb: LatencyArb,
+    sniper: Sniper,
+    /// Per asset: bit `StrategyKind as u8` set when enabled.
+    enabled: [u8; MAX_ASSETS],
     assets: [AssetState; MAX_ASSETS],
     n_assets: usize,
     tokens: [Option<TokenState>; MAX_TOKENS],
@@ -130,7 +141,19 @@ pub struct Engine {
 }
 
 impl Engine {
-    pub fn new(cfg: StrategyConfig, n_assets: usize) -> Engine {
+    pub fn new(cfg: StrategyConfig, assets: &AssetTable) -> Engine {
+        let n_assets = assets.len();
+        let mut enabled = [0u8; MAX_ASSETS];
+        for (id, a) in assets.iter() {
+            let list = cfg
+                .per_asset
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(&a.name))
+                .map_or(&cfg.enabled, |(_, v)| v);
+            for k in list {
+                enabled[id.0 as usize] |= 1 << (*k as u8);
+            }
+        }
         let proto = AssetState {
             spot: f64::NAN,
             spot_ns: 0,
@@ -145,6 +168,13 @@ impl Engine {
         };
         Engine {
             account: PaperAccount::new(cfg.start_cash),
+            latency_arb: LatencyArb {
+                gates: cfg.gates,
+                sizing: cfg.sizing,
+                slippage_ticks: cfg.max_slippage_ticks,
+            },
+            sniper: Sniper::new(cfg.sniper, &cfg.gates, cfg.sizing, cfg.max_slippage_ticks),
+            enabled,
             cfg,
             assets: [proto; MAX_ASSETS],
             n_assets: n_assets.min(MAX_ASSETS),
@@ -460,64 +490,65 @@ impl Engine {
         let p_up = prob_up(model_spot, w.strike, snap.sigma_per_sqrt_s, tau_s);
         snap.p_up = p_up.unwrap_or(f64::NAN);
 
-        // Evaluate both sides; take the better edge.
-        let mut best: Option<(Outcome, TokenState, TradeInputs, u32, f64)> = None;
-        for (outcome, tok) in [(Outcome::Up, up), (Outcome::Down, down)] {
-            let Some(t) = tok else { continue };
-            let Some(ask) = t.book.best_ask() else {
+        fn side_of(
+            outcome: Outcome,
+            t: &Option<TokenState>,
+            p_up: Option<f64>,
+        ) -> Option<SideView<'_>> {
+            t.as_ref().map(|t| SideView {
+                outcome,
+                book: &t.book,
+                p: p_up.map_or(f64::NAN, |p| prob_of(outcome, p)),
+            })
+        }
+        let (up_t, down_t) = (up, down);
+        let view = MarketView {
+            has_fair_value: p_up.is_some(),
+            move_bps: move_bps(model_spot, w.strike),
+            secs_into_window: secs_into,
+            window_len_s,
+            fees: w.spec.fees,
+            min_size_e6: w.spec.min_size_e6,
+            bankroll_usdc: self.account.cash,
+            risk_room_usdc: f64::INFINITY,
+            risk_ok: (self.open_orders + self.account.positions().count() as u32)
+                < self.cfg.max_open_positions,
+            up: side_of(Outcome::Up, &up_t, p_up),
+            down: side_of(Outcome::Down, &down_t, p_up),
+        };
+        let mask = self.enabled[asset.0 as usize];
+        let mut first_skip: Option<SkipReason> = None;
+        let mut seen = None;
+        let mut picked = None;
+        for kind in StrategyKind::ALL {
+            if mask & (1 << kind as u8) == 0 {
                 continue;
+            }
+            let s: &dyn Strategy = match kind {
+                StrategyKind::LatencyArb => &self.latency_arb,
+                StrategyKind::Sniper => &self.sniper,
             };
-            let p_x = p_up.map_or(f64::NAN, |p| prob_of(outcome, p));
-            let tick = t.book.tick_e4.max(1) as u32;
-            let limit = (ask.price_e4 + self.cfg.max_slippage_ticks * tick).min(PX_SCALE - tick);
-            let asks = within_limit(t.book.asks(), limit);
-            let depth = depth_within_limit(asks, Side::Buy, limit);
-            let full = buy_edge(p_x, asks, depth, w.spec.fees);
-            let size = size_order_e6(
-                &self.cfg.sizing,
-                &SizingInputs {
-                    p_outcome: p_x,
-                    effective_price: full.effective_price(),
-                    limit_price_e4: limit,
-                    depth_at_limit_e6: depth,
-                    bankroll_usdc: self.account.cash,
-                    risk_room_usdc: f64::INFINITY,
-                    min_size_e6: w.spec.min_size_e6,
-                },
-            );
-            let e = if size > 0 {
-                buy_edge(p_x, asks, size, w.spec.fees)
-            } else {
-                full
-            };
-            let ti = TradeInputs {
-                has_fair_value: p_up.is_some(),
-                move_bps: move_bps(model_spot, w.strike),
-                best_bid_e4: t.book.best_bid().map_or(0, |l| l.price_e4),
-                best_ask_e4: ask.price_e4,
-                p_outcome: p_x,
-                edge_per_share: e.edge_per_share,
-                depth_at_limit_e6: depth,
-                min_size_e6: w.spec.min_size_e6,
-                size_e6: size,
-                risk_ok: (self.open_orders + self.account.positions().count() as u32)
-                    < self.cfg.max_open_positions,
-            };
-            let better = best.as_ref().is_none_or(|b| {
-                e.edge_per_share > b.2.edge_per_share || b.2.edge_per_share.is_nan()
-            });
-            if better {
-                best = Some((outcome, t, ti, limit, p_x));
+            match s.pick(&view, &mut seen) {
+                Ok(c) => {
+                    picked = Some((kind, c));
+                    break;
+                }
+                Err(r) => {
+                    first_skip.get_or_insert(r);
+                }
             }
         }
-        let Some((outcome, tok, ti, limit, p_x)) = best else {
-            return skip(snap, SkipReason::NoBook);
+        let Some((kind, c)) = picked else {
+            if let Some(c) = seen {
+                snap.side = c.outcome;
+                snap.edge = c.inputs.edge_per_share;
+            }
+            return skip(snap, first_skip.unwrap_or(SkipReason::NoStrategy));
         };
-        snap.side = outcome;
-        snap.edge = ti.edge_per_share;
-        if let Err(r) = check_trade(&self.cfg.gates, &ti) {
-            return skip(snap, r);
-        }
+        snap.side = c.outcome;
+        snap.edge = c.inputs.edge_per_share;
+        let (outcome, limit, p_x, ti) = (c.outcome, c.limit_price_e4, c.p, c.inputs);
+        let tok = if outcome == Outcome::Up { up_t } else { down_t }.expect("picked side exists");
         let intent = OrderIntent {
             intent_id: self.next_intent_id,
             asset,
@@ -529,6 +560,7 @@ impl Engine {
             size_e6: ti.size_e6,
             fair_e6: (p_x * 1e6) as u32,
             edge_e6: (ti.edge_per_share * 1e6) as i32,
+            strategy: kind as u8,
             window_start_s: w.spec.start_s,
             fees: w.spec.fees,
             book: tok.book,
@@ -554,11 +586,4 @@ impl Engine {
     pub fn token_outcome(&self, token: TokenId) -> Option<Outcome> {
         self.tokens.get(token.0 as usize)?.map(|t| t.outcome)
     }
-}
-
-/// The prefix of `asks` (best first) priced at or under `limit`.
-#[inline]
-fn within_limit(asks: &[Level], limit_e4: u32) -> &[Level] {
-    let n = asks.iter().take_while(|l| l.price_e4 <= limit_e4).count();
-    &asks[..n]
 }

@@ -38,11 +38,15 @@ pub enum SkipReason {
     RiskLimit = 18,
     /// The model gave no probability (bad spot, strike or σ: see `fair_value::prob_up`).
     NoFairValue = 19,
+    /// The sniper's favourite is priced outside its configured range.
+    PriceOutOfRange = 20,
+    /// No strategy is enabled for this asset.
+    NoStrategy = 21,
 }
 
 impl SkipReason {
     /// Every reason, in discriminant order.
-    pub const ALL: [SkipReason; 20] = [
+    pub const ALL: [SkipReason; 22] = [
         SkipReason::NoWindow,
         SkipReason::NoSpot,
         SkipReason::NoBook,
@@ -63,6 +67,8 @@ impl SkipReason {
         SkipReason::ModeOff,
         SkipReason::RiskLimit,
         SkipReason::NoFairValue,
+        SkipReason::PriceOutOfRange,
+        SkipReason::NoStrategy,
     ];
 
     /// Stable snake_case name.
@@ -89,6 +95,8 @@ impl SkipReason {
             SkipReason::ModeOff => "mode_off",
             SkipReason::RiskLimit => "risk_limit",
             SkipReason::NoFairValue => "no_fair_value",
+            SkipReason::PriceOutOfRange => "price_out_of_range",
+            SkipReason::NoStrategy => "no_strategy",
         }
     }
 

@@ -20,9 +20,12 @@
 
 pub mod basis;
 pub mod book_walk;
+pub mod candidate;
 pub mod edge;
 pub mod fair_value;
 pub mod fees;
 pub mod gates;
+pub mod latency_arb;
 pub mod sizing;
+pub mod sniper;
 pub mod vol;
