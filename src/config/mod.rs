@@ -317,7 +317,7 @@ impl Config {
                 "strategy.sniper.{f}: out of range (see the field's documentation)"
             ));
         }
-        for (asset, _) in &self.strategy.per_asset {
+        for asset in self.strategy.per_asset.keys() {
             if !self.assets.iter().any(|a| a.eq_ignore_ascii_case(asset)) {
                 bad.push(format!(
                     "strategy.per_asset.{asset}: not one of assets {:?}",
