@@ -173,7 +173,7 @@ fn credentials_from_env_name_the_missing_variable() {
     let missing =
         Credentials::from_lookup(env(&[(ENV_API_KEY, "k"), (ENV_SECRET, SECRET)])).unwrap_err();
     assert!(matches!(missing, AuthError::MissingEnv(ENV_PASSPHRASE)));
-    assert!(missing.to_string().contains("POLYMARKET_PASSPHRASE"));
+    assert!(missing.to_string().contains("POLYMARKET_API_PASSPHRASE"));
 
     let empty = Credentials::from_lookup(env(&[
         (ENV_API_KEY, "  "),

@@ -9,8 +9,8 @@
 //! Hot path: [`L2Signer`] keys the HMAC once; [`L2Signer::sign_into`] writes the signature
 //! into a caller's `[u8; 44]` without allocating.
 //!
-//! Secrets come from the environment only (`POLYMARKET_API_KEY`, `POLYMARKET_SECRET`,
-//! `POLYMARKET_PASSPHRASE`, `POLYMARKET_PRIVATE_KEY` or `POLYMARKET_PRIVATE_KEY_FILE`),
+//! Secrets come from the environment only (`POLYMARKET_API_KEY`, `POLYMARKET_API_SECRET`,
+//! `POLYMARKET_API_PASSPHRASE`, `POLYMARKET_PRIVATE_KEY` or `POLYMARKET_PRIVATE_KEY_FILE`),
 //! never from the command line. `Debug` never prints a secret, a passphrase or a private
 //! key, and no error carries one: errors name the variable, not its value.
 
@@ -28,8 +28,8 @@ use crate::clob::order::{Address, OrderSignature};
 use crate::clob::sign::{OrderSigner, PrivateKey, SignError};
 
 pub const ENV_API_KEY: &str = "POLYMARKET_API_KEY";
-pub const ENV_SECRET: &str = "POLYMARKET_SECRET";
-pub const ENV_PASSPHRASE: &str = "POLYMARKET_PASSPHRASE";
+pub const ENV_SECRET: &str = "POLYMARKET_API_SECRET";
+pub const ENV_PASSPHRASE: &str = "POLYMARKET_API_PASSPHRASE";
 pub const ENV_PRIVATE_KEY: &str = "POLYMARKET_PRIVATE_KEY";
 pub const ENV_PRIVATE_KEY_FILE: &str = "POLYMARKET_PRIVATE_KEY_FILE";
 
@@ -80,7 +80,7 @@ pub struct Credentials {
 }
 
 impl Credentials {
-    /// Checks that `secret` decodes as base64 (the error names `POLYMARKET_SECRET`).
+    /// Checks that `secret` decodes as base64 (the error names `POLYMARKET_API_SECRET`).
     pub fn new(api_key: String, secret: String, passphrase: String) -> Result<Self, AuthError> {
         decode_secret(&secret).ok_or(AuthError::InvalidSecret(ENV_SECRET))?;
         Ok(Credentials {
@@ -90,7 +90,7 @@ impl Credentials {
         })
     }
 
-    /// From `POLYMARKET_API_KEY`, `POLYMARKET_SECRET`, `POLYMARKET_PASSPHRASE`.
+    /// From `POLYMARKET_API_KEY`, `POLYMARKET_API_SECRET`, `POLYMARKET_API_PASSPHRASE`.
     pub fn from_env() -> Result<Self, AuthError> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
