@@ -8,3 +8,4 @@ pub mod link;
 pub mod polymarket;
 pub mod waiter;
 pub mod ws;
+pub mod net;

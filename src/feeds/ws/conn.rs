@@ -12,10 +12,10 @@
 //! [`WsError::FrameTooLarge`]: the caller drops the connection and reconnects.
 
 use std::io::{self, Cursor, Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
 use std::os::fd::{AsRawFd, RawFd};
-use std::sync::{Arc, OnceLock};
 use std::time::Duration;
+
+use crate::feeds::net::{connect_stream, make_nonblocking, ConnectError, Stream};
 
 use tungstenite::client::IntoClientRequest;
 use tungstenite::protocol::frame::coding::{Control, Data, OpCode};
@@ -52,44 +52,6 @@ impl Default for WsConfig {
     }
 }
 
-enum Stream {
-    Plain(TcpStream),
-    Tls(Box<rustls::StreamOwned<rustls::ClientConnection, TcpStream>>),
-}
-
-impl Stream {
-    fn tcp(&self) -> &TcpStream {
-        match self {
-            Stream::Plain(s) => s,
-            Stream::Tls(s) => s.get_ref(),
-        }
-    }
-}
-
-impl Read for Stream {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
-            Stream::Plain(s) => s.read(buf),
-            Stream::Tls(s) => s.read(buf),
-        }
-    }
-}
-
-impl Write for Stream {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match self {
-            Stream::Plain(s) => s.write(buf),
-            Stream::Tls(s) => s.write(buf),
-        }
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        match self {
-            Stream::Plain(s) => s.flush(),
-            Stream::Tls(s) => s.flush(),
-        }
-    }
-}
-
 /// A data message handed to the caller, borrowed from the receive buffer.
 #[derive(Debug)]
 pub struct WsFrame<'a> {
@@ -116,54 +78,15 @@ pub struct WsConn {
     pings: u64,
 }
 
-fn tls_config() -> Arc<rustls::ClientConfig> {
-    static CONFIG: OnceLock<Arc<rustls::ClientConfig>> = OnceLock::new();
-    CONFIG
-        .get_or_init(|| {
-            let roots = rustls::RootCertStore {
-                roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-            };
-            let cfg = rustls::ClientConfig::builder_with_provider(Arc::new(
-                rustls::crypto::ring::default_provider(),
-            ))
-            .with_safe_default_protocol_versions()
-            .expect("ring supports the default TLS versions")
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-            Arc::new(cfg)
-        })
-        .clone()
-}
-
 impl WsConn {
     /// Connect, upgrade, and switch the socket to non-blocking.
     pub fn connect(url: &WsUrl, cfg: &WsConfig) -> Result<WsConn, WsError> {
-        let deadline = std::time::Instant::now() + cfg.connect_timeout;
-        let addr = (url.host.as_str(), url.port)
-            .to_socket_addrs()
-            .map_err(WsError::Connect)?
-            .next()
-            .ok_or_else(|| {
-                WsError::Connect(io::Error::new(io::ErrorKind::NotFound, "no address"))
-            })?;
-        let tcp =
-            TcpStream::connect_timeout(&addr, cfg.connect_timeout).map_err(WsError::Connect)?;
-        tcp.set_nodelay(true).map_err(WsError::Connect)?;
-        let left = deadline
-            .saturating_duration_since(std::time::Instant::now())
-            .max(Duration::from_millis(1));
-        tcp.set_read_timeout(Some(left)).map_err(WsError::Connect)?;
-        tcp.set_write_timeout(Some(left))
-            .map_err(WsError::Connect)?;
-        let stream = if url.tls {
-            let name = rustls::pki_types::ServerName::try_from(url.host.clone())
-                .map_err(|e| WsError::Tls(e.to_string()))?;
-            let conn = rustls::ClientConnection::new(tls_config(), name)
-                .map_err(|e| WsError::Tls(e.to_string()))?;
-            Stream::Tls(Box::new(rustls::StreamOwned::new(conn, tcp)))
-        } else {
-            Stream::Plain(tcp)
-        };
+        let stream = connect_stream(&url.host, url.port, url.tls, cfg.connect_timeout).map_err(
+            |e| match e {
+                ConnectError::Io(e) => WsError::Connect(e),
+                ConnectError::Tls(e) => WsError::Tls(e),
+            },
+        )?;
         let mut ws = WsConn {
             stream,
             rx: vec![0u8; cfg.max_frame_bytes + (64 << 10)].into_boxed_slice(),
@@ -180,10 +103,7 @@ impl WsConn {
             pings: 0,
         };
         ws.upgrade(url)?;
-        let tcp = ws.stream.tcp();
-        tcp.set_read_timeout(None).map_err(WsError::Connect)?;
-        tcp.set_write_timeout(None).map_err(WsError::Connect)?;
-        tcp.set_nonblocking(true).map_err(WsError::Connect)?;
+        make_nonblocking(&ws.stream).map_err(WsError::Connect)?;
         Ok(ws)
     }
 
