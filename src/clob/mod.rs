@@ -23,5 +23,6 @@
 pub mod amounts;
 pub mod auth;
 pub mod body;
+pub mod http;
 pub mod order;
 pub mod sign;

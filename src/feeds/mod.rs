@@ -5,7 +5,7 @@ pub mod chainlink;
 pub mod decimal;
 pub mod json;
 pub mod link;
+pub mod net;
 pub mod polymarket;
 pub mod waiter;
 pub mod ws;
-pub mod net;

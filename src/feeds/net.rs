@@ -43,7 +43,6 @@ impl Write for Stream {
     }
 }
 
-
 pub(crate) fn tls_config() -> Arc<rustls::ClientConfig> {
     static CONFIG: OnceLock<Arc<rustls::ClientConfig>> = OnceLock::new();
     CONFIG
@@ -62,7 +61,6 @@ pub(crate) fn tls_config() -> Arc<rustls::ClientConfig> {
         })
         .clone()
 }
-
 
 /// Why a connection could not be opened.
 #[derive(Debug)]
@@ -87,8 +85,10 @@ pub(crate) fn connect_stream(
         .ok_or_else(|| ConnectError::Io(io::Error::new(io::ErrorKind::NotFound, "no address")))?;
     let tcp = TcpStream::connect_timeout(&addr, timeout).map_err(ConnectError::Io)?;
     tcp.set_nodelay(true).map_err(ConnectError::Io)?;
-    tcp.set_read_timeout(Some(timeout)).map_err(ConnectError::Io)?;
-    tcp.set_write_timeout(Some(timeout)).map_err(ConnectError::Io)?;
+    tcp.set_read_timeout(Some(timeout))
+        .map_err(ConnectError::Io)?;
+    tcp.set_write_timeout(Some(timeout))
+        .map_err(ConnectError::Io)?;
     if !tls {
         return Ok(Stream::Plain(tcp));
     }
