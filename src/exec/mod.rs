@@ -114,3 +114,5 @@ impl OrderThread {
         self.to_signal.push(r);
     }
 }
+pub mod ladder;
+pub mod orders;
