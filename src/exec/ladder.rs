@@ -209,7 +209,7 @@ impl LadderSigner {
                                 price,
                                 size_e6,
                                 self.order_type,
-                                salts.next(),
+                                salts.next_salt(),
                                 now_ms,
                                 &mut scratch,
                             ) {
@@ -235,7 +235,7 @@ impl LadderSigner {
 
 /// Shares (1e-6 units, a multiple of 0.01 share) that `notional` USDC buys at `price_e4`.
 pub fn lot_size_for(notional_usdc: f64, price_e4: u32) -> u64 {
-    if price_e4 == 0 || !(notional_usdc > 0.0) {
+    if price_e4 == 0 || notional_usdc.is_nan() || notional_usdc <= 0.0 {
         return 0;
     }
     let shares_e6 = notional_usdc * 1e6 * PX_SCALE as f64 / price_e4 as f64;

@@ -180,7 +180,7 @@ impl SaltSource {
     }
 
     #[inline]
-    pub fn next(&mut self) -> u64 {
+    pub fn next_salt(&mut self) -> u64 {
         self.next += 1;
         self.next & ((1u64 << 53) - 1)
     }
