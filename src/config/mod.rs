@@ -25,6 +25,8 @@ pub struct Config {
     pub strategy: crate::signal::StrategyConfig,
     pub paper: PaperConfig,
     pub demo: DemoConfig,
+    pub whales: crate::control::whales::WhalesConfig,
+    pub alerts: crate::control::alerts::AlertsConfig,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -56,6 +58,8 @@ pub struct VenueConfig {
     pub chainlink_ws: String,
     pub gamma: String,
     pub clob: String,
+    /// Polymarket Data API (whale trades).
+    pub data_api: String,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -104,6 +108,8 @@ impl Default for Config {
             strategy: crate::signal::StrategyConfig::default(),
             paper: PaperConfig::default(),
             demo: DemoConfig::default(),
+            whales: Default::default(),
+            alerts: Default::default(),
         }
     }
 }
@@ -131,6 +137,7 @@ impl Default for VenueConfig {
             chainlink_ws: "wss://ws-live-v2.polymarket.com".into(),
             gamma: "https://gamma-api.polymarket.com".into(),
             clob: "https://clob.polymarket.com".into(),
+            data_api: "https://data-api.polymarket.com".into(),
         }
     }
 }
@@ -252,6 +259,7 @@ impl Config {
             ("venues.binance_rest", &v.binance_rest),
             ("venues.gamma", &v.gamma),
             ("venues.clob", &v.clob),
+            ("venues.data_api", &v.data_api),
         ] {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
                 bad.push(format!("{k} = {url:?}: an http:// or https:// URL"));
@@ -318,6 +326,8 @@ impl Config {
                 self.strategy.start_cash
             ));
         }
+        bad.extend(self.whales.problems());
+        bad.extend(self.alerts.problems());
         if bad.is_empty() {
             Ok(())
         } else {
