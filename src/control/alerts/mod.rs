@@ -74,8 +74,8 @@ pub enum Alert {
     },
     /// A large whale trade.
     Whale(WhaleTrade),
-    /// Free text, sent as a title (tests, operator notes). Follows the `order_sent`… switches
-    /// of nothing: only the mutes apply.
+    /// Free text, sent as a title (operator notes, tests). No trigger switch: only the mutes
+    /// (paper mode, `/alerts off`) apply.
     Text(String),
 }
 
