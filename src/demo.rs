@@ -4,7 +4,9 @@
 use std::time::{Duration, Instant};
 
 use crate::config::Config;
+use crate::control::alerts::{AlertSecrets, Alerts};
 use crate::control::summary::RunSummary;
+use crate::control::whales::{WhalePoller, WhaleStats};
 use crate::feeds::polymarket::ingest::PriceSocketAuth;
 use crate::runtime::{Pipeline, StartOptions};
 use crate::sim::{SimAsset, SimConfig, Simulator};
@@ -54,6 +56,8 @@ pub fn point_at(cfg: &mut Config, sim: &Simulator) {
     cfg.venues.gamma = sim.http_url();
     cfg.venues.clob = sim.http_url();
     cfg.venues.binance_rest = sim.http_url();
+    cfg.venues.data_api = sim.http_url();
+    cfg.alerts.telegram_api = sim.telegram_api_url();
     cfg.windows.length_s = cfg.demo.window_s;
     scale_to_window(&mut cfg.strategy, cfg.demo.window_s);
     // The simulated books refresh a few times a second; windows are short.
@@ -74,11 +78,19 @@ pub fn scale_to_window(strategy: &mut crate::signal::StrategyConfig, window_s: u
     }
 }
 
+/// The Telegram chat the demo obeys when `demo.sim_alerts` is on.
+pub const DEMO_CHAT_ID: i64 = 4242;
+
 /// A running demo.
 pub struct Demo {
     pub sim: Simulator,
     pub pipeline: Pipeline,
     pub config: Config,
+    /// Alerts to the simulator's Telegram and Discord (`demo.sim_alerts`).
+    pub alerts: Option<Alerts>,
+    /// The whale poller's counters (`whales.enabled`).
+    pub whales: Option<std::sync::Arc<WhaleStats>>,
+    whale_thread: Option<std::thread::JoinHandle<()>>,
     started: Instant,
 }
 
@@ -107,10 +119,44 @@ impl Demo {
                 record,
             },
         )?;
+        let alerts = if cfg.demo.sim_alerts {
+            let secrets = AlertSecrets {
+                telegram_token: Some("demo-token".into()),
+                telegram_chat_id: Some(DEMO_CHAT_ID.to_string()),
+                discord_webhook: Some(sim.discord_webhook_url()),
+            };
+            Some(Alerts::start(
+                &cfg.alerts,
+                secrets,
+                cfg.assets.clone(),
+                pipeline.shared.clone(),
+                pipeline.state.clone(),
+            )?)
+        } else {
+            None
+        };
+        let (mut whales, mut whale_thread) = (None, None);
+        if cfg.whales.enabled {
+            let mut poller = WhalePoller::new(
+                &cfg.whales,
+                &cfg.venues.data_api,
+                cfg.windows.length_s,
+                pipeline.shared.clone(),
+                pipeline.state.clone(),
+            )?;
+            if let Some(a) = &alerts {
+                poller = poller.with_alerts(a.tx());
+            }
+            whales = Some(poller.stats());
+            whale_thread = Some(poller.spawn()?);
+        }
         Ok(Demo {
             sim,
             pipeline,
             config: cfg,
+            alerts,
+            whales,
+            whale_thread,
             started: Instant::now(),
         })
     }
@@ -121,6 +167,12 @@ impl Demo {
         let plan = self.pipeline.plan.clone();
         let shared = self.pipeline.shared.clone();
         let state = self.pipeline.shutdown();
+        if let Some(t) = self.whale_thread {
+            let _ = t.join();
+        }
+        if let Some(a) = self.alerts {
+            a.shutdown();
+        }
         self.sim.shutdown();
         let st = state.lock().expect("state");
         RunSummary::collect(&plan, &shared, &st, duration)

@@ -25,6 +25,8 @@ pub struct Config {
     pub strategy: crate::signal::StrategyConfig,
     pub paper: PaperConfig,
     pub demo: DemoConfig,
+    pub whales: crate::control::whales::WhalesConfig,
+    pub alerts: crate::control::alerts::AlertsConfig,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -56,6 +58,8 @@ pub struct VenueConfig {
     pub chainlink_ws: String,
     pub gamma: String,
     pub clob: String,
+    /// Polymarket Data API (whale trades).
+    pub data_api: String,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -90,6 +94,9 @@ pub struct DemoConfig {
     pub poly_noise: f64,
     pub chainlink_hz: f64,
     pub annual_vol: f64,
+    /// Send alerts to the simulator's Telegram and Discord and take Telegram commands from its
+    /// chat `demo::DEMO_CHAT_ID` (default false). Whale polling follows `[whales] enabled`.
+    pub sim_alerts: bool,
 }
 
 impl Default for Config {
@@ -104,6 +111,8 @@ impl Default for Config {
             strategy: crate::signal::StrategyConfig::default(),
             paper: PaperConfig::default(),
             demo: DemoConfig::default(),
+            whales: Default::default(),
+            alerts: Default::default(),
         }
     }
 }
@@ -131,6 +140,7 @@ impl Default for VenueConfig {
             chainlink_ws: "wss://ws-live-v2.polymarket.com".into(),
             gamma: "https://gamma-api.polymarket.com".into(),
             clob: "https://clob.polymarket.com".into(),
+            data_api: "https://data-api.polymarket.com".into(),
         }
     }
 }
@@ -171,6 +181,7 @@ impl Default for DemoConfig {
             poly_noise: 0.01,
             chainlink_hz: 1.0,
             annual_vol: 0.6,
+            sim_alerts: false,
         }
     }
 }
@@ -252,6 +263,7 @@ impl Config {
             ("venues.binance_rest", &v.binance_rest),
             ("venues.gamma", &v.gamma),
             ("venues.clob", &v.clob),
+            ("venues.data_api", &v.data_api),
         ] {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
                 bad.push(format!("{k} = {url:?}: an http:// or https:// URL"));
@@ -331,6 +343,8 @@ impl Config {
                 self.strategy.start_cash
             ));
         }
+        bad.extend(self.whales.problems());
+        bad.extend(self.alerts.problems());
         if bad.is_empty() {
             Ok(())
         } else {

@@ -6,9 +6,11 @@
 //! its own thread because HTTP may block. Shared snapshots for the API sit behind a mutex that
 //! only control-side threads take.
 
+pub mod alerts;
 pub mod discovery;
 pub mod state;
 pub mod summary;
+pub mod whales;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, VecDeque};
 use serde::Serialize;
 
 use crate::control::discovery::DiscoveredWindow;
+use crate::control::whales::{WhaleBias, WhaleTrade};
 use crate::pipeline::events::{BookTop, ExecReport, SpotTick};
 use crate::signal::{AccountSnapshot, Settlement, SignalSnapshot};
 
@@ -25,6 +26,16 @@ pub struct ControlState {
     pub settlements: Vec<Settlement>,
     /// Latency percentiles by stage, refreshed by the control loop.
     pub latency: BTreeMap<&'static str, crate::telemetry::StageSummary>,
+    /// Recent whale trades, oldest first, bounded by `whales.recent` (the whale poller writes).
+    pub whale_trades: VecDeque<WhaleTrade>,
+    /// Whale trades published since start: a reader streaming `whale_trade` compares it with
+    /// its own count to find the new ones at the back of `whale_trades`.
+    pub whale_trades_total: u64,
+    /// Net UP vs DOWN notional per wallet name in its current window.
+    pub whale_bias: BTreeMap<String, WhaleBias>,
+    /// Why and when (wall ms) the kill switch was set; `None` when clear. Written by whoever
+    /// sets `Shared::kill` (the API, Telegram `/kill`).
+    pub kill_reason: Option<(String, u64)>,
 }
 
 impl ControlState {

@@ -1,6 +1,6 @@
-//! Venue simulator: Binance, Polymarket (market channel, Gamma, CLOB public REST) and the
-//! Chainlink price socket on 127.0.0.1, speaking the venues' wire protocols, for the demo,
-//! the tests and the benchmarks.
+//! Venue simulator: Binance, Polymarket (market channel, Gamma, CLOB public REST, Data API),
+//! the Chainlink price socket, a Telegram Bot API and a Discord webhook on 127.0.0.1, speaking
+//! the venues' wire protocols, for the demo, the tests and the benchmarks.
 //!
 //! One seeded price model drives everything (see [`model`]): Binance trades follow the spot
 //! walk, Chainlink is spot plus a drifting basis, windows strike and settle on Chainlink, and
@@ -16,6 +16,8 @@
 mod binance;
 pub mod book;
 mod chainlink;
+mod data_api;
+mod discord;
 mod faults;
 mod gamma;
 mod http;
@@ -23,12 +25,16 @@ pub mod model;
 mod net;
 mod polymarket;
 mod stats;
+mod telegram;
 mod windows;
 mod world;
 
 pub use book::{SimBook, SimLevel};
+pub use data_api::SimDataApi;
+pub use discord::SimDiscord;
 pub use faults::Faults;
 pub use stats::{FeedStats, SimStats};
+pub use telegram::{check_html as check_telegram_html, SimTelegram};
 pub use windows::{SimWindow, WindowOutcome};
 
 use faults::Feed;
@@ -179,6 +185,12 @@ pub(crate) struct Shared {
     symbols_lower: Vec<String>,
     stop: AtomicBool,
     conns: Mutex<Vec<JoinHandle<()>>>,
+    /// Data API `/trades` for whale wallets.
+    pub data_api: SimDataApi,
+    /// Telegram Bot API.
+    pub telegram: SimTelegram,
+    /// Discord webhook sink.
+    pub discord: SimDiscord,
 }
 
 impl Shared {
@@ -286,6 +298,9 @@ impl Simulator {
             book_seq: AtomicU64::new(400_900_217),
             stop: AtomicBool::new(false),
             conns: Mutex::new(Vec::new()),
+            data_api: SimDataApi::new(wall_ns() / 1_000_000_000),
+            telegram: SimTelegram::default(),
+            discord: SimDiscord::default(),
         });
         let mut sim = Simulator {
             shared: shared.clone(),
@@ -333,6 +348,34 @@ impl Simulator {
     /// `http://127.0.0.1:PORT`: Gamma, CLOB public REST and Binance REST on one server.
     pub fn http_url(&self) -> String {
         format!("http://{}", self.http_addr)
+    }
+
+    /// Telegram Bot API base (`[alerts] telegram_api`): `http://127.0.0.1:PORT/telegram`.
+    pub fn telegram_api_url(&self) -> String {
+        format!("{}/telegram", self.http_url())
+    }
+
+    /// A Discord webhook URL on the simulator (`DISCORD_WEBHOOK_URL`).
+    pub fn discord_webhook_url(&self) -> String {
+        format!(
+            "{}/discord/api/webhooks/1/sim-webhook-token",
+            self.http_url()
+        )
+    }
+
+    /// The Data API (whale trades): switches and counts.
+    pub fn data_api(&self) -> &SimDataApi {
+        &self.shared.data_api
+    }
+
+    /// The Telegram Bot API: queued commands, received messages, faults.
+    pub fn telegram(&self) -> &SimTelegram {
+        &self.shared.telegram
+    }
+
+    /// The Discord webhook sink: received bodies, faults.
+    pub fn discord(&self) -> &SimDiscord {
+        &self.shared.discord
     }
 
     /// The ports actually bound.
