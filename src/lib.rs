@@ -12,6 +12,7 @@ pub mod demo;
 pub mod exec;
 pub mod feeds;
 pub mod pipeline;
+pub mod risk;
 pub mod runtime;
 pub mod signal;
 pub mod sim;
