@@ -11,6 +11,7 @@ pub mod control;
 pub mod demo;
 pub mod exec;
 pub mod feeds;
+pub mod journal;
 pub mod pipeline;
 pub mod risk;
 pub mod runtime;
