@@ -81,6 +81,9 @@ pub enum JournalEvent {
     Exec(ExecRecord),
     Settlement(SettlementRecord),
     Account(AccountSnapshot),
-    Control { wall_ms: u64, action: ControlAction },
+    Control {
+        wall_ms: u64,
+        action: ControlAction,
+    },
     Signal(SignalRecord),
 }
