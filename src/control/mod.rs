@@ -6,6 +6,7 @@
 //! its own thread because HTTP may block. Shared snapshots for the API sit behind a mutex that
 //! only control-side threads take.
 
+pub mod candles;
 pub mod discovery;
 pub mod state;
 pub mod summary;
@@ -76,7 +77,10 @@ impl ControlLoop {
                     up,
                     down,
                 });
-                self.state.lock().expect("state").windows.push(w);
+                self.state
+                    .lock()
+                    .expect("state")
+                    .add_window(w, up.0, down.0);
             }
             let now_s = wall_ms() / 1000;
             live.retain(|w| {
@@ -149,6 +153,7 @@ impl ControlLoop {
         let mut st = self.state.lock().expect("state");
         let mut n = 0usize;
         while let Some(t) = self.spot_tap.pop() {
+            st.candles.record(&t);
             st.last_spot.insert(t.asset.0, t);
             n += 1;
         }
