@@ -45,6 +45,7 @@ fn run(
 ) -> Run {
     let mut cfg = Config::default();
     cfg.demo.binance_rate_hz = 0.0; // flood
+    cfg.api.enabled = false; // the pipeline alone
     cfg.demo.window_s = 60;
     cfg.pipeline.pin = pin;
     if let Some(w) = wait {

@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use crate::config::Config;
+use crate::control::api::{self, ApiContext, ApiHandle, ApiKey};
 use crate::control::summary::RunSummary;
 use crate::feeds::polymarket::ingest::PriceSocketAuth;
 use crate::runtime::{Pipeline, StartOptions};
@@ -75,11 +76,19 @@ pub struct Demo {
     pub sim: Simulator,
     pub pipeline: Pipeline,
     pub config: Config,
+    /// The API server and dashboard, when `[api] enabled`.
+    pub api: Option<ApiHandle>,
     started: Instant,
 }
 
 impl Demo {
-    pub fn start(mut cfg: Config) -> anyhow::Result<Demo> {
+    /// Start with the API key from `API_KEY` (environment or `./.env`), if any.
+    pub fn start(cfg: Config) -> anyhow::Result<Demo> {
+        Demo::start_with_key(cfg, ApiKey::from_environment())
+    }
+
+    /// Start with the given API key (`None`: the protected endpoints answer 503).
+    pub fn start_with_key(mut cfg: Config, api_key: Option<ApiKey>) -> anyhow::Result<Demo> {
         cfg.validate()?;
         let sim = Simulator::start(sim_config(&cfg))?;
         point_at(&mut cfg, &sim);
@@ -97,17 +106,40 @@ impl Demo {
                 log_discovery_errors: true,
             },
         )?;
+        let api = if cfg.api.enabled {
+            let ctx = ApiContext::new(
+                &cfg,
+                pipeline.shared.clone(),
+                pipeline.state.clone(),
+                pipeline.plan.clone(),
+                api_key,
+            )?;
+            match api::spawn(cfg.api.clone(), ctx) {
+                Ok(h) => Some(h),
+                Err(e) => {
+                    pipeline.shutdown();
+                    sim.shutdown();
+                    return Err(e);
+                }
+            }
+        } else {
+            None
+        };
         Ok(Demo {
             sim,
             pipeline,
             config: cfg,
+            api,
             started: Instant::now(),
         })
     }
 
     /// Stop everything and summarise.
-    pub fn stop(self) -> RunSummary {
+    pub fn stop(mut self) -> RunSummary {
         let duration = self.started.elapsed().as_secs_f64();
+        if let Some(api) = self.api.take() {
+            api.shutdown();
+        }
         let plan = self.pipeline.plan.clone();
         let shared = self.pipeline.shared.clone();
         let state = self.pipeline.shutdown();

@@ -6,6 +6,7 @@
 //! its own thread because HTTP may block. Shared snapshots for the API sit behind a mutex that
 //! only control-side threads take.
 
+pub mod api;
 pub mod candles;
 pub mod discovery;
 pub mod state;
