@@ -46,6 +46,8 @@ fn run(
 ) -> Run {
     let mut cfg = Config::default();
     cfg.demo.binance_rate_hz = rate_hz; // 0 = flood
+    cfg.api.enabled = false; // the pipeline alone
+    cfg.whales.enabled = false;
     cfg.demo.window_s = 60;
     cfg.pipeline.pin = pin;
     if let Some(w) = wait {

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use crate::config::Config;
 use crate::control::alerts::{AlertSecrets, Alerts};
+use crate::control::api::{self, ApiContext, ApiHandle, ApiKey};
 use crate::control::summary::RunSummary;
 use crate::control::whales::{WhalePoller, WhaleStats};
 use crate::feeds::polymarket::ingest::PriceSocketAuth;
@@ -91,16 +92,33 @@ pub struct Demo {
     /// The whale poller's counters (`whales.enabled`).
     pub whales: Option<std::sync::Arc<WhaleStats>>,
     whale_thread: Option<std::thread::JoinHandle<()>>,
+    /// The API server and dashboard, when `[api] enabled`.
+    pub api: Option<ApiHandle>,
     started: Instant,
 }
 
 impl Demo {
+    /// Start with the API key from `API_KEY` (environment or `./.env`), if any.
     pub fn start(cfg: Config) -> anyhow::Result<Demo> {
-        Demo::start_with(cfg, None)
+        Demo::launch(cfg, None, ApiKey::from_environment())
     }
 
     /// Start, recording raw frames and windows to `record` (a new file) if given.
-    pub fn start_with(mut cfg: Config, record: Option<std::path::PathBuf>) -> anyhow::Result<Demo> {
+    pub fn start_with(cfg: Config, record: Option<std::path::PathBuf>) -> anyhow::Result<Demo> {
+        Demo::launch(cfg, record, ApiKey::from_environment())
+    }
+
+    /// Start with the given API key (`None`: the protected endpoints answer 503).
+    pub fn start_with_key(cfg: Config, api_key: Option<ApiKey>) -> anyhow::Result<Demo> {
+        Demo::launch(cfg, None, api_key)
+    }
+
+    /// Start everything: simulator, pipeline, alerts, whale poller, API.
+    pub fn launch(
+        mut cfg: Config,
+        record: Option<std::path::PathBuf>,
+        api_key: Option<ApiKey>,
+    ) -> anyhow::Result<Demo> {
         cfg.validate()?;
         let sim = Simulator::start(sim_config(&cfg))?;
         point_at(&mut cfg, &sim);
@@ -150,6 +168,25 @@ impl Demo {
             whales = Some(poller.stats());
             whale_thread = Some(poller.spawn()?);
         }
+        let api = if cfg.api.enabled {
+            let ctx = ApiContext::new(
+                &cfg,
+                pipeline.shared.clone(),
+                pipeline.state.clone(),
+                pipeline.plan.clone(),
+                api_key,
+            )?;
+            match api::spawn(cfg.api.clone(), ctx) {
+                Ok(h) => Some(h),
+                Err(e) => {
+                    pipeline.shutdown();
+                    sim.shutdown();
+                    return Err(e);
+                }
+            }
+        } else {
+            None
+        };
         Ok(Demo {
             sim,
             pipeline,
@@ -157,13 +194,17 @@ impl Demo {
             alerts,
             whales,
             whale_thread,
+            api,
             started: Instant::now(),
         })
     }
 
     /// Stop everything and summarise.
-    pub fn stop(self) -> RunSummary {
+    pub fn stop(mut self) -> RunSummary {
         let duration = self.started.elapsed().as_secs_f64();
+        if let Some(api) = self.api.take() {
+            api.shutdown();
+        }
         let plan = self.pipeline.plan.clone();
         let shared = self.pipeline.shared.clone();
         let state = self.pipeline.shutdown();

@@ -131,6 +131,13 @@ fn main() -> anyhow::Result<()> {
                 demo.config.demo.window_s
             );
             println!("Core plan:\n{}", demo.pipeline.plan.describe());
+            match &demo.api {
+                Some(api) => println!(
+                    "Dashboard   {url}/   API docs {url}/docs   metrics {url}/metrics",
+                    url = api.url()
+                ),
+                None => println!("API and dashboard off ([api] enabled = false)."),
+            }
             match duration {
                 Some(d) => println!("Running for {d} s (Ctrl-C stops early)."),
                 None => println!("Running until Ctrl-C."),

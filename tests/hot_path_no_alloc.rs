@@ -106,6 +106,7 @@ fn hot_threads_do_not_allocate_in_steady_state() {
     cfg.demo.poly_update_hz = 20.0;
     cfg.demo.chainlink_hz = 2.0;
     cfg.demo.poly_lag_ms = 1500;
+    cfg.api.bind = "127.0.0.1:0".into();
     let demo = Demo::start(cfg).expect("demo starts");
     let c = &demo.pipeline.shared.counters;
 

@@ -27,6 +27,88 @@ pub struct Config {
     pub demo: DemoConfig,
     pub whales: crate::control::whales::WhalesConfig,
     pub alerts: crate::control::alerts::AlertsConfig,
+    pub api: ApiConfig,
+}
+
+/// The control-side HTTP API, WebSocket stream and dashboard (`src/control/api`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ApiConfig {
+    /// Serve the API at all (default true).
+    pub enabled: bool,
+    /// Listen address (default "127.0.0.1:8000"; port 0 picks a free port). Anything but
+    /// loopback exposes the dashboard and the protected endpoints to the network.
+    pub bind: String,
+    /// How often the WebSocket broadcaster looks for changes, ms (default 200).
+    pub ws_interval_ms: u64,
+    /// Messages a WebSocket client may fall behind before it is dropped (default 256).
+    pub ws_client_queue: usize,
+    /// A client whose socket accepts nothing for this long is dropped, ms (default 5000).
+    pub ws_send_timeout_ms: u64,
+    /// Concurrent WebSocket clients at most (default 32); more are refused with 503.
+    pub ws_max_clients: usize,
+    /// Origins allowed by CORS (default none: browsers may only use the API from the
+    /// dashboard it serves). Exact origins such as "http://localhost:3000".
+    pub cors_origins: Vec<String>,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        ApiConfig {
+            enabled: true,
+            bind: "127.0.0.1:8000".into(),
+            ws_interval_ms: 200,
+            ws_client_queue: 256,
+            ws_send_timeout_ms: 5_000,
+            ws_max_clients: 32,
+            cors_origins: Vec::new(),
+        }
+    }
+}
+
+impl ApiConfig {
+    /// Every bad field of `[api]`, as `api.key = value: what is expected`.
+    pub fn problems(&self) -> Vec<String> {
+        let mut bad = Vec::new();
+        if self.bind.parse::<std::net::SocketAddr>().is_err() {
+            bad.push(format!(
+                "api.bind = {:?}: an IP address and port such as \"127.0.0.1:8000\"",
+                self.bind
+            ));
+        }
+        if !(10..=60_000).contains(&self.ws_interval_ms) {
+            bad.push(format!(
+                "api.ws_interval_ms = {}: 10 to 60000",
+                self.ws_interval_ms
+            ));
+        }
+        if !(8..=65_536).contains(&self.ws_client_queue) {
+            bad.push(format!(
+                "api.ws_client_queue = {}: 8 to 65536",
+                self.ws_client_queue
+            ));
+        }
+        if self.ws_send_timeout_ms < 100 {
+            bad.push(format!(
+                "api.ws_send_timeout_ms = {}: at least 100",
+                self.ws_send_timeout_ms
+            ));
+        }
+        if self.ws_max_clients == 0 {
+            bad.push("api.ws_max_clients = 0: at least 1".into());
+        }
+        for o in &self.cors_origins {
+            let ok = (o.starts_with("http://") || o.starts_with("https://"))
+                && !o.ends_with('/')
+                && axum::http::HeaderValue::from_str(o).is_ok();
+            if !ok {
+                bad.push(format!(
+                    "api.cors_origins: {o:?}: an origin such as \"http://localhost:3000\" (no path, no trailing slash)"
+                ));
+            }
+        }
+        bad
+    }
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -113,6 +195,7 @@ impl Default for Config {
             demo: DemoConfig::default(),
             whales: Default::default(),
             alerts: Default::default(),
+            api: ApiConfig::default(),
         }
     }
 }
@@ -345,6 +428,7 @@ impl Config {
         }
         bad.extend(self.whales.problems());
         bad.extend(self.alerts.problems());
+        bad.extend(self.api.problems());
         if bad.is_empty() {
             Ok(())
         } else {
@@ -385,6 +469,18 @@ mod tests {
         .unwrap_err()
         .to_string();
         for needle in ["assets", "hot_ring_capacity = 1000", "venues.binance_ws"] {
+            assert!(e.contains(needle), "{needle} missing from {e}");
+        }
+    }
+
+    #[test]
+    fn bad_api_values_are_named() {
+        let e = Config::from_toml(
+            "[api]\nbind = \"localhost\"\nws_interval_ms = 0\ncors_origins = [\"*\"]\n",
+        )
+        .unwrap_err()
+        .to_string();
+        for needle in ["api.bind", "api.ws_interval_ms", "api.cors_origins"] {
             assert!(e.contains(needle), "{needle} missing from {e}");
         }
     }

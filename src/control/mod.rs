@@ -7,6 +7,8 @@
 //! only control-side threads take.
 
 pub mod alerts;
+pub mod api;
+pub mod candles;
 pub mod discovery;
 pub mod state;
 pub mod summary;
@@ -83,7 +85,10 @@ impl ControlLoop {
                     up,
                     down,
                 });
-                self.state.lock().expect("state").windows.push(w);
+                self.state
+                    .lock()
+                    .expect("state")
+                    .add_window(w, up.0, down.0);
             }
             let now_s = wall_ms() / 1000;
             live.retain(|w| {
@@ -156,6 +161,7 @@ impl ControlLoop {
         let mut st = self.state.lock().expect("state");
         let mut n = 0usize;
         while let Some(t) = self.spot_tap.pop() {
+            st.candles.record(&t);
             st.last_spot.insert(t.asset.0, t);
             n += 1;
         }

@@ -26,6 +26,8 @@ pub struct ControlState {
     pub settlements: Vec<Settlement>,
     /// Latency percentiles by stage, refreshed by the control loop.
     pub latency: BTreeMap<&'static str, crate::telemetry::StageSummary>,
+    /// Live one-minute candles per asset, from the spot tap.
+    pub candles: crate::control::candles::CandleBook,
     /// Recent whale trades, oldest first, bounded by `whales.recent` (the whale poller writes).
     pub whale_trades: VecDeque<WhaleTrade>,
     /// Whale trades published since start: a reader streaming `whale_trade` compares it with
@@ -36,6 +38,48 @@ pub struct ControlState {
     /// Why and when (wall ms) the kill switch was set; `None` when clear. Written by whoever
     /// sets `Shared::kill` (the API, Telegram `/kill`).
     pub kill_reason: Option<(String, u64)>,
+    /// Recent alerts (hook: the alerter pushes with `push_alert`).
+    pub alerts: VecDeque<Alert>,
+    /// Recent live orders (hook: the live order path pushes with `push_live_order`).
+    pub live_orders: VecDeque<LiveOrder>,
+    /// Items ever pushed to each hook queue, so readers can tell what is new.
+    /// Token indexes (UP, DOWN) of each window by (asset, start_s), for books by window.
+    pub window_tokens: BTreeMap<(u8, u64), (u16, u16)>,
+    pub alert_seq: u64,
+    pub live_order_seq: u64,
+}
+
+/// An operator alert (`live_alert` on `/ws`).
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct Alert {
+    pub ts_ms: u64,
+    /// "info", "warning" or "critical".
+    pub level: String,
+    /// What triggered it: "order_filled", "breaker", "kill_switch", "feed_down", …
+    pub kind: String,
+    pub message: String,
+}
+
+/// A live order's state change (`live_order` on `/ws`).
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct LiveOrder {
+    pub ts_ms: u64,
+    pub order_id: String,
+    pub asset: String,
+    pub outcome: String,
+    pub side: String,
+    pub price: f64,
+    pub size: f64,
+    /// "sent", "matched", "delayed", "unmatched", "rejected", "failed".
+    pub status: String,
+    pub message: String,
+}
+
+fn push_bounded<T>(q: &mut VecDeque<T>, item: T) {
+    if q.len() == RECENT {
+        q.pop_front();
+    }
+    q.push_back(item);
 }
 
 impl ControlState {
@@ -44,6 +88,31 @@ impl ControlState {
             self.fills.pop_front();
         }
         self.fills.push_back(r);
+    }
+
+    /// A window set up by the control loop with its token indexes.
+    pub fn add_window(&mut self, w: DiscoveredWindow, up: u16, down: u16) {
+        // Indexes are reused modulo MAX_TOKENS: forget windows that no longer hold theirs.
+        self.window_tokens
+            .retain(|_, (u, d)| ![*u, *d].iter().any(|t| *t == up || *t == down));
+        self.window_tokens
+            .insert((w.asset.0, w.start_s), (up, down));
+        self.windows.push(w);
+    }
+
+    pub fn push_whale_trade(&mut self, t: WhaleTrade) {
+        push_bounded(&mut self.whale_trades, t);
+        self.whale_trades_total += 1;
+    }
+
+    pub fn push_alert(&mut self, a: Alert) {
+        push_bounded(&mut self.alerts, a);
+        self.alert_seq += 1;
+    }
+
+    pub fn push_live_order(&mut self, o: LiveOrder) {
+        push_bounded(&mut self.live_orders, o);
+        self.live_order_seq += 1;
     }
 }
 

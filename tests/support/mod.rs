@@ -12,6 +12,8 @@ pub fn fast_demo_config(window_s: u64) -> Config {
         ..Config::default()
     };
     cfg.demo.window_s = window_s;
+    // Tests run side by side: the API (and dashboard) on any free port.
+    cfg.api.bind = "127.0.0.1:0".into();
     cfg.demo.binance_rate_hz = 300.0;
     cfg.demo.poly_update_hz = 10.0;
     cfg.demo.chainlink_hz = 2.0;

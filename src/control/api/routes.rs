@@ -1,0 +1,477 @@
+//! The REST endpoints and the router. Handlers copy what they need under the control-state
+//! lock and build the JSON after releasing it.
+
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+
+use super::views::{self, AccountView, MomentumView, OrderView, PositionView, WindowView};
+use super::{auth, candles, dashboard, docs, metrics, ws, ApiCounters, ApiError, App};
+use crate::clock::{mono_ns, wall_ms};
+use crate::control::state::Alert;
+use crate::pipeline::shared::{Mode, FEED_NAMES};
+use crate::strategy::gates::SkipReason;
+
+type St = State<Arc<App>>;
+type Params = Query<HashMap<String, String>>;
+
+/// A hot thread whose heartbeat is older than this is reported not alive.
+pub const HEARTBEAT_STALE_MS: u64 = 2_000;
+
+/// Why `live` is refused in this build.
+pub const LIVE_UNAVAILABLE: &str = "live trading is not available in this build: the live order \
+    path (signed CLOB orders, wallet and allowances) is not wired yet; use paper or shadow";
+
+pub fn router(app: Arc<App>) -> Router {
+    let protected = Router::new()
+        .route("/api/live-trading/status", get(live_status))
+        .route("/api/live-trading/mode", axum::routing::post(set_mode))
+        .route(
+            "/api/live-trading/kill-switch",
+            axum::routing::post(kill_switch),
+        )
+        .route(
+            "/api/live-trading/allowances",
+            get(allowances).post(allowances),
+        )
+        .route_layer(middleware::from_fn_with_state(
+            app.clone(),
+            auth::require_key,
+        ));
+    let mut r = Router::new()
+        .route("/", get(dashboard::index))
+        .route("/assets/{file}", get(dashboard::asset))
+        .route("/health", get(health))
+        .route("/api/candles/{symbol}", get(get_candles))
+        .route("/api/momentum", get(momentum))
+        .route("/api/markets-15m", get(markets))
+        .route("/api/paper-trading/account", get(paper_account))
+        .route("/api/latency", get(latency))
+        .route("/api/orders", get(orders))
+        .route("/api/positions", get(positions))
+        .route("/metrics", get(metrics::metrics))
+        .route("/openapi.json", get(docs::openapi))
+        .route("/docs", get(docs::page))
+        .route("/ws", get(ws::upgrade))
+        .merge(protected)
+        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no such endpoint; see /docs") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method not allowed; see /docs",
+            )
+        })
+        .layer(middleware::from_fn_with_state(app.clone(), count_requests));
+    if !app.cfg.cors_origins.is_empty() {
+        let origins: Vec<HeaderValue> = app
+            .cfg
+            .cors_origins
+            .iter()
+            .filter_map(|o| HeaderValue::from_str(o).ok())
+            .collect();
+        r = r.layer(
+            tower_http::cors::CorsLayer::new()
+                .allow_origin(origins)
+                .allow_methods([Method::GET, Method::POST])
+                .allow_headers([
+                    axum::http::header::CONTENT_TYPE,
+                    axum::http::HeaderName::from_static(auth::HEADER),
+                ]),
+        );
+    }
+    r.with_state(app)
+}
+
+async fn count_requests(State(app): St, req: Request, next: Next) -> Response {
+    app.counters.http_requests.fetch_add(1, Ordering::Relaxed);
+    next.run(req).await
+}
+
+// ---- health ---------------------------------------------------------------------------------
+
+#[derive(Serialize)]
+pub struct ThreadHealth {
+    pub name: &'static str,
+    pub core: Option<usize>,
+    pub wait: &'static str,
+    pub alive: bool,
+    pub heartbeat_age_ms: Option<u64>,
+}
+
+#[derive(Serialize)]
+pub struct FeedHealthView {
+    pub name: &'static str,
+    pub connected: bool,
+    pub fresh: bool,
+    pub last_frame_age_ms: Option<u64>,
+    pub stale_after_ms: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct KillSwitchView {
+    pub active: bool,
+    pub reason: String,
+    pub changed_ms: u64,
+}
+
+fn age_ms(now_ns: u64, then_ns: u64) -> Option<u64> {
+    (then_ns != 0).then(|| now_ns.saturating_sub(then_ns) / 1_000_000)
+}
+
+pub fn kill_view(app: &App) -> KillSwitchView {
+    let (reason, changed_ms) = app.kill_note.lock().expect("kill note").clone();
+    KillSwitchView {
+        active: app.ctx.shared.killed(),
+        reason,
+        changed_ms,
+    }
+}
+
+async fn health(State(app): St) -> Json<Value> {
+    let sh = &app.ctx.shared;
+    let now = mono_ns();
+    let threads: Vec<ThreadHealth> = app
+        .ctx
+        .plan
+        .threads
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let age = age_ms(now, sh.heartbeat_ns[i].load(Ordering::Relaxed));
+            ThreadHealth {
+                name: t.name,
+                core: t.core,
+                wait: t.wait.name(),
+                alive: sh.is_running() && age.is_some_and(|a| a < HEARTBEAT_STALE_MS),
+                heartbeat_age_ms: age,
+            }
+        })
+        .collect();
+    let feeds: Vec<FeedHealthView> = FEED_NAMES
+        .iter()
+        .enumerate()
+        .map(|(i, &name)| {
+            let age = age_ms(now, sh.feeds[i].last_frame_ns.load(Ordering::Relaxed));
+            let stale_after_ms = app.ctx.feed_stale_ms[i];
+            FeedHealthView {
+                name,
+                connected: sh.feeds[i].connected.load(Ordering::Relaxed),
+                fresh: age.is_some_and(|a| a < stale_after_ms),
+                last_frame_age_ms: age,
+                stale_after_ms,
+            }
+        })
+        .collect();
+    let breaker_assets: Vec<String> = {
+        let st = app.ctx.state.lock().expect("state");
+        st.last_signal
+            .values()
+            .filter(|s| s.skip == Some(SkipReason::Breaker))
+            .map(|s| views::asset_name(&app.ctx.assets, s.asset.0))
+            .collect()
+    };
+    let ok = threads.iter().all(|t| t.alive) && feeds[..2].iter().all(|f| f.connected && f.fresh);
+    let c = &app.counters;
+    Json(json!({
+        "status": if ok { "ok" } else { "degraded" },
+        "uptime_s": app.started.elapsed().as_secs_f64(),
+        "mode": sh.mode().name(),
+        "kill_switch": kill_view(&app),
+        "breaker": {
+            "tripped": !breaker_assets.is_empty(),
+            "assets": breaker_assets,
+            "skips": sh.counters.signal.skips[SkipReason::Breaker as usize].load(Ordering::Relaxed),
+        },
+        "threads": threads,
+        "feeds": feeds,
+        "counters": sh.counters.snapshot(),
+        "ws": {
+            "clients": ApiCounters::get(&c.ws_clients),
+            "dropped_slow": ApiCounters::get(&c.ws_dropped_slow),
+            "refused": ApiCounters::get(&c.ws_refused),
+        },
+    }))
+}
+
+// ---- market data ----------------------------------------------------------------------------
+
+async fn get_candles(State(app): St, Path(symbol): Path<String>, Query(q): Params) -> Response {
+    match candles::candles(
+        &app,
+        &symbol,
+        q.get("interval").map(String::as_str),
+        q.get("limit").map(String::as_str),
+    )
+    .await
+    {
+        Ok(r) => Json(r).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+#[derive(Serialize)]
+struct MomentumResponse {
+    ts_ms: u64,
+    mode: &'static str,
+    assets: Vec<MomentumView>,
+}
+
+async fn momentum(State(app): St) -> Json<MomentumResponse> {
+    let assets = {
+        let st = app.ctx.state.lock().expect("state");
+        views::momentum_all(&app.ctx.assets, &st)
+    };
+    Json(MomentumResponse {
+        ts_ms: wall_ms(),
+        mode: app.ctx.shared.mode().name(),
+        assets,
+    })
+}
+
+#[derive(Serialize)]
+struct MarketsResponse {
+    ts_ms: u64,
+    window_s: u64,
+    windows: Vec<WindowView>,
+}
+
+async fn markets(State(app): St) -> Json<MarketsResponse> {
+    let now_s = wall_ms() / 1000;
+    let windows = {
+        let st = app.ctx.state.lock().expect("state");
+        st.windows
+            .iter()
+            .map(|w| views::window(&app.ctx.assets, &st, w, now_s))
+            .collect()
+    };
+    Json(MarketsResponse {
+        ts_ms: wall_ms(),
+        window_s: app.ctx.window_s,
+        windows,
+    })
+}
+
+#[derive(Serialize)]
+struct AccountResponse {
+    mode: &'static str,
+    account: Option<AccountView>,
+    positions: Vec<PositionView>,
+    recent_settlements: Vec<views::SettlementView>,
+}
+
+async fn paper_account(State(app): St) -> Json<AccountResponse> {
+    let a = &app.ctx.assets;
+    let st = app.ctx.state.lock().expect("state");
+    let r = AccountResponse {
+        mode: app.ctx.shared.mode().name(),
+        account: st.account.as_ref().map(views::account),
+        positions: views::positions(a, &st),
+        recent_settlements: st
+            .settlements
+            .iter()
+            .rev()
+            .take(20)
+            .map(|s| views::settlement(a, s))
+            .collect(),
+    };
+    drop(st);
+    Json(r)
+}
+
+async fn latency(State(app): St) -> Json<Value> {
+    let stages = app.ctx.state.lock().expect("state").latency.clone();
+    Json(json!({"ts_ms": wall_ms(), "unit": "ns", "stages": stages}))
+}
+
+#[derive(Serialize)]
+struct OrdersResponse {
+    orders: Vec<OrderView>,
+}
+
+async fn orders(State(app): St, Query(q): Params) -> Response {
+    let limit = match q.get("limit").map(|s| (s, s.parse::<usize>())) {
+        None => 100,
+        Some((_, Ok(n))) if (1..=crate::control::state::RECENT).contains(&n) => n,
+        Some((s, _)) => {
+            return ApiError::field(
+                "limit",
+                format!(
+                    "limit {s:?}: an integer from 1 to {}",
+                    crate::control::state::RECENT
+                ),
+            )
+            .into_response()
+        }
+    };
+    let st = app.ctx.state.lock().expect("state");
+    let orders = st
+        .fills
+        .iter()
+        .rev()
+        .take(limit)
+        .map(|r| views::order(&app.ctx.assets, r))
+        .collect();
+    drop(st);
+    Json(OrdersResponse { orders }).into_response()
+}
+
+async fn positions(State(app): St) -> Json<Value> {
+    let p = {
+        let st = app.ctx.state.lock().expect("state");
+        views::positions(&app.ctx.assets, &st)
+    };
+    Json(json!({ "positions": p }))
+}
+
+// ---- protected ------------------------------------------------------------------------------
+
+async fn live_status(State(app): St) -> Json<Value> {
+    let sh = &app.ctx.shared;
+    let recent: Vec<_> = {
+        let st = app.ctx.state.lock().expect("state");
+        st.live_orders.iter().rev().take(50).cloned().collect()
+    };
+    let o = &sh.counters.order;
+    Json(json!({
+        "mode": sh.mode().name(),
+        "live_available": false,
+        "live_unavailable_reason": LIVE_UNAVAILABLE,
+        "kill_switch": kill_view(&app),
+        "wallet": null,
+        "orders": {
+            "sent": o.orders.load(Ordering::Relaxed),
+            "filled": o.fills.load(Ordering::Relaxed),
+            "rejected": o.rejects.load(Ordering::Relaxed),
+        },
+        "recent_live_orders": recent,
+    }))
+}
+
+/// A request body as a JSON object whose keys are all in `allowed`.
+fn json_object(body: &[u8], allowed: &[&'static str]) -> Result<Map<String, Value>, ApiError> {
+    let v: Value = serde_json::from_slice(body).map_err(|e| ApiError {
+        status: StatusCode::BAD_REQUEST,
+        message: format!("the body is not valid JSON: {e}"),
+        field: Some("body".into()),
+    })?;
+    let Value::Object(m) = v else {
+        return Err(ApiError::field("body", "the body must be a JSON object"));
+    };
+    if let Some(k) = m.keys().find(|k| !allowed.contains(&k.as_str())) {
+        return Err(ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            message: format!("unknown field {k:?}: expected {}", allowed.join(", ")),
+            field: Some(k.clone()),
+        });
+    }
+    Ok(m)
+}
+
+fn note_alert(app: &App, level: &str, kind: &str, message: String) {
+    app.ctx.state.lock().expect("state").push_alert(Alert {
+        ts_ms: wall_ms(),
+        level: level.into(),
+        kind: kind.into(),
+        message,
+    });
+}
+
+async fn set_mode(State(app): St, body: Bytes) -> Result<Json<Value>, ApiError> {
+    let m = json_object(&body, &["mode"])?;
+    let mode = match m.get("mode") {
+        None => return Err(ApiError::field("mode", "missing field mode")),
+        Some(Value::String(s)) => s.parse::<Mode>().map_err(|e| ApiError::field("mode", e))?,
+        Some(_) => {
+            return Err(ApiError::field(
+                "mode",
+                "mode must be a string: paper, shadow, live or off",
+            ))
+        }
+    };
+    if mode == Mode::Live {
+        return Err(ApiError {
+            status: StatusCode::CONFLICT,
+            message: LIVE_UNAVAILABLE.into(),
+            field: Some("mode".into()),
+        });
+    }
+    let previous = app.ctx.shared.mode();
+    app.ctx.shared.set_mode(mode);
+    if previous != mode {
+        let msg = format!("mode changed from {} to {}", previous.name(), mode.name());
+        tracing::warn!("{msg} (API)");
+        note_alert(&app, "warning", "mode_change", msg);
+    }
+    Ok(Json(
+        json!({"mode": mode.name(), "previous": previous.name()}),
+    ))
+}
+
+/// Longest kill-switch reason kept.
+const MAX_REASON: usize = 500;
+
+async fn kill_switch(State(app): St, body: Bytes) -> Result<Json<KillSwitchView>, ApiError> {
+    let m = json_object(&body, &["active", "reason"])?;
+    let active = match m.get("active") {
+        Some(Value::Bool(b)) => *b,
+        None => {
+            return Err(ApiError::field(
+                "active",
+                "missing field active (true or false)",
+            ))
+        }
+        Some(_) => return Err(ApiError::field("active", "active must be true or false")),
+    };
+    let reason = match m.get("reason") {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) if s.chars().count() <= MAX_REASON => s.trim().to_string(),
+        Some(Value::String(_)) => {
+            return Err(ApiError::field(
+                "reason",
+                format!("reason is longer than {MAX_REASON} characters"),
+            ))
+        }
+        Some(_) => return Err(ApiError::field("reason", "reason must be a string")),
+    };
+    let was = app.ctx.shared.kill.swap(active, Ordering::SeqCst);
+    let now = wall_ms();
+    *app.kill_note.lock().expect("kill note") = (reason.clone(), now);
+    if was != active {
+        let msg = format!(
+            "kill switch {}{}",
+            if active { "ON" } else { "off" },
+            if reason.is_empty() {
+                String::new()
+            } else {
+                format!(": {reason}")
+            }
+        );
+        tracing::warn!("{msg} (API)");
+        note_alert(
+            &app,
+            if active { "critical" } else { "info" },
+            "kill_switch",
+            msg,
+        );
+    }
+    Ok(Json(kill_view(&app)))
+}
+
+async fn allowances() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_IMPLEMENTED,
+        "token allowances are not available in this build: checking and setting them needs a \
+         Polygon JSON-RPC endpoint and the live trading path (wallet and signer), which are not \
+         wired yet",
+    )
+}
