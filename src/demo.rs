@@ -133,6 +133,7 @@ impl Demo {
                 }),
                 paper_latency: Duration::from_millis(cfg.paper.latency_ms),
                 strategy: cfg.strategy.clone(),
+                risk: cfg.risk,
                 log_discovery_errors: true,
                 record,
             },

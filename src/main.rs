@@ -174,6 +174,7 @@ fn main() -> anyhow::Result<()> {
                 cassandra::runtime::StartOptions {
                     price_socket,
                     strategy: cfg.strategy.clone(),
+                    risk: cfg.risk,
                     log_discovery_errors: true,
                     record: Some(out.clone()),
                     ..Default::default()
@@ -209,7 +210,13 @@ fn main() -> anyhow::Result<()> {
                 speed.parse().map_err(anyhow::Error::msg)?;
             let assets = cassandra::pipeline::registry::AssetTable::from_names(&cfg.assets)
                 .map_err(anyhow::Error::msg)?;
-            let report = cassandra::record::replay::replay(open()?, &assets, &cfg.strategy, speed)?;
+            let report = cassandra::record::replay::replay(
+                open()?,
+                &assets,
+                &cfg.strategy,
+                &cfg.risk,
+                speed,
+            )?;
             println!("{}", report.render());
             if let Some(path) = summary {
                 std::fs::write(&path, serde_json::to_vec_pretty(&report)?)?;

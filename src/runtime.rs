@@ -45,6 +45,8 @@ pub struct StartOptions {
     pub paper_latency: Duration,
     /// Strategy settings.
     pub strategy: StrategyConfig,
+    /// Risk limits and breakers.
+    pub risk: crate::risk::RiskConfig,
     /// Log discovery errors (off in tests that expect them).
     pub log_discovery_errors: bool,
     /// Record raw frames and windows to this new file (see `record::format`).
@@ -230,7 +232,7 @@ impl Pipeline {
         };
         hot.push(spawn_hot(1, p_plan.core, move || poly.run())?);
         let signal = SignalThread {
-            engine: Engine::new(opts.strategy.clone(), &assets),
+            engine: Engine::new(opts.strategy.clone(), opts.risk, &assets),
             control: signal_ctl_rx,
             spot_rx,
             poly_rx,

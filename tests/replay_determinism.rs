@@ -31,6 +31,7 @@ fn recorded_demo_replays_the_same_trades_every_time() {
     let demo = Demo::start_with(cfg, Some(path.clone())).expect("demo starts");
     let shared = demo.pipeline.shared.clone();
     let strategy = demo.config.strategy.clone();
+    let risk = demo.config.risk;
     let assets = AssetTable::from_names(&demo.config.assets).unwrap();
     let c = &shared.counters;
     assert!(
@@ -45,7 +46,7 @@ fn recorded_demo_replays_the_same_trades_every_time() {
 
     let run = || {
         let f = std::fs::File::open(&path).expect("recording exists");
-        replay(BufReader::new(f), &assets, &strategy, Speed::Max).expect("replays")
+        replay(BufReader::new(f), &assets, &strategy, &risk, Speed::Max).expect("replays")
     };
     let first = run();
     let second = run();
@@ -71,7 +72,14 @@ fn recorded_demo_replays_the_same_trades_every_time() {
 fn a_malformed_recording_is_a_clear_error() {
     let text = b"1 1700000000000 B {\"stream\":\"x\",\"data\":{}}\nnot a record\n";
     let assets = AssetTable::from_names(&["BTC"]).unwrap();
-    let err = replay(&text[..], &assets, &Default::default(), Speed::Max).unwrap_err();
+    let err = replay(
+        &text[..],
+        &assets,
+        &Default::default(),
+        &Default::default(),
+        Speed::Max,
+    )
+    .unwrap_err();
     let msg = err.to_string();
     assert!(msg.contains("line 2"), "{msg}");
 }

@@ -28,6 +28,7 @@ pub struct Config {
     pub whales: crate::control::whales::WhalesConfig,
     pub alerts: crate::control::alerts::AlertsConfig,
     pub api: ApiConfig,
+    pub risk: crate::risk::RiskConfig,
 }
 
 /// The control-side HTTP API, WebSocket stream and dashboard (`src/control/api`).
@@ -196,6 +197,7 @@ impl Default for Config {
             whales: Default::default(),
             alerts: Default::default(),
             api: ApiConfig::default(),
+            risk: crate::risk::RiskConfig::default(),
         }
     }
 }
@@ -429,6 +431,13 @@ impl Config {
         bad.extend(self.whales.problems());
         bad.extend(self.alerts.problems());
         bad.extend(self.api.problems());
+        if let Err(e) = self.risk.validate() {
+            for f in e.fields {
+                bad.push(format!(
+                    "risk.{f}: out of range (see the field's documentation)"
+                ));
+            }
+        }
         if bad.is_empty() {
             Ok(())
         } else {

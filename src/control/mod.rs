@@ -185,6 +185,8 @@ impl ControlLoop {
                 }
                 SignalTap::Settled(s) => st.settlements.push(s),
                 SignalTap::Account(a) => st.account = Some(a),
+                SignalTap::Intent(i) => st.push_intent(i),
+                SignalTap::Breaker(e) => st.on_breaker(e),
             }
             n += 1;
         }

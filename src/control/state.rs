@@ -47,6 +47,12 @@ pub struct ControlState {
     pub window_tokens: BTreeMap<(u8, u64), (u16, u16)>,
     pub alert_seq: u64,
     pub live_order_seq: u64,
+    /// Recent intents sent to `order`.
+    pub intents: VecDeque<crate::pipeline::events::OrderIntent>,
+    /// Breakers tripped now.
+    pub breakers: Vec<crate::risk::BreakerTrip>,
+    /// Every trip since start.
+    pub breaker_log: Vec<crate::risk::BreakerTrip>,
 }
 
 /// An operator alert (`live_alert` on `/ws`).
@@ -83,6 +89,27 @@ fn push_bounded<T>(q: &mut VecDeque<T>, item: T) {
 }
 
 impl ControlState {
+    pub fn push_intent(&mut self, i: crate::pipeline::events::OrderIntent) {
+        if self.intents.len() == RECENT {
+            self.intents.pop_front();
+        }
+        self.intents.push_back(i);
+    }
+
+    /// A breaker tripped (kept until it re-arms) or re-armed.
+    pub fn on_breaker(&mut self, e: crate::risk::BreakerEvent) {
+        match e {
+            crate::risk::BreakerEvent::Tripped(t) => {
+                self.breakers.retain(|b| b.kind != t.kind);
+                self.breakers.push(t);
+                self.breaker_log.push(t);
+            }
+            crate::risk::BreakerEvent::Rearmed { kind, .. } => {
+                self.breakers.retain(|b| b.kind != kind)
+            }
+        }
+    }
+
     pub fn push_fill(&mut self, r: ExecReport) {
         if self.fills.len() == RECENT {
             self.fills.pop_front();

@@ -58,7 +58,7 @@ impl RunSummary {
                 .map(PaperSummary::from)
                 .unwrap_or_default(),
             skips: shared.counters.skips(),
-            breakers: Vec::new(),
+            breakers: state.breaker_log.iter().map(|t| t.message()).collect(),
             windows_settled: state.settlements.len(),
             strike_fallbacks: shared
                 .counters

@@ -119,9 +119,10 @@ pub fn replay(
     input: impl BufRead,
     assets: &AssetTable,
     strategy: &StrategyConfig,
+    risk: &crate::risk::RiskConfig,
     speed: Speed,
 ) -> Result<ReplayReport, ReplayError> {
-    let mut engine = Engine::new(strategy.clone(), assets);
+    let mut engine = Engine::new(strategy.clone(), *risk, assets);
     let mut books = PolyBooks::default();
     let (mut bparser, mut pparser, mut cparser) = (
         BinanceParser::default(),
@@ -149,8 +150,20 @@ pub fn replay(
         }) = d
         {
             intent.decision_ns = intent.trigger.read_ns;
+            if engine
+                .approve(
+                    &intent,
+                    intent.trigger.read_ns,
+                    wall,
+                    false,
+                    crate::pipeline::shared::Mode::Paper,
+                )
+                .is_err()
+            {
+                return;
+            }
             let r = paper::fill(&intent);
-            engine.on_exec(&r);
+            engine.on_exec_report(&r, wall, false);
             if r.status == ExecStatus::Matched {
                 trades.push((intent, r, wall));
             }

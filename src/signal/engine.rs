@@ -13,6 +13,8 @@ use crate::pipeline::events::{
     TokenId, WireStamps,
 };
 use crate::pipeline::registry::{AssetTable, MAX_ASSETS, MAX_TOKENS};
+use crate::pipeline::shared::Mode;
+use crate::risk::{OrderCandidate, RiskBook, RiskConfig};
 use crate::strategy::basis::{BasisConfig, BasisEma};
 use crate::strategy::candidate::{MarketView, SideView, Strategy, StrategyKind};
 use crate::strategy::fair_value::{prob_of, prob_up};
@@ -136,12 +138,14 @@ pub struct Engine {
     n_assets: usize,
     tokens: [Option<TokenState>; MAX_TOKENS],
     pub account: PaperAccount,
+    /// Pre-trade limits and breakers (DESIGN §6).
+    pub risk: RiskBook,
     next_intent_id: u64,
     open_orders: u32,
 }
 
 impl Engine {
-    pub fn new(cfg: StrategyConfig, assets: &AssetTable) -> Engine {
+    pub fn new(cfg: StrategyConfig, risk: RiskConfig, assets: &AssetTable) -> Engine {
         let n_assets = assets.len();
         let mut enabled = [0u8; MAX_ASSETS];
         for (id, a) in assets.iter() {
@@ -168,6 +172,7 @@ impl Engine {
         };
         Engine {
             account: PaperAccount::new(cfg.start_cash),
+            risk: RiskBook::new(risk, cfg.start_cash, crate::clock::wall_ms()),
             latency_arb: LatencyArb {
                 gates: cfg.gates,
                 sizing: cfg.sizing,
@@ -322,7 +327,52 @@ impl Engine {
         }
     }
 
-    /// An execution report from `order`.
+    /// An execution report from `order` (also booked by the risk limits).
+    pub fn on_exec_report(&mut self, r: &ExecReport, wall_ms: u64, local_reject: bool) -> bool {
+        if local_reject {
+            // Refused on our side (kill switch): not a venue error.
+            self.risk.release(r.intent_id);
+        } else {
+            self.risk.on_exec(r, wall_ms);
+        }
+        self.on_exec(r)
+    }
+
+    /// The last word on an intent: kill switch > breaker > mode > risk limits. On refusal the
+    /// engine forgets the intent (its token is free again) and says why.
+    pub fn approve(
+        &mut self,
+        intent: &OrderIntent,
+        now_ns: u64,
+        wall_ms: u64,
+        killed: bool,
+        mode: Mode,
+    ) -> Result<(), SkipReason> {
+        match self.risk.check(&OrderCandidate::from_intent(
+            intent, now_ns, wall_ms, killed, mode,
+        )) {
+            Ok(a) => {
+                self.risk.on_intent(intent.intent_id, &a);
+                Ok(())
+            }
+            Err(r) => {
+                self.on_exec(&ExecReport {
+                    intent_id: intent.intent_id,
+                    token: intent.token,
+                    status: crate::pipeline::events::ExecStatus::Rejected,
+                    ..Default::default()
+                });
+                Err(r.reason.skip_reason())
+            }
+        }
+    }
+
+    /// Feed silence per feed (Binance, Polymarket, Chainlink), ms; `u64::MAX` = never heard.
+    pub fn on_feed_ages(&mut self, ages_ms: [u64; 3], wall_ms: u64) {
+        self.risk.on_feed_ages(ages_ms, wall_ms);
+    }
+
+    /// An execution report from `order`, for the account and the engine's open orders.
     pub fn on_exec(&mut self, r: &ExecReport) -> bool {
         if let Some(Some(t)) = self.tokens.get_mut(r.token.0 as usize) {
             if t.open_order {
@@ -335,6 +385,7 @@ impl Engine {
 
     /// Periodic work: strike fallbacks and settlements. `emit` gets each settlement.
     pub fn tick(&mut self, wall_ms: u64, mut emit: impl FnMut(Settlement)) -> u32 {
+        self.risk.tick(wall_ms);
         let mut fallbacks = 0;
         for i in 0..self.n_assets {
             let asset = AssetId(i as u8);
@@ -378,7 +429,7 @@ impl Engine {
                         }
                         let up_won = end >= w.strike;
                         let (paid, pnl) = self.account.settle(asset, w.spec.start_s, up_won);
-                        emit(Settlement {
+                        let s = Settlement {
                             asset,
                             window_start_s: w.spec.start_s,
                             strike: w.strike,
@@ -387,7 +438,9 @@ impl Engine {
                             winning_tokens: paid,
                             pnl,
                             strike_fallback: w.strike_fallback,
-                        });
+                        };
+                        self.risk.on_settlement(&s, wall_ms);
+                        emit(s);
                         continue;
                     }
                 }
@@ -466,7 +519,7 @@ impl Engine {
         let has_book = |t: Option<TokenState>| t.is_some_and(|t| t.book.n_asks > 0);
         let ctx = ContextInputs {
             killed: false,
-            breaker_tripped: false,
+            breaker_tripped: self.risk.halted_at(wall_ms).is_some(),
             mode_off: false,
             has_window: !w.strike.is_nan(),
             secs_into_window: secs_into,
@@ -510,7 +563,8 @@ impl Engine {
             fees: w.spec.fees,
             min_size_e6: w.spec.min_size_e6,
             bankroll_usdc: self.account.cash,
-            risk_room_usdc: f64::INFINITY,
+            risk_room_usdc: self.risk.room_usdc(asset, w.spec.start_s),
+            // The risk book judges the intent in full (`approve`); here only the cheap count.
             risk_ok: (self.open_orders + self.account.positions().count() as u32)
                 < self.cfg.max_open_positions,
             up: side_of(Outcome::Up, &up_t, p_up),

@@ -19,9 +19,8 @@ use crate::clock::{mono_ns, wall_ms};
 use crate::pipeline::control::SignalControl;
 use crate::pipeline::events::{ExecReport, OrderIntent, PolyEvent, SpotTick};
 use crate::pipeline::rings::{bump, HotRx, HotTx, TapRx, TapTx};
-use crate::pipeline::shared::{Mode, Shared};
+use crate::pipeline::shared::Shared;
 use crate::pipeline::wait::{Doorbell, Idler};
-use crate::strategy::gates::SkipReason;
 use crate::telemetry::{Stage, StageRecorder};
 
 /// Events taken from one ring before looking at the others.
@@ -86,7 +85,9 @@ impl SignalThread {
             while let Some(r) = self.exec_rx.pop() {
                 work += 1;
                 bump(&shared.counters.signal.exec_reports);
-                if self.engine.on_exec(&r) {
+                let local =
+                    r.status == crate::pipeline::events::ExecStatus::Rejected && shared.killed();
+                if self.engine.on_exec_report(&r, wall_ms(), local) {
                     let snap = self.engine.account.snapshot(wall_ms());
                     self.tap.offer(SignalTap::Account(snap));
                 }
@@ -100,6 +101,20 @@ impl SignalThread {
                 let fallbacks = self.engine.tick(wall_ms(), |s| {
                     settled += 1;
                     tap.offer(SignalTap::Settled(s));
+                });
+                let wall = wall_ms();
+                let ages = std::array::from_fn(|i| {
+                    let last = shared.feeds[i].last_frame_ns.load(Ordering::Relaxed);
+                    if last == 0 {
+                        u64::MAX
+                    } else {
+                        now.saturating_sub(last) / 1_000_000
+                    }
+                });
+                self.engine.on_feed_ages(ages, wall);
+                let tap = &mut self.tap;
+                self.engine.risk.drain_events(|e| {
+                    tap.offer(SignalTap::Breaker(e));
                 });
                 let c = &shared.counters.signal;
                 for _ in 0..fallbacks {
@@ -134,22 +149,15 @@ impl SignalThread {
         let shared = &self.shared;
         let c = &shared.counters.signal;
         bump(&c.signals);
-        if d.intent.is_some() {
-            let veto = if shared.killed() {
-                Some(SkipReason::KillSwitch)
-            } else if shared.mode() == Mode::Off {
-                Some(SkipReason::ModeOff)
-            } else {
-                None
-            };
-            if let Some(r) = veto {
-                let intent = d.intent.take().expect("checked");
-                self.engine.on_exec(&crate::pipeline::events::ExecReport {
-                    intent_id: intent.intent_id,
-                    token: intent.token,
-                    status: crate::pipeline::events::ExecStatus::Rejected,
-                    ..Default::default()
-                });
+        if let Some(intent) = d.intent {
+            if let Err(r) = self.engine.approve(
+                &intent,
+                dequeued_ns,
+                wall_ms(),
+                shared.killed(),
+                shared.mode(),
+            ) {
+                d.intent = None;
                 d.snapshot.skip = Some(r);
             }
         }
@@ -162,6 +170,7 @@ impl SignalThread {
         }
         if let Some(mut intent) = d.intent {
             intent.decision_ns = decided_ns;
+            self.tap.offer(SignalTap::Intent(intent));
             bump(&c.intents);
             self.to_order.push(intent);
         }

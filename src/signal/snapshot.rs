@@ -58,9 +58,15 @@ pub struct AccountSnapshot {
 }
 
 /// Everything on `signal`'s tap.
+// Ring cells are fixed-size; boxing the large variant would allocate on the hot thread.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum SignalTap {
     Decision(SignalSnapshot),
+    /// An intent sent to `order` (for the journal and the API).
+    Intent(crate::pipeline::events::OrderIntent),
     Settled(Settlement),
     Account(AccountSnapshot),
+    /// A breaker tripped or re-armed.
+    Breaker(crate::risk::BreakerEvent),
 }

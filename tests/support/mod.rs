@@ -32,6 +32,15 @@ pub fn trade_eagerly(cfg: &mut Config) {
     g.min_frac_into_window = Some(0.0);
     g.max_frac_into_window = Some(1.0);
     cfg.strategy.max_open_positions = 1000;
+    let r = &mut cfg.risk;
+    r.max_open_positions = 1000;
+    r.max_orders_per_minute = 256;
+    r.max_window_exposure_usdc = 1e6;
+    r.max_asset_exposure_usdc = 1e6;
+    r.max_total_exposure_usdc = 1e6;
+    r.daily_loss_limit_usdc = 1e6;
+    r.max_consecutive_losses = 1000;
+    r.max_drawdown_frac = 1.0;
 }
 
 /// Poll `cond` until it holds or `limit` passes; returns whether it held.
