@@ -41,6 +41,10 @@ enum Cmd {
         /// Record raw frames and windows to this new file (replay it with `cassandra replay`).
         #[arg(long)]
         record: Option<PathBuf>,
+        /// Journal to this SQLite file; a restart with the same file restores the paper
+        /// account, open positions and the kill switch.
+        #[arg(long)]
+        journal: Option<PathBuf>,
     },
     /// Record raw frames from the real venues (nothing is traded: mode off).
     Record {
@@ -116,8 +120,12 @@ fn main() -> anyhow::Result<()> {
             seed,
             config,
             record,
+            journal,
         } => {
             let mut cfg = Config::load(config.as_deref())?;
+            if let Some(j) = journal {
+                cfg.journal.path = j.display().to_string();
+            }
             if let Some(s) = seed {
                 cfg.demo.seed = s;
             }

@@ -23,7 +23,7 @@ use crate::feeds::polymarket::ingest::{PolyIngest, PriceSocketAuth};
 use crate::feeds::waiter::{SocketWaiter, WAKER_TOKEN};
 use crate::feeds::ws::{WsConfig, WsUrl};
 use crate::pipeline::cores::{mark_hot_thread, pin_current, CorePlan, CoreRequest, HOT_THREADS};
-use crate::pipeline::registry::AssetTable;
+use crate::pipeline::registry::{AssetTable, MAX_TOKENS};
 use crate::pipeline::rings::{hot_link, tap};
 use crate::pipeline::shared::Shared;
 use crate::pipeline::wait::{Doorbell, Idler};
@@ -60,6 +60,8 @@ pub struct Pipeline {
     pub plan: CorePlan,
     hot: Vec<JoinHandle<()>>,
     control: Vec<JoinHandle<()>>,
+    /// The journal writer: it stops once the control loop (its only sender) has.
+    journal: Option<JoinHandle<crate::journal::Journal>>,
 }
 
 fn spawn_hot(
@@ -93,6 +95,24 @@ impl Pipeline {
             },
         );
         let shared = Arc::new(Shared::new(cfg.mode));
+        // The journal first: a bad or locked file stops the start before anything runs.
+        let mut restored = None;
+        let mut journal = None;
+        if !cfg.journal.path.is_empty() {
+            let j = crate::journal::Journal::open(std::path::Path::new(&cfg.journal.path))
+                .map_err(|e| anyhow::anyhow!("journal: {e}"))?;
+            let r = j
+                .restore()
+                .map_err(|e| anyhow::anyhow!("journal restore: {e}"))?;
+            if r.kill_switch.active {
+                shared.kill.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+            if let Some(m) = r.mode {
+                shared.set_mode(m);
+            }
+            restored = Some(r);
+            journal = Some(j);
+        }
         let c = &shared.counters;
         let cap = cfg.pipeline.hot_ring_capacity;
         let tap_cap = cfg.pipeline.tap_capacity;
@@ -197,6 +217,8 @@ impl Pipeline {
             record_windows = Some(wtx);
         }
 
+        let assets_for_control = assets.clone();
+        let mut control_journal_handle = None;
         let mut hot = Vec::new();
         let binance = BinanceIngest {
             url: binance_url,
@@ -231,8 +253,28 @@ impl Pipeline {
             record: p_record.take(),
         };
         hot.push(spawn_hot(1, p_plan.core, move || poly.run())?);
+        let mut engine = Engine::new(opts.strategy.clone(), opts.risk, &assets);
+        if let Some(r) = &restored {
+            // Restored positions take slots from the top; new windows fill from the bottom,
+            // and the account never overwrites a position it holds.
+            let mut next = MAX_TOKENS as u16;
+            if let Some(acct) = r.paper_account(|_| {
+                next -= 1;
+                Some(crate::pipeline::events::TokenId(next))
+            }) {
+                engine.account = acct;
+            }
+            engine.risk.seed(&r.risk, crate::clock::wall_ms());
+            for p in &r.positions {
+                if let Some(a) = assets.by_any_name(&p.asset) {
+                    engine
+                        .risk
+                        .restore_position(a, p.window_start_s, p.outcome, p.cost);
+                }
+            }
+        }
         let signal = SignalThread {
-            engine: Engine::new(opts.strategy.clone(), opts.risk, &assets),
+            engine,
             control: signal_ctl_rx,
             spot_rx,
             poly_rx,
@@ -261,6 +303,21 @@ impl Pipeline {
 
         // Control side.
         let state = Arc::new(Mutex::new(ControlState::default()));
+        if let Some(r) = &restored {
+            let mut st = state.lock().expect("state");
+            st.account = r.last_snapshot;
+            if r.kill_switch.active {
+                st.kill_reason = Some((r.kill_switch.reason.clone(), r.kill_switch.wall_ms));
+            }
+        }
+        let journal_tx = match journal {
+            Some(j) => {
+                let (tx, handle) = crate::journal::JournalWriter::spawn(j)?;
+                control_journal_handle = Some(handle);
+                Some(tx)
+            }
+            None => None,
+        };
         let (disc_tx, disc_rx) = crossbeam::channel::unbounded();
         let control = ControlLoop {
             shared: shared.clone(),
@@ -277,6 +334,14 @@ impl Pipeline {
             discovered: disc_rx,
             latency_every: Duration::from_millis(250),
             record_windows,
+            journal: journal_tx.map(|tx| {
+                crate::control::journaling::JournalFeed::new(
+                    tx,
+                    assets_for_control,
+                    cfg.journal.sample_every,
+                    &shared,
+                )
+            }),
         };
         let mut control_threads = vec![std::thread::Builder::new()
             .name("control".into())
@@ -321,6 +386,7 @@ impl Pipeline {
             plan,
             hot,
             control: control_threads,
+            journal: control_journal_handle,
         })
     }
 
@@ -332,6 +398,9 @@ impl Pipeline {
         }
         for h in self.control {
             let _ = h.join();
+        }
+        if let Some(j) = self.journal {
+            let _ = j.join();
         }
         self.state
     }

@@ -25,6 +25,8 @@ fn names_are_the_documented_stable_strings() {
         "mode_off",
         "risk_limit",
         "no_fair_value",
+        "price_out_of_range",
+        "no_strategy",
     ];
     let got: Vec<&str> = SkipReason::ALL.iter().map(|r| r.name()).collect();
     assert_eq!(got, want);

@@ -29,6 +29,27 @@ pub struct Config {
     pub alerts: crate::control::alerts::AlertsConfig,
     pub api: ApiConfig,
     pub risk: crate::risk::RiskConfig,
+    pub journal: JournalConfig,
+}
+
+/// The SQLite journal (`src/journal`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct JournalConfig {
+    /// Database file; empty (the default) runs without a journal. On start the paper account,
+    /// open positions and the kill switch are restored from it.
+    pub path: String,
+    /// Keep one decision in this many per asset (every traded one is kept). Default 100.
+    pub sample_every: u32,
+}
+
+impl Default for JournalConfig {
+    fn default() -> Self {
+        JournalConfig {
+            path: String::new(),
+            sample_every: 100,
+        }
+    }
 }
 
 /// The control-side HTTP API, WebSocket stream and dashboard (`src/control/api`).
@@ -198,6 +219,7 @@ impl Default for Config {
             alerts: Default::default(),
             api: ApiConfig::default(),
             risk: crate::risk::RiskConfig::default(),
+            journal: JournalConfig::default(),
         }
     }
 }

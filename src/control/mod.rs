@@ -10,6 +10,7 @@ pub mod alerts;
 pub mod api;
 pub mod candles;
 pub mod discovery;
+pub mod journaling;
 pub mod state;
 pub mod summary;
 pub mod whales;
@@ -51,6 +52,8 @@ pub struct ControlLoop {
     pub latency_every: Duration,
     /// Windows for the recording, when recording.
     pub record_windows: Option<crossbeam::channel::Sender<DiscoveredWindow>>,
+    /// The journal, when there is one.
+    pub journal: Option<journaling::JournalFeed>,
 }
 
 struct LiveWindow {
@@ -75,6 +78,9 @@ impl ControlLoop {
                 let down = TokenId((next_token + 1) % MAX_TOKENS as u16);
                 next_token = (next_token + 2) % MAX_TOKENS as u16;
                 self.set_up(&w, up, down);
+                if let Some(j) = self.journal.as_mut() {
+                    j.on_window(&w, up, down);
+                }
                 if let Some(tx) = &self.record_windows {
                     let _ = tx.send(w.clone());
                 }
@@ -178,7 +184,11 @@ impl ControlLoop {
             }
             n += 1;
         }
+        let mode = self.shared.mode();
         while let Some(s) = self.signal_tap.pop() {
+            if let Some(j) = self.journal.as_mut() {
+                j.on_signal(&s, mode);
+            }
             match s {
                 SignalTap::Decision(d) => {
                     st.last_signal.insert(d.asset.0, d);
@@ -190,7 +200,13 @@ impl ControlLoop {
             }
             n += 1;
         }
+        if let Some(j) = self.journal.as_mut() {
+            j.on_control(&self.shared, st.kill_reason.as_ref());
+        }
         while let Some(r) = self.exec_tap.pop() {
+            if let Some(j) = self.journal.as_mut() {
+                j.on_exec(&r);
+            }
             st.push_fill(r);
             n += 1;
         }

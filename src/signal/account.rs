@@ -56,23 +56,40 @@ impl PaperAccount {
         let tokens = r.received_e6 as f64 / SIZE_SCALE as f64;
         self.cash -= cost;
         self.fees_paid += r.fee_e6 as f64 / SIZE_SCALE as f64;
-        let slot = &mut self.positions[r.token.0 as usize % MAX_TOKENS];
-        match slot {
-            Some(p) if p.window_start_s == r.window_start_s && p.token == r.token => {
-                p.tokens += tokens;
-                p.cost += cost;
-            }
-            _ => {
-                *slot = Some(Position {
-                    asset: r.asset,
-                    token: r.token,
-                    outcome: r.outcome,
-                    window_start_s: r.window_start_s,
-                    tokens,
-                    cost,
-                })
-            }
+        let same = |p: &Option<Position>| {
+            p.is_some_and(|p| {
+                p.asset == r.asset && p.window_start_s == r.window_start_s && p.outcome == r.outcome
+            })
+        };
+        if let Some(p) = self
+            .positions
+            .iter_mut()
+            .find(|p| same(p))
+            .and_then(Option::as_mut)
+        {
+            p.tokens += tokens;
+            p.cost += cost;
+            return true;
         }
+        // A new position: its token's slot if free, else any free slot (a restored position
+        // may sit where a new window's token now is).
+        let home = r.token.0 as usize % MAX_TOKENS;
+        let i = if self.positions[home].is_none() {
+            home
+        } else {
+            match self.positions.iter().position(Option::is_none) {
+                Some(i) => i,
+                None => home, // 64 open positions: the limits stop far earlier
+            }
+        };
+        self.positions[i] = Some(Position {
+            asset: r.asset,
+            token: r.token,
+            outcome: r.outcome,
+            window_start_s: r.window_start_s,
+            tokens,
+            cost,
+        });
         true
     }
 
