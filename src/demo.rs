@@ -138,6 +138,11 @@ impl Demo {
                 record,
             },
         )?;
+        // The demo's alerts go to the simulator's Telegram and Discord (nothing leaves the
+        // machine), so it shows paper-mode alerts too.
+        if cfg.demo.sim_alerts {
+            cfg.alerts.paper = true;
+        }
         let alerts = if cfg.demo.sim_alerts {
             let secrets = AlertSecrets {
                 telegram_token: Some("demo-token".into()),
@@ -154,6 +159,9 @@ impl Demo {
         } else {
             None
         };
+        if let Some(a) = &alerts {
+            pipeline.state.lock().expect("state").alert_tx = Some(a.tx());
+        }
         let (mut whales, mut whale_thread) = (None, None);
         if cfg.whales.enabled {
             let mut poller = WhalePoller::new(

@@ -334,6 +334,7 @@ impl Pipeline {
             discovered: disc_rx,
             latency_every: Duration::from_millis(250),
             record_windows,
+            notifier: None,
             journal: journal_tx.map(|tx| {
                 crate::control::journaling::JournalFeed::new(
                     tx,

@@ -199,7 +199,7 @@ pub struct DemoConfig {
     pub chainlink_hz: f64,
     pub annual_vol: f64,
     /// Send alerts to the simulator's Telegram and Discord and take Telegram commands from its
-    /// chat `demo::DEMO_CHAT_ID` (default false). Whale polling follows `[whales] enabled`.
+    /// chat `demo::DEMO_CHAT_ID` (default true). Whale polling follows `[whales] enabled`.
     pub sim_alerts: bool,
 }
 
@@ -288,7 +288,7 @@ impl Default for DemoConfig {
             poly_noise: 0.01,
             chainlink_hz: 1.0,
             annual_vol: 0.6,
-            sim_alerts: false,
+            sim_alerts: true,
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod api;
 pub mod candles;
 pub mod discovery;
 pub mod journaling;
+pub mod notify;
 pub mod state;
 pub mod summary;
 pub mod whales;
@@ -54,6 +55,8 @@ pub struct ControlLoop {
     pub record_windows: Option<crossbeam::channel::Sender<DiscoveredWindow>>,
     /// The journal, when there is one.
     pub journal: Option<journaling::JournalFeed>,
+    /// Alerts, once an alert queue is attached (`ControlState::alert_tx`).
+    pub notifier: Option<notify::Notifier>,
 }
 
 struct LiveWindow {
@@ -185,9 +188,17 @@ impl ControlLoop {
             n += 1;
         }
         let mode = self.shared.mode();
+        if self.notifier.is_none() {
+            if let Some(tx) = st.alert_tx.clone() {
+                self.notifier = Some(notify::Notifier::new(tx, &self.shared));
+            }
+        }
         while let Some(s) = self.signal_tap.pop() {
             if let Some(j) = self.journal.as_mut() {
                 j.on_signal(&s, mode);
+            }
+            if let Some(a) = self.notifier.as_ref() {
+                a.on_signal(&s, st.account);
             }
             match s {
                 SignalTap::Decision(d) => {
@@ -203,9 +214,15 @@ impl ControlLoop {
         if let Some(j) = self.journal.as_mut() {
             j.on_control(&self.shared, st.kill_reason.as_ref());
         }
+        if let Some(a) = self.notifier.as_mut() {
+            a.on_control(&self.shared, st.kill_reason.as_ref());
+        }
         while let Some(r) = self.exec_tap.pop() {
             if let Some(j) = self.journal.as_mut() {
                 j.on_exec(&r);
+            }
+            if let Some(a) = self.notifier.as_ref() {
+                a.on_exec(&r);
             }
             st.push_fill(r);
             n += 1;

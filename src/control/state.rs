@@ -53,6 +53,9 @@ pub struct ControlState {
     pub breakers: Vec<crate::risk::BreakerTrip>,
     /// Every trip since start.
     pub breaker_log: Vec<crate::risk::BreakerTrip>,
+    /// The alert queue, when alerts run: the control loop sends fills, settlements, breaker
+    /// trips, feed and control changes to it.
+    pub alert_tx: Option<crate::control::alerts::AlertTx>,
 }
 
 /// An operator alert (`live_alert` on `/ws`).
