@@ -1,6 +1,7 @@
 //! The simulator's HTTP server: Gamma (`/events/slug/..`, `/markets/slug/..`), the CLOB's
 //! public REST (`/clob-markets/..`, `/book`, `/time`, `/version`, `/ok`, `/tick-size`,
-//! `/neg-risk`, `/midpoint`) and Binance klines (`/api/v3/klines`), all on one port.
+//! `/neg-risk`, `/midpoint`), its trading and key routes (`/order`, `/cancel-all`,
+//! `/auth/..`, in [`super::clob`]) and Binance klines (`/api/v3/klines`), all on one port.
 //!
 //! axum on its own current-thread tokio runtime and thread. A middleware applies the HTTP fault
 //! switches (forced status, delay) before any route.
@@ -93,9 +94,9 @@ fn router(shared: Arc<Shared>) -> Router {
             "/time",
             get(|| async { Json(crate::clock::wall_ms() / 1000) }),
         )
-        .route("/version", get(|| async { Json(json!({"version": 2})) }))
         .route("/ok", get(|| async { Json("OK") }))
         .route("/api/v3/klines", get(klines))
+        .merge(super::clob::routes())
         .fallback(|| async { (StatusCode::NOT_FOUND, Json(json!({"error": "not found"}))) })
         .layer(middleware::from_fn_with_state(shared.clone(), faults))
         .with_state(shared)

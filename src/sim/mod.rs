@@ -16,6 +16,7 @@
 mod binance;
 pub mod book;
 mod chainlink;
+pub mod clob;
 mod faults;
 mod gamma;
 mod http;
@@ -27,6 +28,7 @@ mod windows;
 mod world;
 
 pub use book::{SimBook, SimLevel};
+pub use clob::{SimClob, SimOrderRecord, SimVerdict};
 pub use faults::Faults;
 pub use stats::{FeedStats, SimStats};
 pub use windows::{SimWindow, WindowOutcome};
@@ -172,6 +174,8 @@ pub(crate) struct Shared {
     pub faults: Faults,
     pub stats: SimStats,
     pub world: Mutex<World>,
+    /// The simulated CLOB's keys, settings and order log.
+    pub clob: SimClob,
     /// Binance trade id, global across assets and connections.
     pub trade_seq: AtomicU64,
     /// Binance bookTicker update id.
@@ -282,6 +286,7 @@ impl Simulator {
             faults: Faults::default(),
             stats: SimStats::default(),
             world: Mutex::new(world),
+            clob: SimClob::default(),
             trade_seq: AtomicU64::new(1),
             book_seq: AtomicU64::new(400_900_217),
             stop: AtomicBool::new(false),
@@ -355,6 +360,12 @@ impl Simulator {
 
     pub fn stats(&self) -> &SimStats {
         &self.shared.stats
+    }
+
+    /// The simulated CLOB: register credentials and funders, read the order log, set the
+    /// served order version and chain (see [`clob`]).
+    pub fn clob(&self) -> &SimClob {
+        &self.shared.clob
     }
 
     /// Settled windows, in settlement order.
