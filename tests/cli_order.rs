@@ -341,3 +341,180 @@ fn order_post_yes_sends_a_signed_order_to_the_simulator() {
     );
     assert!(text(&out.stdout).contains("lower than the minimum"));
 }
+
+/// The virtualenv of `tests/oracle/setup.sh` (see `tests/clob_oracle.rs`), if it exists.
+fn oracle_python() -> Option<std::path::PathBuf> {
+    let path = std::env::var_os("CASSANDRA_ORACLE_PYTHON")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            concat!(env!("CARGO_MANIFEST_DIR"), "/target/oracle-venv/bin/python").into()
+        });
+    path.exists().then_some(path)
+}
+
+fn hex(b: &[u8]) -> String {
+    let mut s = String::from("0x");
+    for x in b {
+        s.push_str(&format!("{x:02x}"));
+    }
+    s
+}
+
+#[test]
+fn order_sign_matches_py_clob_client_v2() {
+    use cassandra::clob::amounts::{
+        limit_order_amounts, market_order_amounts, MarketRules, TickSize, Units,
+    };
+    use cassandra::clob::order::Side;
+    use rand::{Rng, SeedableRng};
+
+    let Some(python) = oracle_python() else {
+        eprintln!(
+            "\n!!!!!!!! SKIPPED: `order sign` was NOT compared with py-clob-client-v2: no \
+             oracle venv (bash tests/oracle/setup.sh) !!!!!!!!\n"
+        );
+        return;
+    };
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0xc11_0de5);
+    let (api_key, secret, passphrase) = (
+        "cli-oracle-key",
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+        "pp",
+    );
+    let mut ours_in = String::new();
+    let mut py_in = String::new();
+    let mut n = 0;
+    while n < 32 {
+        let chain_id = if rng.random_bool(0.7) { 137 } else { 80002 };
+        let sig_type = n % 4;
+        let funder = hex(&rng.random::<[u8; 20]>());
+        let version = if rng.random_bool(0.8) { 2 } else { 3 };
+        let neg_risk = rng.random_bool(0.4);
+        let tick = TickSize::ALL[rng.random_range(0..TickSize::ALL.len())];
+        let steps = 1_000_000 / tick.tick_u6();
+        let price_u6 = rng.random_range(1..steps) * tick.tick_u6();
+        let limit = rng.random_bool(0.5);
+        let side = if rng.random_bool(0.5) {
+            Side::Buy
+        } else {
+            Side::Sell
+        };
+        let qty = format!(
+            "{}.{:02}",
+            rng.random_range(1..400),
+            rng.random_range(0..100)
+        );
+        let qty_u6 = cassandra::clob::amounts::parse_units_exact(&qty, 6).unwrap();
+        let rules = MarketRules {
+            tick,
+            min_size_u6: 0,
+        };
+        let amounts = if limit {
+            limit_order_amounts(side, price_u6, qty_u6, rules)
+        } else {
+            market_order_amounts(side, price_u6, qty_u6, rules)
+        };
+        let Ok(a) = amounts else { continue };
+        if a.maker_amount_u6 == 0 || a.taker_amount_u6 == 0 {
+            continue;
+        }
+        let order_type = match (limit, rng.random_bool(0.5)) {
+            (true, true) => "GTC",
+            (true, false) => "GTD",
+            (false, true) => "FOK",
+            (false, false) => "FAK",
+        };
+        let expiration: u64 = if order_type == "GTD" {
+            rng.random_range(1_700_000_000..1_900_000_000)
+        } else {
+            0
+        };
+        let post_only = limit && rng.random_bool(0.3);
+        let defer_exec = rng.random_bool(0.3);
+        let metadata = hex(&rng.random::<[u8; 32]>());
+        let builder = if rng.random_bool(0.5) {
+            hex(&[0; 32])
+        } else {
+            hex(&rng.random::<[u8; 32]>())
+        };
+        let token: String = (0..rng.random_range(1..=77))
+            .map(|i| char::from(b'0' + rng.random_range(if i == 0 { 1 } else { 0 }..10u8)))
+            .collect();
+        let salt = rng.random_range(0..(1u64 << 53));
+        let ts: u64 = rng.random_range(1_600_000_000_000..2_000_000_000_000);
+        let price = Units(price_u6).to_string();
+        let qty_key = if limit { "size" } else { "amount" };
+        let mut ours = serde_json::json!({
+            "token_id": token, "side": side.as_str(), "price": price, qty_key: qty,
+            "tick_size": tick.as_str(), "min_size": "0", "neg_risk": neg_risk,
+            "order_type": order_type, "salt": salt, "timestamp": ts, "expiration": expiration,
+            "signature_type": sig_type, "chain_id": chain_id, "version": version,
+            "metadata": metadata, "builder": builder, "post_only": post_only,
+            "defer_exec": defer_exec,
+        });
+        if sig_type != 0 {
+            ours["funder"] = Value::from(funder.clone());
+        }
+        let py = serde_json::json!({
+            "id": n, "chain_id": chain_id, "private_key": ANVIL_KEY_0,
+            "signature_type": sig_type,
+            // py sends the funder as given; give it EIP-55, as our body always writes it.
+            "funder": if sig_type == 0 {
+                Value::Null
+            } else {
+                Value::from(Address::parse_hex(&funder).unwrap().as_str())
+            },
+            "kind": if limit { "limit" } else { "market" }, "side": side.as_str(),
+            "token_id": token, "price": price, qty_key: qty, "tick_size": tick.as_str(),
+            "neg_risk": neg_risk, "version": version, "expiration": expiration.to_string(),
+            "salt": salt, "timestamp_ms": ts.to_string(), "metadata": metadata,
+            "builder_code": builder, "order_type": order_type, "post_only": post_only,
+            "defer_exec": defer_exec, "api_key": api_key, "api_secret": secret,
+            "api_passphrase": passphrase, "l2_timestamp": 1_700_000_000u64,
+            "l1_timestamp": 1_700_000_000u64, "l1_nonce": 0,
+            "amounts": [a.maker_amount_u6.to_string(), a.taker_amount_u6.to_string()],
+        });
+        ours_in.push_str(&format!("{ours}\n"));
+        py_in.push_str(&format!("{py}\n"));
+        n += 1;
+    }
+    let out = run(
+        &["order", "sign"],
+        &[
+            ("POLYMARKET_PRIVATE_KEY", ANVIL_KEY_0),
+            ("POLYMARKET_API_KEY", api_key),
+        ],
+        &ours_in,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/oracle/clob_oracle.py");
+    let mut child = Command::new(&python)
+        .arg(script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("oracle");
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || stdin.write_all(py_in.as_bytes()));
+    let py_out = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    assert!(py_out.status.success());
+    let ours = text(&out.stdout);
+    let py_text = text(&py_out.stdout);
+    let ours: Vec<&str> = ours.lines().collect();
+    let theirs: Vec<Value> = py_text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(ours.len(), 32);
+    assert_eq!(theirs.len(), 32);
+    for (i, (o, p)) in ours.iter().zip(&theirs).enumerate() {
+        assert_eq!(
+            Some(*o),
+            p["body"].as_str(),
+            "case {i}: {}",
+            ours_in.lines().nth(i).unwrap()
+        );
+    }
+}
