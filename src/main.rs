@@ -88,6 +88,16 @@ enum Cmd {
         #[arg(long)]
         rate: Option<f64>,
     },
+    /// Sign CLOB orders from JSON lines (`order sign`) or send one (`order post`).
+    Order {
+        #[command(subcommand)]
+        cmd: cassandra::cli::order::OrderCmd,
+    },
+    /// CLOB API credentials (`auth derive-key`) and L2 request headers (`auth headers`).
+    Auth {
+        #[command(subcommand)]
+        cmd: cassandra::cli::auth::AuthCmd,
+    },
 }
 
 fn stop_flag() -> Arc<AtomicBool> {
@@ -270,5 +280,7 @@ fn main() -> anyhow::Result<()> {
             sim.shutdown();
             Ok(())
         }
+        Cmd::Order { cmd } => cassandra::cli::order::run(cmd),
+        Cmd::Auth { cmd } => cassandra::cli::auth::run(cmd),
     }
 }

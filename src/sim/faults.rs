@@ -31,6 +31,15 @@ pub struct Faults {
     /// 0 = answer normally.
     http_status: AtomicU32,
     http_delay_ms: AtomicU64,
+    /// Simulated CLOB (`/order`, `/cancel-all`, `/auth/*`): forced status, 0 = none.
+    clob_status: AtomicU32,
+    /// Requests the forced CLOB status still applies to; `u64::MAX` = until cleared.
+    clob_status_left: AtomicU64,
+    clob_delay_ms: AtomicU64,
+    /// Orders still to answer with `order_version_mismatch`.
+    version_mismatch_left: AtomicU64,
+    /// Orders still to answer with status `delayed`.
+    delayed_left: AtomicU64,
 }
 
 impl Faults {
@@ -100,6 +109,64 @@ impl Faults {
         self.http_delay_ms.load(Ordering::Relaxed)
     }
 
+    /// The simulated CLOB's trading and auth routes answer with this status while set, with
+    /// the venue's body for it: 429 `{"error":"Too Many Requests"}`, 503 `{"error":"Trading is
+    /// currently disabled. Check polymarket.com for updates"}`, any other 5xx
+    /// `{"error":"could not run the execution"}`. `None` clears it (and any count).
+    pub fn set_clob_status(&self, status: Option<u16>) {
+        self.clob_status_left.store(u64::MAX, Ordering::SeqCst);
+        self.clob_status
+            .store(status.map_or(0, u32::from), Ordering::SeqCst);
+    }
+    /// As [`Faults::set_clob_status`] for the next `n` CLOB requests only.
+    pub fn fail_next_clob_requests(&self, n: u64, status: u16) {
+        self.clob_status_left.store(n, Ordering::SeqCst);
+        self.clob_status.store(u32::from(status), Ordering::SeqCst);
+    }
+    /// Every simulated CLOB answer is delayed by this much (0 = none), after the request has
+    /// been recorded as received.
+    pub fn set_clob_delay_ms(&self, ms: u64) {
+        self.clob_delay_ms.store(ms, Ordering::SeqCst);
+    }
+    /// The next `n` authenticated `POST /order`s are refused with `order_version_mismatch`.
+    pub fn set_order_version_mismatch(&self, n: u64) {
+        self.version_mismatch_left.store(n, Ordering::SeqCst);
+    }
+    /// The next `n` valid marketable orders answer `"status":"delayed"` (accepted, not
+    /// matched, the book untouched), as the venue does for its matching delay.
+    pub fn set_delayed_orders(&self, n: u64) {
+        self.delayed_left.store(n, Ordering::SeqCst);
+    }
+
+    pub fn clob_delay_ms(&self) -> u64 {
+        self.clob_delay_ms.load(Ordering::Relaxed)
+    }
+
+    /// The forced CLOB status for this request, counting it down.
+    pub(crate) fn take_clob_status(&self) -> Option<u16> {
+        let s = self.clob_status.load(Ordering::SeqCst);
+        if s == 0 {
+            return None;
+        }
+        let took = self
+            .clob_status_left
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| match n {
+                u64::MAX => Some(n),
+                0 => None,
+                n => Some(n - 1),
+            })
+            .is_ok();
+        took.then(|| u16::try_from(s).ok()).flatten()
+    }
+
+    pub(crate) fn take_version_mismatch(&self) -> bool {
+        take_one(&self.version_mismatch_left)
+    }
+
+    pub(crate) fn take_delayed(&self) -> bool {
+        take_one(&self.delayed_left)
+    }
+
     pub(crate) fn stalled(&self, feed: Feed) -> bool {
         self.feed(feed).stall.load(Ordering::Relaxed)
     }
@@ -109,4 +176,9 @@ impl Faults {
     pub(crate) fn malformed_gen(&self, feed: Feed) -> u64 {
         self.feed(feed).malformed_gen.load(Ordering::Relaxed)
     }
+}
+
+fn take_one(a: &AtomicU64) -> bool {
+    a.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok()
 }

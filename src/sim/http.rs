@@ -1,8 +1,9 @@
 //! The simulator's HTTP server: Gamma (`/events/slug/..`, `/markets/slug/..`), the CLOB's
 //! public REST (`/clob-markets/..`, `/book`, `/time`, `/version`, `/ok`, `/tick-size`,
-//! `/neg-risk`, `/midpoint`), Binance klines (`/api/v3/klines`), the Data API (`/trades`), the
-//! Telegram Bot API (`/telegram/bot<T>/…`) and a Discord webhook (`/discord/api/webhooks/…`), all
-//! on one port.
+//! `/neg-risk`, `/midpoint`), its trading and key routes (`/order`, `/cancel-all`, `/auth/..`,
+//! in [`super::clob`]), Binance klines (`/api/v3/klines`), the Data API (`/trades`), the
+//! Telegram Bot API (`/telegram/bot<T>/…`) and a Discord webhook (`/discord/api/webhooks/…`),
+//! all on one port.
 //!
 //! axum on its own current-thread tokio runtime and thread. A middleware applies the HTTP fault
 //! switches (forced status, delay) before any route.
@@ -95,12 +96,12 @@ fn router(shared: Arc<Shared>) -> Router {
             "/time",
             get(|| async { Json(crate::clock::wall_ms() / 1000) }),
         )
-        .route("/version", get(|| async { Json(json!({"version": 2})) }))
         .route("/ok", get(|| async { Json("OK") }))
         .route("/api/v3/klines", get(klines))
         .merge(super::data_api::routes())
         .merge(super::telegram::routes())
         .merge(super::discord::routes())
+        .merge(super::clob::routes())
         .fallback(|| async { (StatusCode::NOT_FOUND, Json(json!({"error": "not found"}))) })
         .layer(middleware::from_fn_with_state(shared.clone(), faults))
         .with_state(shared)

@@ -16,6 +16,7 @@
 mod binance;
 pub mod book;
 mod chainlink;
+pub mod clob;
 mod data_api;
 mod discord;
 mod faults;
@@ -30,6 +31,7 @@ mod windows;
 mod world;
 
 pub use book::{SimBook, SimLevel};
+pub use clob::{SimClob, SimOrderRecord, SimVerdict};
 pub use data_api::SimDataApi;
 pub use discord::SimDiscord;
 pub use faults::Faults;
@@ -178,6 +180,8 @@ pub(crate) struct Shared {
     pub faults: Faults,
     pub stats: SimStats,
     pub world: Mutex<World>,
+    /// The simulated CLOB's keys, settings and order log.
+    pub clob: SimClob,
     /// Binance trade id, global across assets and connections.
     pub trade_seq: AtomicU64,
     /// Binance bookTicker update id.
@@ -294,6 +298,7 @@ impl Simulator {
             faults: Faults::default(),
             stats: SimStats::default(),
             world: Mutex::new(world),
+            clob: SimClob::default(),
             trade_seq: AtomicU64::new(1),
             book_seq: AtomicU64::new(400_900_217),
             stop: AtomicBool::new(false),
@@ -398,6 +403,12 @@ impl Simulator {
 
     pub fn stats(&self) -> &SimStats {
         &self.shared.stats
+    }
+
+    /// The simulated CLOB: register credentials and funders, read the order log, set the
+    /// served order version and chain (see [`clob`]).
+    pub fn clob(&self) -> &SimClob {
+        &self.shared.clob
     }
 
     /// Settled windows, in settlement order.

@@ -393,6 +393,83 @@ impl World {
             .iter()
             .find(|m| m.up_token == token || m.down_token == token)
     }
+
+    /// Takes filled liquidity out of the book of `token` (the simulated CLOB matched a taker
+    /// against it) and logs the change as the market channel shows a trade: `price_change`
+    /// for both tokens, then `last_trade_price` on the traded token. `fills` are in the
+    /// token's own prices (1e-4) and sizes (1e-2 shares); `taker_buys` says which side of
+    /// the book they came from (asks for a BUY). The next requote keeps most sizes, so the
+    /// hole closes the way a real book refills. Returns false if the token is not live.
+    pub fn take_liquidity(
+        &mut self,
+        token: &str,
+        taker_buys: bool,
+        fills: &[book::SimLevel],
+        now_ms: u64,
+    ) -> bool {
+        let Some(k) = self
+            .markets
+            .iter()
+            .position(|m| m.up_token == token || m.down_token == token)
+        else {
+            return false;
+        };
+        let m = self.markets[k].clone();
+        let is_up = token == m.up_token;
+        let old = m.up.clone();
+        let mut new = old.clone();
+        for f in fills {
+            // The DOWN book is the UP book mirrored: DOWN asks are UP bids at 1 - p.
+            let (levels, px) = match (is_up, taker_buys) {
+                (true, true) => (&mut new.asks, f.price_e4),
+                (true, false) => (&mut new.bids, f.price_e4),
+                (false, true) => (&mut new.bids, book::PX_ONE - f.price_e4),
+                (false, false) => (&mut new.asks, book::PX_ONE - f.price_e4),
+            };
+            if let Some(l) = levels.iter_mut().find(|l| l.price_e4 == px) {
+                l.size_e2 = l.size_e2.saturating_sub(f.size_e2);
+            }
+            levels.retain(|l| l.size_e2 > 0);
+        }
+        let (old_down, new_down) = (book::complement(&old), book::complement(&new));
+        for (tok, o, n) in [
+            (&m.up_token, &old, &new),
+            (&m.down_token, &old_down, &new_down),
+        ] {
+            let changes = book::diff(o, n);
+            if !changes.is_empty() {
+                let ev = book::price_change_event(tok, &m.condition_id, &changes, n, now_ms);
+                self.log.push(tok, ev);
+            }
+        }
+        let total_e2: u64 = fills.iter().map(|f| f.size_e2).sum();
+        let mut last_trade = m.last_trade_e4;
+        if let Some(last) = fills.last().filter(|_| total_e2 > 0) {
+            let side = if taker_buys {
+                BookSide::Bid
+            } else {
+                BookSide::Ask
+            };
+            let ev = book::last_trade_event(
+                token,
+                &m.condition_id,
+                side,
+                last.price_e4,
+                total_e2,
+                now_ms,
+            );
+            self.log.push(token, ev);
+            last_trade = if is_up {
+                last.price_e4
+            } else {
+                book::PX_ONE - last.price_e4
+            };
+        }
+        let mm = &mut self.markets[k];
+        mm.up = new;
+        mm.last_trade_e4 = last_trade;
+        true
+    }
 }
 
 #[cfg(test)]
