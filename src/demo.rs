@@ -9,7 +9,8 @@ use crate::control::api::{self, ApiContext, ApiHandle, ApiKey};
 use crate::control::summary::RunSummary;
 use crate::control::whales::{WhalePoller, WhaleStats};
 use crate::feeds::polymarket::ingest::PriceSocketAuth;
-use crate::runtime::{Pipeline, StartOptions};
+use crate::pipeline::shared::Mode;
+use crate::runtime::{LiveSetup, Pipeline, StartOptions};
 use crate::sim::{SimAsset, SimConfig, Simulator};
 
 /// Start prices of the simulated assets (any other asset starts at 100).
@@ -79,6 +80,30 @@ pub fn scale_to_window(strategy: &mut crate::signal::StrategyConfig, window_s: u
     }
 }
 
+/// A fresh key and CLOB credentials the simulated CLOB knows: what `shadow` and `live` sign
+/// and authenticate with in the demo. Nothing here is a real account.
+fn throwaway_account(sim: &Simulator) -> anyhow::Result<LiveSetup> {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let key = crate::clob::sign::PrivateKey::parse_hex(&hex)
+        .map_err(|e| anyhow::anyhow!("throwaway key: {e}"))?;
+    let eoa = key.address();
+    let creds = crate::sim::SimClob::derived_credentials(&eoa, 0);
+    sim.clob().add_credentials(creds.clone(), eoa);
+    Ok(LiveSetup {
+        key,
+        creds,
+        clob: sim.http_url(),
+        chain: crate::clob::order::Chain::Polygon,
+        signature_type: crate::clob::order::SignatureType::Eoa,
+        funder: None,
+        order_type: crate::pipeline::events::OrderType::Fak,
+        ladder: Default::default(),
+    })
+}
+
 /// The Telegram chat the demo obeys when `demo.sim_alerts` is on.
 pub const DEMO_CHAT_ID: i64 = 4242;
 
@@ -122,6 +147,10 @@ impl Demo {
         cfg.validate()?;
         let sim = Simulator::start(sim_config(&cfg))?;
         point_at(&mut cfg, &sim);
+        let live = match cfg.mode {
+            Mode::Shadow | Mode::Live => Some(throwaway_account(&sim)?),
+            _ => None,
+        };
         let pipeline = Pipeline::start(
             &cfg,
             StartOptions {
@@ -136,6 +165,7 @@ impl Demo {
                 risk: cfg.risk,
                 log_discovery_errors: true,
                 record,
+                live,
             },
         )?;
         // The demo's alerts go to the simulator's Telegram and Discord (nothing leaves the

@@ -45,6 +45,10 @@ enum Cmd {
         /// account, open positions and the kill switch.
         #[arg(long)]
         journal: Option<PathBuf>,
+        /// paper (default), shadow (orders built and signed, filled on paper) or live (signed
+        /// orders sent to the simulated CLOB with a throwaway key).
+        #[arg(long)]
+        mode: Option<String>,
     },
     /// Record raw frames from the real venues (nothing is traded: mode off).
     Record {
@@ -131,8 +135,12 @@ fn main() -> anyhow::Result<()> {
             config,
             record,
             journal,
+            mode,
         } => {
             let mut cfg = Config::load(config.as_deref())?;
+            if let Some(m) = mode {
+                cfg.mode = m.parse().map_err(anyhow::Error::msg)?;
+            }
             if let Some(j) = journal {
                 cfg.journal.path = j.display().to_string();
             }

@@ -36,6 +36,30 @@ use crate::signal::{Engine, SignalThread, StrategyConfig};
 use crate::telemetry::stages::stage_channel;
 use crate::telemetry::{LatencyBook, Stage};
 
+/// What the live path needs: the signing key, the CLOB credentials and where the CLOB is.
+/// `Debug` shows no secret.
+#[derive(Clone)]
+pub struct LiveSetup {
+    pub key: crate::clob::sign::PrivateKey,
+    pub creds: crate::clob::auth::Credentials,
+    pub clob: String,
+    pub chain: crate::clob::order::Chain,
+    pub signature_type: crate::clob::order::SignatureType,
+    /// The funder (proxy, Safe or deposit wallet) for signature types 1–3.
+    pub funder: Option<crate::clob::order::Address>,
+    pub order_type: crate::pipeline::events::OrderType,
+    pub ladder: crate::exec::ladder::LadderConfig,
+}
+
+impl std::fmt::Debug for LiveSetup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LiveSetup")
+            .field("address", &self.key.address())
+            .field("clob", &self.clob)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Everything `start` needs beyond the configuration file.
 #[derive(Clone, Debug, Default)]
 pub struct StartOptions {
@@ -51,6 +75,8 @@ pub struct StartOptions {
     pub log_discovery_errors: bool,
     /// Record raw frames and windows to this new file (see `record::format`).
     pub record: Option<std::path::PathBuf>,
+    /// Keys and credentials for `shadow` and `live`; without them those modes fill on paper.
+    pub live: Option<LiveSetup>,
 }
 
 /// A running pipeline.
@@ -62,6 +88,8 @@ pub struct Pipeline {
     control: Vec<JoinHandle<()>>,
     /// The journal writer: it stops once the control loop (its only sender) has.
     journal: Option<JoinHandle<crate::journal::Journal>>,
+    /// Counters of the live path (presigned vs signed on the spot, sent, venue errors).
+    pub live: Option<Arc<crate::exec::live::LiveCounters>>,
 }
 
 fn spawn_hot(
@@ -288,7 +316,64 @@ impl Pipeline {
             thread_index: 2,
         };
         hot.push(spawn_hot(2, s_plan.core, move || signal.run())?);
+        // The live path: presigned ladder (control side) and the order thread's connection.
+        let (
+            mut live_exec,
+            mut bodies_tx,
+            mut ladder_signer,
+            mut live_tokens_tx,
+            mut ladder_tokens_tx,
+        ) = (None, None, None, None, None);
+        let mut bodies_rx = None;
+        let mut live_counters = None;
+        if let Some(l) = &opts.live {
+            let target =
+                crate::clob::http::HttpTarget::parse(&l.clob).map_err(anyhow::Error::msg)?;
+            let maker = l.funder.unwrap_or_else(|| l.key.address());
+            let account = crate::exec::orders::Account {
+                maker,
+                signature_type: l.signature_type,
+                version: crate::clob::order::OrderVersion::V2,
+            };
+            let (pre_tx, pre_rx) = tap(4096, Arc::new(Default::default()));
+            let (used_tx, used_rx) = tap(4096, Arc::new(Default::default()));
+            let (tok_tx, tok_rx) = tap(256, Arc::new(Default::default()));
+            let (ltok_tx, ltok_rx) = crossbeam::channel::unbounded();
+            let (b_tx, b_rx) = tap(1024, Arc::new(Default::default()));
+            live_exec = Some(crate::exec::live::LiveExec::new(
+                target,
+                crate::clob::sign::OrderSigner::new(l.key.clone(), l.chain),
+                account,
+                l.creds.clone(),
+                pre_rx,
+                used_tx,
+                tok_rx,
+                {
+                    let c: Arc<crate::exec::live::LiveCounters> = Arc::new(Default::default());
+                    live_counters = Some(c.clone());
+                    c
+                },
+            )?);
+            ladder_signer = Some(crate::exec::ladder::LadderSigner {
+                signer: crate::clob::sign::OrderSigner::new(l.key.clone(), l.chain),
+                account,
+                owner: l.creds.api_key().to_string(),
+                order_type: l.order_type,
+                cfg: l.ladder.clone(),
+                tokens: ltok_rx,
+                out: pre_tx,
+                used: used_rx,
+                state: Arc::new(Mutex::new(ControlState::default())),
+                shared: shared.clone(),
+            });
+            live_tokens_tx = Some(tok_tx);
+            ladder_tokens_tx = Some(ltok_tx);
+            bodies_tx = Some(b_tx);
+            bodies_rx = Some(b_rx);
+        }
         let order = OrderThread {
+            live: live_exec.take(),
+            bodies: bodies_tx.take(),
             intents: intent_rx,
             to_signal: exec_tx,
             tap: exec_tap_tx,
@@ -335,6 +420,20 @@ impl Pipeline {
             latency_every: Duration::from_millis(250),
             record_windows,
             notifier: None,
+            live: match (
+                live_tokens_tx.take(),
+                ladder_tokens_tx.take(),
+                bodies_rx.take(),
+            ) {
+                (Some(order_tokens), Some(ladder_tokens), Some(bodies)) => {
+                    Some(crate::control::LiveLinks {
+                        order_tokens,
+                        ladder_tokens,
+                        bodies,
+                    })
+                }
+                _ => None,
+            },
             journal: journal_tx.map(|tx| {
                 crate::control::journaling::JournalFeed::new(
                     tx,
@@ -363,6 +462,14 @@ impl Pipeline {
                 .name("discovery".into())
                 .spawn(move || run_discovery(sh, assets, discovery, every, disc_tx, log))?,
         );
+        if let Some(mut ls) = ladder_signer.take() {
+            ls.state = state.clone();
+            control_threads.push(
+                std::thread::Builder::new()
+                    .name("ladder".into())
+                    .spawn(move || ls.run())?,
+            );
+        }
         if let Some(rec) = recorder {
             let sh = shared.clone();
             control_threads.push(
@@ -388,6 +495,7 @@ impl Pipeline {
             hot,
             control: control_threads,
             journal: control_journal_handle,
+            live: live_counters,
         })
     }
 

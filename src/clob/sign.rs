@@ -94,7 +94,9 @@ pub enum SignError {
     Unrecoverable,
 }
 
-/// A secp256k1 signing key. `Debug` shows the address only.
+/// A secp256k1 signing key. `Debug` shows the address only. Cloned once per thread that
+/// signs (the `order` thread's fallback, the ladder signer), never per order.
+#[derive(Clone)]
 pub struct PrivateKey {
     wallet: LocalWallet,
 }

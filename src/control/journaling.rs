@@ -22,6 +22,8 @@ pub struct JournalFeed {
     seen: [u32; crate::pipeline::registry::MAX_ASSETS],
     killed: bool,
     mode: Mode,
+    /// Intents of `shadow`/`live` waiting briefly for the body the `order` thread builds.
+    awaiting: Vec<(u64, OrderRecord)>,
 }
 
 impl JournalFeed {
@@ -34,6 +36,7 @@ impl JournalFeed {
             seen: [0; crate::pipeline::registry::MAX_ASSETS],
             killed: shared.killed(),
             mode: shared.mode(),
+            awaiting: Vec::new(),
         }
     }
 
@@ -69,14 +72,21 @@ impl JournalFeed {
                     asset: self.asset(d.asset),
                 })
             }
-            SignalTap::Intent(i) => JournalEvent::Order(Box::new(OrderRecord {
-                wall_ms: wall,
-                intent: *i,
-                asset: self.asset(i.asset),
-                token_id: self.token(i.token),
-                mode,
-                order_json: None,
-            })),
+            SignalTap::Intent(i) => {
+                let rec = OrderRecord {
+                    wall_ms: wall,
+                    intent: *i,
+                    asset: self.asset(i.asset),
+                    token_id: self.token(i.token),
+                    mode,
+                    order_json: None,
+                };
+                if matches!(mode, Mode::Shadow | Mode::Live) {
+                    self.awaiting.push((wall, rec));
+                    return;
+                }
+                JournalEvent::Order(Box::new(rec))
+            }
             SignalTap::Settled(st) => JournalEvent::Settlement(SettlementRecord {
                 wall_ms: wall,
                 settlement: *st,
@@ -98,6 +108,33 @@ impl JournalFeed {
             }
         };
         self.tx.send(ev);
+    }
+
+    /// The exact body built for an intent (`shadow`) or sent (`live`).
+    pub fn on_body(&mut self, intent_id: u64, body: &str) {
+        if let Some(i) = self
+            .awaiting
+            .iter()
+            .position(|(_, r)| r.intent.intent_id == intent_id)
+        {
+            let (_, mut rec) = self.awaiting.swap_remove(i);
+            rec.order_json = Some(body.to_string());
+            self.tx.send(JournalEvent::Order(Box::new(rec)));
+        }
+    }
+
+    /// Intents whose body did not come within a second are journaled without it.
+    pub fn flush_stale(&mut self) {
+        let now = wall_ms();
+        let mut i = 0;
+        while i < self.awaiting.len() {
+            if now.saturating_sub(self.awaiting[i].0) > 1000 {
+                let (_, rec) = self.awaiting.swap_remove(i);
+                self.tx.send(JournalEvent::Order(Box::new(rec)));
+            } else {
+                i += 1;
+            }
+        }
     }
 
     pub fn on_exec(&mut self, r: &ExecReport) {

@@ -57,6 +57,16 @@ pub struct ControlLoop {
     pub journal: Option<journaling::JournalFeed>,
     /// Alerts, once an alert queue is attached (`ControlState::alert_tx`).
     pub notifier: Option<notify::Notifier>,
+    /// The live path, when keys were given: token set-ups for the `order` thread and the
+    /// ladder signer, and the bodies the `order` thread built.
+    pub live: Option<LiveLinks>,
+}
+
+/// The control loop's ends of the live path.
+pub struct LiveLinks {
+    pub order_tokens: TapTx<(TokenId, crate::exec::orders::TokenOrderInfo)>,
+    pub ladder_tokens: crossbeam::channel::Sender<crate::exec::ladder::LadderToken>,
+    pub bodies: TapRx<(u64, crate::exec::orders::PostBody)>,
 }
 
 struct LiveWindow {
@@ -145,6 +155,23 @@ impl ControlLoop {
     }
 
     fn set_up(&mut self, w: &DiscoveredWindow, up: TokenId, down: TokenId) {
+        if let Some(l) = self.live.as_mut() {
+            for (slot, id) in [(up, &w.up_token), (down, &w.down_token)] {
+                if let Some(info) = crate::exec::orders::TokenOrderInfo::from_window(
+                    id,
+                    w.tick_e4,
+                    w.neg_risk,
+                    w.min_size_e6,
+                ) {
+                    l.order_tokens.offer((slot, info));
+                    let _ = l.ladder_tokens.send(crate::exec::ladder::LadderToken {
+                        slot,
+                        info,
+                        end_s: w.end_s,
+                    });
+                }
+            }
+        }
         for (token, id) in [(up, &w.up_token), (down, &w.down_token)] {
             if let Some(key) = TokenKey::new(id) {
                 self.poly_ctl.offer(PolyControl::Subscribe { token, key });
@@ -217,7 +244,23 @@ impl ControlLoop {
         if let Some(a) = self.notifier.as_mut() {
             a.on_control(&self.shared, st.kill_reason.as_ref());
         }
+        if let Some(l) = self.live.as_mut() {
+            while let Some((intent_id, body)) = l.bodies.pop() {
+                let text = String::from_utf8_lossy(body.bytes()).into_owned();
+                if let Some(j) = self.journal.as_mut() {
+                    j.on_body(intent_id, &text);
+                }
+                st.push_body(intent_id, text);
+                n += 1;
+            }
+        }
+        if let Some(j) = self.journal.as_mut() {
+            j.flush_stale();
+        }
         while let Some(r) = self.exec_tap.pop() {
+            if mode == crate::pipeline::shared::Mode::Live {
+                st.push_live_report(&r);
+            }
             if let Some(j) = self.journal.as_mut() {
                 j.on_exec(&r);
             }

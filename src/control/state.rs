@@ -56,6 +56,8 @@ pub struct ControlState {
     /// The alert queue, when alerts run: the control loop sends fills, settlements, breaker
     /// trips, feed and control changes to it.
     pub alert_tx: Option<crate::control::alerts::AlertTx>,
+    /// Order bodies built in `shadow` (or sent in `live`), by intent id, most recent last.
+    pub bodies: VecDeque<(u64, String)>,
 }
 
 /// An operator alert (`live_alert` on `/ws`).
@@ -111,6 +113,39 @@ impl ControlState {
                 self.breakers.retain(|b| b.kind != kind)
             }
         }
+    }
+
+    pub fn push_body(&mut self, intent_id: u64, body: String) {
+        push_bounded(&mut self.bodies, (intent_id, body));
+    }
+
+    /// A live order's outcome for the `live_order` stream.
+    pub fn push_live_report(&mut self, r: &ExecReport) {
+        let status = match r.status {
+            crate::pipeline::events::ExecStatus::Matched => "matched",
+            crate::pipeline::events::ExecStatus::Delayed => "delayed",
+            crate::pipeline::events::ExecStatus::Unmatched => "unmatched",
+            crate::pipeline::events::ExecStatus::Rejected => "rejected",
+        };
+        let price = if r.filled_e6 > 0 {
+            r.cost_e6 as f64 / r.filled_e6 as f64
+        } else {
+            0.0
+        };
+        self.push_live_order(LiveOrder {
+            ts_ms: crate::clock::wall_ms(),
+            order_id: format!("intent-{}", r.intent_id),
+            asset: r.asset.0.to_string(),
+            outcome: match r.outcome {
+                crate::pipeline::events::Outcome::Up => "up".into(),
+                crate::pipeline::events::Outcome::Down => "down".into(),
+            },
+            side: "buy".into(),
+            price,
+            size: r.filled_e6 as f64 / 1e6,
+            status: status.into(),
+            message: String::new(),
+        });
     }
 
     pub fn push_fill(&mut self, r: ExecReport) {

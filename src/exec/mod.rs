@@ -10,9 +10,10 @@ pub mod paper;
 use std::sync::Arc;
 
 use crate::clock::mono_ns;
+use crate::clock::wall_ms;
 use crate::pipeline::events::{ExecReport, ExecStatus, OrderIntent};
 use crate::pipeline::rings::{bump, HotRx, HotTx, TapTx};
-use crate::pipeline::shared::Shared;
+use crate::pipeline::shared::{Mode, Shared};
 use crate::pipeline::wait::{Doorbell, Idler};
 use crate::telemetry::{Stage, StageRecorder};
 
@@ -21,6 +22,10 @@ const MAX_PENDING: usize = 64;
 
 pub struct OrderThread {
     pub intents: HotRx<OrderIntent>,
+    /// The live path (`live` and `shadow` modes), when keys and credentials were given.
+    pub live: Option<live::LiveExec>,
+    /// Bodies built in `shadow` mode (or sent in `live`), for the journal.
+    pub bodies: Option<TapTx<(u64, orders::PostBody)>>,
     pub to_signal: HotTx<ExecReport>,
     pub tap: TapTx<ExecReport>,
     /// Added latency of paper fills, ns.
@@ -39,14 +44,78 @@ impl OrderThread {
         let mut pending: [(u64, ExecReport); MAX_PENDING] =
             [(0, ExecReport::default()); MAX_PENDING];
         let mut n_pending = 0usize;
+        let mut was_killed = shared.killed();
         while shared.is_running() {
             let mut work = 0usize;
+            if let Some(live) = self.live.as_mut() {
+                work += live.absorb();
+                let now = mono_ns();
+                live.ensure_connected(now);
+                let (to_signal, tap, c) =
+                    (&mut self.to_signal, &mut self.tap, &shared.counters.order);
+                work += live.poll(now, |r| {
+                    match r.status {
+                        ExecStatus::Matched | ExecStatus::Delayed => bump(&c.fills),
+                        ExecStatus::Rejected => bump(&c.rejects),
+                        ExecStatus::Unmatched => {}
+                    }
+                    tap.offer(r);
+                    to_signal.push(r);
+                });
+                let killed = shared.killed();
+                if killed && !was_killed && shared.mode() == Mode::Live {
+                    live.cancel_all(now, wall_ms());
+                }
+                was_killed = killed;
+            }
             while let Some(intent) = self.intents.pop() {
                 work += 1;
                 let now = mono_ns();
                 self.stages
                     .record_span(Stage::IntentToOrder, intent.decision_ns, now);
                 bump(&shared.counters.order.orders);
+                let mode = shared.mode();
+                if !shared.killed() && mode == Mode::Live {
+                    if let Some(live) = self.live.as_mut() {
+                        let sent = live.send(&intent, now, wall_ms());
+                        let done = mono_ns();
+                        self.stages.record(Stage::OrderExec, done - now);
+                        self.stages
+                            .record_span(Stage::TickToTrade, intent.trigger.read_ns, done);
+                        match sent {
+                            Ok(()) => {
+                                if let Some(b) = self.bodies.as_mut() {
+                                    b.offer((intent.intent_id, live.last_body()));
+                                }
+                            }
+                            Err(_) => {
+                                let mut r = paper::fill(&intent);
+                                r = ExecReport {
+                                    status: ExecStatus::Rejected,
+                                    filled_e6: 0,
+                                    received_e6: 0,
+                                    cost_e6: 0,
+                                    fee_e6: 0,
+                                    done_ns: done,
+                                    ..r
+                                };
+                                self.report(r);
+                            }
+                        }
+                        continue;
+                    }
+                }
+                if mode == Mode::Shadow && !shared.killed() {
+                    // Build and sign exactly what live would send; journal it; fill on paper.
+                    if let Some(live) = self.live.as_mut() {
+                        if let Ok(b) = live.build_only(&intent, wall_ms()) {
+                            let b = *b;
+                            if let Some(t) = self.bodies.as_mut() {
+                                t.offer((intent.intent_id, b));
+                            }
+                        }
+                    }
+                }
                 let mut report = if shared.killed() {
                     ExecReport {
                         intent_id: intent.intent_id,
@@ -115,4 +184,5 @@ impl OrderThread {
     }
 }
 pub mod ladder;
+pub mod live;
 pub mod orders;

@@ -69,6 +69,27 @@ pub struct TokenOrderInfo {
     pub min_size_u6: u64,
 }
 
+impl TokenOrderInfo {
+    /// From a discovered window's token id and market rules; `None` if the venue's values do
+    /// not make an orderable token (the window is then traded on paper only).
+    pub fn from_window(
+        token_id: &str,
+        tick_e4: u16,
+        neg_risk: bool,
+        min_size_e6: u64,
+    ) -> Option<Self> {
+        let token_id = ClobTokenId::parse_decimal(token_id).ok()?;
+        let tick_u6 = tick_e4 as u64 * 100;
+        let tick = TickSize::ALL.into_iter().find(|t| t.tick_u6() == tick_u6)?;
+        Some(TokenOrderInfo {
+            token_id,
+            tick,
+            neg_risk,
+            min_size_u6: min_size_e6,
+        })
+    }
+}
+
 /// The account that signs: who the maker is and how orders are posted.
 #[derive(Clone, Copy, Debug)]
 pub struct Account {

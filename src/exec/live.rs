@@ -1,0 +1,483 @@
+//! Live execution on the `order` thread: `POST /order` over the warm CLOB connection.
+//!
+//! Per intent: take a presigned order from the ladder (or sign one now when none fits), HMAC
+//! the exact body, write the request into the connection's buffer, send. Responses come back
+//! in order on the same connection and become `ExecReport`s. Steady state: no allocation
+//! (the request is formatted into a fixed buffer, the response parsed in place); the ECDSA
+//! fallback costs tens of microseconds and is counted.
+
+use std::io::Write;
+use std::time::Duration;
+
+use crate::clob::auth::{Credentials, L2Signer, HMAC_SIGNATURE_LEN};
+use crate::clob::http::{HttpConn, HttpError, HttpTarget};
+use crate::clob::sign::OrderSigner;
+use crate::feeds::json::{get_str, JsonScratch};
+use crate::feeds::ws::Backoff;
+use crate::pipeline::events::{ExecReport, ExecStatus, OrderIntent, TokenId};
+use crate::pipeline::registry::MAX_TOKENS;
+use crate::pipeline::rings::{TapRx, TapTx};
+use crate::strategy::fees::taker_fee_usdc;
+
+use super::ladder::OrderLadder;
+use super::orders::{build_buy, Account, PostBody, SaltSource, TokenOrderInfo};
+
+/// Requests in flight at once on the connection.
+const MAX_IN_FLIGHT: usize = 64;
+
+/// Counters of the live path (read by the control side).
+#[derive(Debug, Default)]
+pub struct LiveCounters {
+    pub presigned: std::sync::atomic::AtomicU64,
+    pub signed_now: std::sync::atomic::AtomicU64,
+    pub sent: std::sync::atomic::AtomicU64,
+    pub venue_errors: std::sync::atomic::AtomicU64,
+    pub reconnects: std::sync::atomic::AtomicU64,
+    pub cancel_all: std::sync::atomic::AtomicU64,
+}
+
+pub struct LiveExec {
+    pub target: HttpTarget,
+    pub signer: OrderSigner,
+    pub account: Account,
+    pub creds: Credentials,
+    pub ladder: OrderLadder,
+    /// Presigned orders from the control side.
+    pub presigned: TapRx<PostBody>,
+    /// Orders used, so the control side re-signs them.
+    pub used: TapTx<(TokenId, u32, u64)>,
+    /// Token set-ups from the control side.
+    pub tokens_rx: TapRx<(TokenId, TokenOrderInfo)>,
+    pub counters: std::sync::Arc<LiveCounters>,
+    tokens: [Option<TokenOrderInfo>; MAX_TOKENS],
+    l2: L2Signer,
+    conn: Option<HttpConn>,
+    backoff: Backoff,
+    retry_at_ns: u64,
+    pending: [Option<(OrderIntent, u64)>; MAX_IN_FLIGHT],
+    head: usize,
+    len: usize,
+    salts: SaltSource,
+    scratch: Vec<u8>,
+    json: JsonScratch,
+    /// The last body built (shadow mode journals it).
+    last_body: PostBody,
+}
+
+/// Why an intent was not sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SendError {
+    NoConnection,
+    UnknownToken,
+    CannotBuild,
+    Busy,
+}
+
+impl LiveExec {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        target: HttpTarget,
+        signer: OrderSigner,
+        account: Account,
+        creds: Credentials,
+        presigned: TapRx<PostBody>,
+        used: TapTx<(TokenId, u32, u64)>,
+        tokens_rx: TapRx<(TokenId, TokenOrderInfo)>,
+        counters: std::sync::Arc<LiveCounters>,
+    ) -> anyhow::Result<LiveExec> {
+        let l2 = L2Signer::new(&creds).map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(LiveExec {
+            target,
+            signer,
+            account,
+            creds,
+            ladder: OrderLadder::default(),
+            presigned,
+            used,
+            tokens_rx,
+            counters,
+            tokens: [None; MAX_TOKENS],
+            l2,
+            conn: None,
+            backoff: Backoff::new(100, 5_000, 0x11),
+            retry_at_ns: 0,
+            pending: [None; MAX_IN_FLIGHT],
+            head: 0,
+            len: 0,
+            salts: SaltSource::new(crate::clock::wall_ms(), 2),
+            scratch: Vec::with_capacity(4096),
+            json: JsonScratch::new(16 << 10),
+            last_body: PostBody::EMPTY,
+        })
+    }
+
+    /// Take in what the control side sent: token set-ups and presigned orders.
+    pub fn absorb(&mut self) -> usize {
+        let mut n = 0;
+        while let Some((slot, info)) = self.tokens_rx.pop() {
+            if let Some(t) = self.tokens.get_mut(slot.0 as usize) {
+                *t = Some(info);
+                self.ladder.clear_token(slot);
+            }
+            n += 1;
+        }
+        while let Some(b) = self.presigned.pop() {
+            self.ladder.insert(b);
+            n += 1;
+        }
+        n
+    }
+
+    /// Keep the connection up (connects at start and after a failure, with backoff).
+    pub fn ensure_connected(&mut self, now_ns: u64) -> bool {
+        if self.conn.is_some() {
+            return true;
+        }
+        if now_ns < self.retry_at_ns {
+            return false;
+        }
+        match HttpConn::connect(&self.target, Duration::from_secs(5)) {
+            Ok(c) => {
+                self.conn = Some(c);
+                self.backoff.reset();
+                true
+            }
+            Err(_) => {
+                self.retry_at_ns = now_ns + self.backoff.next_delay_ms() * 1_000_000;
+                false
+            }
+        }
+    }
+
+    /// The body for `intent`: presigned if one fits, else signed now.
+    fn body_for(&mut self, intent: &OrderIntent, now_ms: u64) -> Result<PostBody, SendError> {
+        if let Some(b) = self
+            .ladder
+            .take(intent.token, intent.limit_price_e4, intent.size_e6)
+        {
+            self.used.offer((b.token, b.price_e4, b.size_e6));
+            bump(&self.counters.presigned);
+            return Ok(b);
+        }
+        let info =
+            self.tokens[intent.token.0 as usize % MAX_TOKENS].ok_or(SendError::UnknownToken)?;
+        let b = build_buy(
+            &self.signer,
+            &self.account,
+            self.creds.api_key(),
+            &info,
+            intent.token,
+            intent.limit_price_e4,
+            intent.size_e6,
+            intent.order_type,
+            self.salts.next_salt(),
+            now_ms,
+            &mut self.scratch,
+        )
+        .map_err(|_| SendError::CannotBuild)?;
+        bump(&self.counters.signed_now);
+        Ok(b)
+    }
+
+    /// Build the body without sending (shadow mode); the body is kept in `last_body`.
+    pub fn build_only(
+        &mut self,
+        intent: &OrderIntent,
+        now_ms: u64,
+    ) -> Result<&PostBody, SendError> {
+        let b = self.body_for(intent, now_ms)?;
+        self.last_body = b;
+        Ok(&self.last_body)
+    }
+
+    /// Send `intent`. On success it is in flight until its response.
+    pub fn send(
+        &mut self,
+        intent: &OrderIntent,
+        now_ns: u64,
+        now_ms: u64,
+    ) -> Result<(), SendError> {
+        if self.len == MAX_IN_FLIGHT {
+            return Err(SendError::Busy);
+        }
+        if !self.ensure_connected(now_ns) {
+            return Err(SendError::NoConnection);
+        }
+        let body = self.body_for(intent, now_ms)?;
+        self.last_body = body;
+        let ts_s = now_ms / 1000;
+        let mut sig = [0u8; HMAC_SIGNATURE_LEN];
+        let sig = self
+            .l2
+            .sign_into(ts_s, "POST", "/order", Some(body.bytes()), &mut sig);
+        let conn = self.conn.as_mut().expect("connected above");
+        let buf = conn.request_buf();
+        let total = buf.len();
+        let mut w = std::io::Cursor::new(buf);
+        let head = write!(
+            w,
+            "POST /order HTTP/1.1\r\nHost: {}\r\nUser-Agent: cassandra\r\nAccept: */*\r\n\
+             Connection: keep-alive\r\nContent-Type: application/json\r\n\
+             POLY_ADDRESS: {}\r\nPOLY_SIGNATURE: {}\r\nPOLY_TIMESTAMP: {}\r\n\
+             POLY_API_KEY: {}\r\nPOLY_PASSPHRASE: {}\r\nContent-Length: {}\r\n\r\n",
+            self.target.host,
+            self.signer.address().as_str(),
+            sig,
+            ts_s,
+            self.creds.api_key(),
+            self.creds.passphrase(),
+            body.bytes().len()
+        );
+        if head.is_err() || w.write_all(body.bytes()).is_err() {
+            return Err(SendError::Busy);
+        }
+        let n = w.position() as usize;
+        debug_assert!(n <= total);
+        if let Err(e) = conn.commit(n) {
+            self.fail(now_ns, e);
+            return Err(SendError::NoConnection);
+        }
+        let slot = (self.head + self.len) % MAX_IN_FLIGHT;
+        self.pending[slot] = Some((*intent, now_ns));
+        self.len += 1;
+        bump(&self.counters.sent);
+        Ok(())
+    }
+
+    /// `DELETE /cancel-all` (the kill switch in live mode).
+    pub fn cancel_all(&mut self, now_ns: u64, now_ms: u64) -> bool {
+        if !self.ensure_connected(now_ns) {
+            return false;
+        }
+        let ts_s = now_ms / 1000;
+        let mut sig = [0u8; HMAC_SIGNATURE_LEN];
+        let sig = self
+            .l2
+            .sign_into(ts_s, "DELETE", "/cancel-all", None, &mut sig);
+        let conn = self.conn.as_mut().expect("connected above");
+        let mut w = std::io::Cursor::new(conn.request_buf());
+        let ok = write!(
+            w,
+            "DELETE /cancel-all HTTP/1.1\r\nHost: {}\r\nUser-Agent: cassandra\r\nAccept: */*\r\n\
+             Connection: keep-alive\r\nPOLY_ADDRESS: {}\r\nPOLY_SIGNATURE: {}\r\n\
+             POLY_TIMESTAMP: {}\r\nPOLY_API_KEY: {}\r\nPOLY_PASSPHRASE: {}\r\n\
+             Content-Length: 0\r\n\r\n",
+            self.target.host,
+            self.signer.address().as_str(),
+            sig,
+            ts_s,
+            self.creds.api_key(),
+            self.creds.passphrase(),
+        )
+        .is_ok();
+        if !ok || self.len == MAX_IN_FLIGHT {
+            return false;
+        }
+        let n = w.position() as usize;
+        if let Err(e) = conn.commit(n) {
+            self.fail(now_ns, e);
+            return false;
+        }
+        // Its response is consumed in order like an order's; it carries no intent.
+        let slot = (self.head + self.len) % MAX_IN_FLIGHT;
+        self.pending[slot] = None;
+        self.len += 1;
+        bump(&self.counters.cancel_all);
+        true
+    }
+
+    fn fail(&mut self, now_ns: u64, _e: HttpError) {
+        self.conn = None;
+        bump(&self.counters.reconnects);
+        self.retry_at_ns = now_ns + self.backoff.next_delay_ms() * 1_000_000;
+    }
+
+    /// Responses that arrived; each intent's report goes to `out`. A lost connection fails
+    /// every request in flight (reported `Rejected`: the venue may or may not have them —
+    /// the order is FAK, so nothing rests either way).
+    pub fn poll(&mut self, now_ns: u64, mut out: impl FnMut(ExecReport)) -> usize {
+        let mut n = 0;
+        loop {
+            let Some(conn) = self.conn.as_mut() else {
+                break;
+            };
+            let resp = match conn.poll() {
+                Ok(Some(r)) => r,
+                Ok(None) => break,
+                Err(e) => {
+                    self.fail(now_ns, e);
+                    while self.len > 0 {
+                        if let Some((intent, _)) = self.pending[self.head].take() {
+                            out(rejected(&intent));
+                        }
+                        self.head = (self.head + 1) % MAX_IN_FLIGHT;
+                        self.len -= 1;
+                        n += 1;
+                    }
+                    break;
+                }
+            };
+            let status = resp.status;
+            let parsed = parse_order_response(&mut self.json, resp.body);
+            if self.len == 0 {
+                continue; // an answer nobody asked for: ignore
+            }
+            let entry = self.pending[self.head].take();
+            self.head = (self.head + 1) % MAX_IN_FLIGHT;
+            self.len -= 1;
+            n += 1;
+            let Some((intent, _sent)) = entry else {
+                continue; // cancel-all
+            };
+            let report = report_from(&intent, status, parsed);
+            if report.status == ExecStatus::Rejected {
+                bump(&self.counters.venue_errors);
+            }
+            out(report);
+        }
+        n
+    }
+
+    pub fn in_flight(&self) -> usize {
+        self.len
+    }
+
+    /// The body last built or sent.
+    pub fn last_body(&self) -> PostBody {
+        self.last_body
+    }
+}
+
+fn bump(c: &std::sync::atomic::AtomicU64) {
+    c.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// What a `POST /order` answer says.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct OrderAnswer {
+    success: bool,
+    matched: bool,
+    delayed: bool,
+    /// Whole-unit decimals as e6 integers.
+    making_e6: u64,
+    taking_e6: u64,
+    /// The venue refused because nothing (or not enough) matched: a market outcome, not a
+    /// venue error.
+    no_match: bool,
+}
+
+fn parse_order_response(json: &mut JsonScratch, body: &mut [u8]) -> Option<OrderAnswer> {
+    json.parse(body, |v| {
+        let success = v
+            .get("success")
+            .and_then(|s| simd_json::prelude::ValueAsScalar::as_bool(&s))
+            .unwrap_or(false);
+        let status = get_str(v, "status").unwrap_or("");
+        let amount = |k| {
+            get_str(v, k)
+                .and_then(|s| crate::feeds::decimal::parse_e6(s.as_bytes()))
+                .unwrap_or(0)
+        };
+        let err = get_str(v, "error").unwrap_or("");
+        OrderAnswer {
+            no_match: err.contains("no orders found to match") || err.contains("fully filled"),
+            success,
+            matched: status == "matched",
+            delayed: status == "delayed",
+            making_e6: amount("makingAmount"),
+            taking_e6: amount("takingAmount"),
+        }
+    })
+}
+
+fn rejected(intent: &OrderIntent) -> ExecReport {
+    ExecReport {
+        intent_id: intent.intent_id,
+        asset: intent.asset,
+        token: intent.token,
+        outcome: intent.outcome,
+        status: ExecStatus::Rejected,
+        window_start_s: intent.window_start_s,
+        decision_ns: intent.decision_ns,
+        done_ns: crate::clock::mono_ns(),
+        ..Default::default()
+    }
+}
+
+/// A BUY's answer as a report: shares matched are the taking amount, USDC paid the making
+/// amount; the fee is taken in tokens at the fill price, as the venue does.
+fn report_from(intent: &OrderIntent, http_status: u16, a: Option<OrderAnswer>) -> ExecReport {
+    let mut r = rejected(intent);
+    let Some(a) = a else { return r };
+    if a.no_match {
+        r.status = ExecStatus::Unmatched;
+        return r;
+    }
+    if http_status != 200 || !a.success {
+        return r;
+    }
+    if a.delayed {
+        r.status = ExecStatus::Delayed;
+        return r;
+    }
+    if !a.matched || a.taking_e6 == 0 {
+        r.status = ExecStatus::Unmatched;
+        return r;
+    }
+    r.status = ExecStatus::Matched;
+    r.filled_e6 = a.taking_e6;
+    r.cost_e6 = a.making_e6;
+    let shares = a.taking_e6 as f64 / 1e6;
+    let price = a.making_e6 as f64 / a.taking_e6 as f64;
+    let fee = taker_fee_usdc(shares, price, intent.fees);
+    r.fee_e6 = (fee * 1e6).round() as u64;
+    r.received_e6 = a
+        .taking_e6
+        .saturating_sub((fee / price * 1e6).ceil() as u64);
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn venue_answers_become_reports() {
+        let intent = OrderIntent {
+            intent_id: 7,
+            fees: crate::pipeline::control::FeeParams {
+                rate: 0.072,
+                exponent: 1.0,
+                taker_only: true,
+            },
+            ..Default::default()
+        };
+        let mut json = JsonScratch::default();
+        let mut ok = br#"{"success":true,"errorMsg":"","orderID":"0x1","status":"matched","makingAmount":"5","takingAmount":"10","transactionsHashes":[],"tradeIDs":[]}"#.to_vec();
+        let r = report_from(&intent, 200, parse_order_response(&mut json, &mut ok));
+        assert_eq!(r.status, ExecStatus::Matched);
+        assert_eq!((r.filled_e6, r.cost_e6), (10_000_000, 5_000_000));
+        // fee = 10 × 0.072 × 0.25 = 0.18 USDC = 0.36 tokens at 0.5.
+        assert_eq!(r.fee_e6, 180_000);
+        assert_eq!(r.received_e6, 10_000_000 - 360_000);
+        let mut err = br#"{"error":"order couldn't be fully filled. FOK orders are fully filled or killed."}"#.to_vec();
+        let r = report_from(&intent, 400, parse_order_response(&mut json, &mut err));
+        assert_eq!(
+            r.status,
+            ExecStatus::Unmatched,
+            "a kill is a market outcome"
+        );
+        let mut bad = br#"{"error":"invalid signature"}"#.to_vec();
+        let r = report_from(&intent, 400, parse_order_response(&mut json, &mut bad));
+        assert_eq!(r.status, ExecStatus::Rejected);
+        let mut delayed =
+            br#"{"success":true,"status":"delayed","makingAmount":"","takingAmount":""}"#.to_vec();
+        let r = report_from(&intent, 200, parse_order_response(&mut json, &mut delayed));
+        assert_eq!(r.status, ExecStatus::Delayed);
+        let mut junk = b"<html>".to_vec();
+        assert_eq!(
+            report_from(&intent, 502, parse_order_response(&mut json, &mut junk)).status,
+            ExecStatus::Rejected
+        );
+    }
+}
