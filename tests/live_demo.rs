@@ -55,6 +55,19 @@ fn live_orders_are_verified_by_the_simulated_clob_and_fill() {
     let salts: BTreeSet<u64> = orders.iter().filter_map(|o| o.salt).collect();
     assert_eq!(salts.len(), orders.len());
     let live = demo.pipeline.live.clone().expect("live path running");
+    // Once the ladder has signed ahead, intents take presigned orders.
+    assert!(
+        wait_for(Duration::from_secs(20), || live
+            .presigned
+            .load(Ordering::Relaxed)
+            >= 1),
+        "no presigned order was used: {} signed on the spot",
+        live.signed_now.load(Ordering::Relaxed)
+    );
+    let orders = demo.sim.clob().orders();
+    assert!(orders.iter().all(|o| o.hmac_ok && o.signer_ok));
+    let salts: BTreeSet<u64> = orders.iter().filter_map(|o| o.salt).collect();
+    assert_eq!(salts.len(), orders.len(), "a salt was sent twice");
     assert!(live.sent.load(Ordering::Relaxed) >= orders.len() as u64);
     eprintln!(
         "live path: {} presigned, {} signed on the spot, {} sent",

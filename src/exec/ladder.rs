@@ -188,9 +188,18 @@ impl LadderSigner {
                 let mut price = lo - lo % tick;
                 while price <= hi {
                     if price >= tick {
-                        for notional in &self.cfg.notionals_usdc {
-                            let size_e6 = lot_size_for(*notional, price);
-                            if size_e6 < t.info.min_size_u6 || size_e6 == 0 {
+                        // The market's minimum size, then one size per configured notional:
+                        // a pick takes the largest that fits the intent.
+                        let mut sizes = [0u64; 8];
+                        sizes[0] = t.info.min_size_u6.max(10_000);
+                        for (i, notional) in self.cfg.notionals_usdc.iter().take(7).enumerate() {
+                            sizes[i + 1] = lot_size_for(*notional, price);
+                        }
+                        for (i, &size_e6) in sizes.iter().enumerate() {
+                            if size_e6 < t.info.min_size_u6
+                                || size_e6 == 0
+                                || sizes[..i].contains(&size_e6)
+                            {
                                 continue;
                             }
                             let key = (*slot, price, size_e6);
