@@ -297,10 +297,7 @@ impl LiveExec {
     /// the order is FAK, so nothing rests either way).
     pub fn poll(&mut self, now_ns: u64, mut out: impl FnMut(ExecReport)) -> usize {
         let mut n = 0;
-        loop {
-            let Some(conn) = self.conn.as_mut() else {
-                break;
-            };
+        while let Some(conn) = self.conn.as_mut() {
             let resp = match conn.poll() {
                 Ok(Some(r)) => r,
                 Ok(None) => break,
