@@ -11,7 +11,8 @@
 //! options: `-- --seconds N --warmup N --out PATH`.
 
 use std::fmt::Write as _;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use cassandra::config::Config;
@@ -36,6 +37,34 @@ fn arg(name: &str) -> Option<String> {
         .and_then(|i| args.get(i + 1).cloned())
 }
 
+/// Dashboard clients reading `/ws` while a run is measured.
+fn dashboard_clients(
+    url: &str,
+    n: usize,
+    stop: Arc<AtomicBool>,
+) -> Vec<std::thread::JoinHandle<u64>> {
+    (0..n)
+        .map(|_| {
+            let (url, stop) = (url.to_string(), stop.clone());
+            std::thread::spawn(move || {
+                let Ok((mut ws, _)) = tungstenite::connect(url.as_str()) else {
+                    return 0;
+                };
+                if let tungstenite::stream::MaybeTlsStream::Plain(s) = ws.get_mut() {
+                    let _ = s.set_read_timeout(Some(Duration::from_millis(100)));
+                }
+                let mut got = 0u64;
+                while !stop.load(Ordering::Relaxed) {
+                    if ws.read().is_ok() {
+                        got += 1;
+                    }
+                }
+                got
+            })
+        })
+        .collect()
+}
+
 fn run(
     label: &str,
     rate_hz: f64,
@@ -44,9 +73,24 @@ fn run(
     warmup: Duration,
     span: Duration,
 ) -> Run {
+    run_with_clients(label, rate_hz, wait, pin, warmup, span, None)
+}
+
+fn run_with_clients(
+    label: &str,
+    rate_hz: f64,
+    wait: Option<WaitStrategy>,
+    pin: bool,
+    warmup: Duration,
+    span: Duration,
+    clients: Option<usize>,
+) -> Run {
     let mut cfg = Config::default();
     cfg.demo.binance_rate_hz = rate_hz; // 0 = flood
-    cfg.api.enabled = false; // the pipeline alone
+    cfg.api.enabled = clients.is_some(); // the pipeline alone unless clients are measured
+    cfg.api.bind = "127.0.0.1:0".into();
+    cfg.api.ws_max_clients = 64;
+    cfg.demo.sim_alerts = false;
     cfg.whales.enabled = false;
     cfg.demo.window_s = 60;
     cfg.pipeline.pin = pin;
@@ -69,6 +113,13 @@ fn run(
         })
         .collect::<Vec<_>>()
         .join(" ");
+    let stop_clients = Arc::new(AtomicBool::new(false));
+    let client_threads = match (clients, demo.api.as_ref()) {
+        (Some(n), Some(api)) if n > 0 => {
+            dashboard_clients(&format!("ws://{}/ws", api.addr), n, stop_clients.clone())
+        }
+        _ => Vec::new(),
+    };
     std::thread::sleep(warmup);
     let shared = demo.pipeline.shared.clone();
     let c = &shared.counters;
@@ -84,7 +135,13 @@ fn run(
     let s1 = demo.sim.stats().binance.frames_sent();
     let d1 = c.signal.signals.load(Ordering::Relaxed);
     let full1 = c.snapshot().hot_ring_full;
+    stop_clients.store(true, Ordering::Relaxed);
+    let ws_messages: u64 = client_threads
+        .into_iter()
+        .map(|t| t.join().unwrap_or(0))
+        .sum();
     let summary = demo.stop();
+    let _ = ws_messages;
     Run {
         label: label.to_string(),
         plan,
@@ -134,6 +191,24 @@ fn main() {
         run("100k/s, auto plan", 100_000.0, None, true, warmup, span),
         run("10k/s, auto plan", 10_000.0, None, true, warmup, span),
         run("1k/s, auto plan", 1_000.0, None, true, warmup, span),
+        run_with_clients(
+            "10k/s, API up, 0 dashboard clients",
+            10_000.0,
+            None,
+            true,
+            warmup,
+            span,
+            Some(0),
+        ),
+        run_with_clients(
+            "10k/s, API up, 50 dashboard clients",
+            10_000.0,
+            None,
+            true,
+            warmup,
+            span,
+            Some(50),
+        ),
     ];
 
     let mut md = String::new();
@@ -223,6 +298,31 @@ fn main() {
             );
         }
     }
+    let stage_ratio = |stage: &str, a: &str, b: &str, q: fn(&StageSummary) -> u64| {
+        let get = |l: &str| {
+            runs.iter()
+                .find(|r| r.label == l)
+                .and_then(|r| r.latency.get(stage))
+                .map(q)
+        };
+        match (get(a), get(b)) {
+            (Some(x), Some(y)) if x > 0 => format!("{:.2}×", y as f64 / x as f64),
+            _ => "n/a".into(),
+        }
+    };
+    let (a, b) = (
+        "10k/s, API up, 0 dashboard clients",
+        "10k/s, API up, 50 dashboard clients",
+    );
+    let _ = writeln!(
+        md,
+        "\nDashboard load: `spot_to_signal` with 50 `/ws` clients vs none (same rate, same run): \
+         p50 {}, p99 {}; `tick_to_decision` p50 {}, p99 {}.",
+        stage_ratio("spot_to_signal", a, b, |l| l.p50),
+        stage_ratio("spot_to_signal", a, b, |l| l.p99),
+        stage_ratio("tick_to_decision", a, b, |l| l.p50),
+        stage_ratio("tick_to_decision", a, b, |l| l.p99),
+    );
     let _ = writeln!(md, "\nCore plans:\n");
     for r in &runs {
         let _ = writeln!(md, "- {}: `{}`", r.label, r.plan);

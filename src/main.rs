@@ -50,6 +50,18 @@ enum Cmd {
         #[arg(long)]
         mode: Option<String>,
     },
+    /// The pipeline against the venues of the configuration, in its mode (paper, shadow, live).
+    Run {
+        /// Configuration file (`config/live.example.toml` documents every key).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Overrides the configuration's mode.
+        #[arg(long)]
+        mode: Option<String>,
+        /// Stop after this many seconds (default: until Ctrl-C).
+        #[arg(long)]
+        duration: Option<f64>,
+    },
     /// Record raw frames from the real venues (nothing is traded: mode off).
     Record {
         /// The recording to create (never overwritten).
@@ -176,6 +188,21 @@ fn main() -> anyhow::Result<()> {
                 println!("Summary written to {}", path.display());
             }
             Ok(())
+        }
+        Cmd::Run {
+            config,
+            mode,
+            duration,
+        } => {
+            let mut cfg = Config::load(config.as_deref())?;
+            if let Some(m) = mode {
+                cfg.mode = m.parse().map_err(anyhow::Error::msg)?;
+            }
+            let stop = stop_flag();
+            let deadline = duration.map(|d| Instant::now() + Duration::from_secs_f64(d.max(0.0)));
+            cassandra::cli::run::run(cfg, || {
+                stop.load(Ordering::SeqCst) || deadline.is_some_and(|d| Instant::now() >= d)
+            })
         }
         Cmd::Record {
             out,

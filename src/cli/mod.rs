@@ -29,3 +29,4 @@ pub(crate) fn http_client() -> anyhow::Result<reqwest::blocking::Client> {
         .user_agent("cassandra")
         .build()?)
 }
+pub mod run;

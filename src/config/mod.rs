@@ -480,6 +480,13 @@ mod tests {
     }
 
     #[test]
+    fn the_live_example_parses() {
+        let text = include_str!("../../config/live.example.toml");
+        let c = Config::from_toml(text).unwrap();
+        assert_eq!(c.journal.path, "cassandra-journal.db");
+    }
+
+    #[test]
     fn empty_file_is_the_default() {
         let c = Config::from_toml("").unwrap();
         assert_eq!(c.assets.len(), 4);
