@@ -34,10 +34,12 @@ fn recorded_demo_replays_the_same_trades_every_time() {
     let risk = demo.config.risk;
     let assets = AssetTable::from_names(&demo.config.assets).unwrap();
     let c = &shared.counters;
+    let started = std::time::Instant::now();
     assert!(
         wait_for(Duration::from_secs(30), || {
             c.order.fills.load(Ordering::Relaxed) >= 3
                 && c.signal.settlements.load(Ordering::Relaxed) >= 2
+                && started.elapsed() >= Duration::from_secs(4)
         }),
         "demo did not trade and settle: {:?}",
         c.snapshot()

@@ -52,7 +52,7 @@ pub struct ControlLoop {
     pub discovered: crossbeam::channel::Receiver<DiscoveredWindow>,
     pub latency_every: Duration,
     /// Windows for the recording, when recording.
-    pub record_windows: Option<crossbeam::channel::Sender<DiscoveredWindow>>,
+    pub record_windows: Option<crossbeam::channel::Sender<(u64, DiscoveredWindow)>>,
     /// The journal, when there is one.
     pub journal: Option<journaling::JournalFeed>,
     /// Alerts, once an alert queue is attached (`ControlState::alert_tx`).
@@ -95,7 +95,8 @@ impl ControlLoop {
                     j.on_window(&w, up, down);
                 }
                 if let Some(tx) = &self.record_windows {
-                    let _ = tx.send(w.clone());
+                    // Stamped when `signal` is told, so a replay sets it up at the same point.
+                    let _ = tx.send((crate::clock::mono_ns(), w.clone()));
                 }
                 live.push(LiveWindow {
                     asset: w.asset,

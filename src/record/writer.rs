@@ -21,7 +21,7 @@ use super::tap::RecordRx;
 pub struct Recorder {
     out: BufWriter<File>,
     taps: Vec<RecordRx>,
-    windows: crossbeam::channel::Receiver<DiscoveredWindow>,
+    windows: crossbeam::channel::Receiver<(u64, DiscoveredWindow)>,
     /// (mono_ns, wall_ms) at start: converts read stamps to wall time.
     origin: (u64, u64),
 }
@@ -31,7 +31,7 @@ impl Recorder {
     pub fn create(
         path: &Path,
         taps: Vec<RecordRx>,
-        windows: crossbeam::channel::Receiver<DiscoveredWindow>,
+        windows: crossbeam::channel::Receiver<(u64, DiscoveredWindow)>,
     ) -> anyhow::Result<Recorder> {
         let file = std::fs::OpenOptions::new()
             .write(true)
@@ -62,9 +62,9 @@ impl Recorder {
                 batch.push((read_ns, feed, std::mem::take(&mut buf)));
             }
         }
-        while let Ok(w) = self.windows.try_recv() {
+        while let Ok((at_ns, w)) = self.windows.try_recv() {
             let line = serde_json::to_vec(&WindowLine::from(&w)).unwrap_or_default();
-            batch.push((mono_ns(), Feed::Window, line));
+            batch.push((at_ns, Feed::Window, line));
         }
         batch.sort_by_key(|(ns, _, _)| *ns);
         let n = batch.len();

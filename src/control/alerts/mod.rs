@@ -181,12 +181,25 @@ pub(crate) enum Outgoing {
     Reply(String),
 }
 
+impl Outgoing {
+    /// Command answers and kill-switch / mode alerts go ahead of routine alerts: an operator
+    /// who sends `/kill` must not wait behind a backlog of fills.
+    fn urgent(&self) -> bool {
+        match self {
+            Outgoing::Reply(_) => true,
+            Outgoing::Alert(a) => a.always_on(),
+        }
+    }
+}
+
 /// One destination's backlog: both ends, so a full queue can drop its oldest entry.
 #[derive(Clone)]
 struct Backlog {
     dest: Dest,
     tx: crossbeam::channel::Sender<Outgoing>,
     rx: crossbeam::channel::Receiver<Outgoing>,
+    /// The urgent lane, drained first by the worker.
+    urgent: crossbeam::channel::Sender<Outgoing>,
 }
 
 struct TxInner {
@@ -238,6 +251,10 @@ impl AlertTx {
     fn offer_where(&self, want: impl Fn(Dest) -> bool, item: Outgoing) {
         for b in self.inner.backlogs.iter().filter(|b| want(b.dest)) {
             let stats = self.stats_of(b.dest);
+            if item.urgent() && b.urgent.try_send(item.clone()).is_ok() {
+                bump(&stats.queued);
+                continue;
+            }
             let mut item = item.clone();
             // A few rounds at most: another sender may refill the slot we freed.
             for _ in 0..4 {
@@ -364,12 +381,14 @@ impl Alerts {
         let mut rxs = Vec::new();
         for (dest, _) in &specs {
             let (tx, rx) = crossbeam::channel::bounded(cfg.backlog);
+            let (urgent_tx, urgent_rx) = crossbeam::channel::bounded(64);
             backlogs.push(Backlog {
                 dest: *dest,
                 tx,
                 rx: rx.clone(),
+                urgent: urgent_tx,
             });
-            rxs.push(rx);
+            rxs.push((rx, urgent_rx));
         }
         let tx = AlertTx {
             inner: Arc::new(TxInner {
@@ -383,11 +402,12 @@ impl Alerts {
                 assets,
             }),
         };
-        for ((dest, endpoint), rx) in specs.into_iter().zip(rxs) {
+        for ((dest, endpoint), (rx, urgent)) in specs.into_iter().zip(rxs) {
             let w = worker::Worker {
                 dest,
                 endpoint,
                 rx,
+                urgent,
                 client: client.clone(),
                 tx: tx.clone(),
                 stop: stop.clone(),

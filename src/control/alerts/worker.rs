@@ -131,6 +131,8 @@ pub(crate) struct Worker {
     pub dest: Dest,
     pub endpoint: Endpoint,
     pub rx: crossbeam::channel::Receiver<Outgoing>,
+    /// Command answers and kill / mode alerts: taken before anything in `rx`.
+    pub urgent: crossbeam::channel::Receiver<Outgoing>,
     pub client: reqwest::blocking::Client,
     pub tx: AlertTx,
     pub stop: Arc<AtomicBool>,
@@ -192,6 +194,10 @@ impl Worker {
             }
             let (item, attempts) = match pending.take() {
                 Some(p) => p,
+                None if !self.urgent.is_empty() => match self.urgent.try_recv() {
+                    Ok(i) => (i, 0),
+                    Err(_) => continue,
+                },
                 None => match self.rx.recv_timeout(Duration::from_millis(50)) {
                     Ok(i) => (i, 0),
                     Err(crossbeam::channel::RecvTimeoutError::Timeout) => {
