@@ -330,10 +330,16 @@ impl Pipeline {
             let target =
                 crate::clob::http::HttpTarget::parse(&l.clob).map_err(anyhow::Error::msg)?;
             let maker = l.funder.unwrap_or_else(|| l.key.address());
+            let version_n = fetch_clob_version(&l.clob);
+            let version = Arc::new(std::sync::atomic::AtomicU8::new(version_n));
             let account = crate::exec::orders::Account {
                 maker,
                 signature_type: l.signature_type,
-                version: crate::clob::order::OrderVersion::V2,
+                version: if version_n == 3 {
+                    crate::clob::order::OrderVersion::V3
+                } else {
+                    crate::clob::order::OrderVersion::V2
+                },
             };
             let (pre_tx, pre_rx) = tap(4096, Arc::new(Default::default()));
             let (used_tx, used_rx) = tap(4096, Arc::new(Default::default()));
@@ -353,6 +359,7 @@ impl Pipeline {
                     live_counters = Some(c.clone());
                     c
                 },
+                version.clone(),
             )?);
             ladder_signer = Some(crate::exec::ladder::LadderSigner {
                 signer: crate::clob::sign::OrderSigner::new(l.key.clone(), l.chain),
@@ -365,6 +372,7 @@ impl Pipeline {
                 used: used_rx,
                 state: Arc::new(Mutex::new(ControlState::default())),
                 shared: shared.clone(),
+                version,
             });
             live_tokens_tx = Some(tok_tx);
             ladder_tokens_tx = Some(ltok_tx);
@@ -512,5 +520,26 @@ impl Pipeline {
             let _ = j.join();
         }
         self.state
+    }
+}
+
+/// The CLOB's order version (`GET /version` → `{"version": N}`), 2 when it cannot be read, as
+/// the venue's own clients default. Asked once at start; a mismatch later re-asks on the
+/// `order` thread's connection.
+fn fetch_clob_version(clob: &str) -> u8 {
+    let url = format!("{}/version", clob.trim_end_matches('/'));
+    let v = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .ok()
+        .and_then(|c| c.get(&url).send().ok())
+        .and_then(|r| r.json::<serde_json::Value>().ok())
+        .and_then(|v| v.get("version").and_then(|n| n.as_u64()));
+    match v {
+        Some(n @ 2..=3) => n as u8,
+        _ => {
+            tracing::warn!("CLOB version not readable at {url}: assuming 2");
+            2
+        }
     }
 }

@@ -109,3 +109,37 @@ fn shadow_signs_and_journals_but_sends_nothing() {
     }
     demo.stop();
 }
+
+#[test]
+fn an_order_version_mismatch_is_resolved_and_the_order_posted_again() {
+    let mut cfg = fast_demo_config(20);
+    trade_eagerly(&mut cfg);
+    cfg.mode = Mode::Live;
+    let demo = Demo::start(cfg).expect("demo starts");
+    demo.sim.faults().set_order_version_mismatch(2);
+    let live = demo.pipeline.live.clone().expect("live path running");
+    let c = &demo.pipeline.shared.counters;
+    assert!(
+        wait_for(Duration::from_secs(30), || {
+            live.version_retries.load(Ordering::Relaxed) >= 1
+                && c.order.fills.load(Ordering::Relaxed) >= 2
+        }),
+        "retries {}, {:?}, clob saw {:?}",
+        live.version_retries.load(Ordering::Relaxed),
+        c.snapshot(),
+        demo.sim
+            .clob()
+            .orders()
+            .iter()
+            .map(|o| (o.verdict, o.error.clone()))
+            .collect::<Vec<_>>()
+    );
+    // The mismatched posts were answered, then each intent went out again and matched.
+    let orders = demo.sim.clob().orders();
+    let mismatched = orders
+        .iter()
+        .filter(|o| o.error.contains("order_version_mismatch"))
+        .count();
+    assert!(mismatched >= 1, "{orders:?}");
+    demo.stop();
+}

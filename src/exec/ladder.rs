@@ -148,6 +148,8 @@ pub struct LadderSigner {
     pub used: TapRx<(TokenId, u32, u64)>,
     pub state: Arc<Mutex<ControlState>>,
     pub shared: Arc<Shared>,
+    /// The order version in force (2 or 3), set by the `order` thread when the venue says.
+    pub version: Arc<std::sync::atomic::AtomicU8>,
 }
 
 impl LadderSigner {
@@ -164,6 +166,15 @@ impl LadderSigner {
             }
             while let Some((token, price, size)) = self.used.pop() {
                 outstanding.remove(&(token.0, price, size));
+            }
+            let v = match self.version.load(std::sync::atomic::Ordering::SeqCst) {
+                3 => crate::clob::order::OrderVersion::V3,
+                _ => crate::clob::order::OrderVersion::V2,
+            };
+            if v != self.account.version {
+                // Everything signed for the old version is useless: sign again.
+                self.account.version = v;
+                outstanding.clear();
             }
             let now_ms = wall_ms();
             live.retain(|_, t| t.end_s * 1000 > now_ms);

@@ -34,6 +34,17 @@ pub struct LiveCounters {
     pub venue_errors: std::sync::atomic::AtomicU64,
     pub reconnects: std::sync::atomic::AtomicU64,
     pub cancel_all: std::sync::atomic::AtomicU64,
+    /// Orders re-signed and re-posted after `order_version_mismatch`.
+    pub version_retries: std::sync::atomic::AtomicU64,
+}
+
+/// What a request in flight was, so its answer can be matched.
+#[derive(Clone, Copy, Debug)]
+enum Pending {
+    Empty,
+    Order { intent: OrderIntent, retried: bool },
+    CancelAll,
+    Version { intent: OrderIntent },
 }
 
 pub struct LiveExec {
@@ -54,7 +65,9 @@ pub struct LiveExec {
     conn: Option<HttpConn>,
     backoff: Backoff,
     retry_at_ns: u64,
-    pending: [Option<(OrderIntent, u64)>; MAX_IN_FLIGHT],
+    pending: [Pending; MAX_IN_FLIGHT],
+    /// The order version in force, shared with the ladder signer (2 or 3).
+    version: std::sync::Arc<std::sync::atomic::AtomicU8>,
     head: usize,
     len: usize,
     salts: SaltSource,
@@ -84,6 +97,7 @@ impl LiveExec {
         used: TapTx<(TokenId, u32, u64)>,
         tokens_rx: TapRx<(TokenId, TokenOrderInfo)>,
         counters: std::sync::Arc<LiveCounters>,
+        version: std::sync::Arc<std::sync::atomic::AtomicU8>,
     ) -> anyhow::Result<LiveExec> {
         let l2 = L2Signer::new(&creds).map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok(LiveExec {
@@ -101,7 +115,8 @@ impl LiveExec {
             conn: None,
             backoff: Backoff::new(100, 5_000, 0x11),
             retry_at_ns: 0,
-            pending: [None; MAX_IN_FLIGHT],
+            pending: [Pending::Empty; MAX_IN_FLIGHT],
+            version,
             head: 0,
             len: 0,
             salts: SaltSource::new(crate::clock::wall_ms(), 2),
@@ -197,6 +212,16 @@ impl LiveExec {
         now_ns: u64,
         now_ms: u64,
     ) -> Result<(), SendError> {
+        self.send_order(intent, now_ns, now_ms, false)
+    }
+
+    fn send_order(
+        &mut self,
+        intent: &OrderIntent,
+        now_ns: u64,
+        now_ms: u64,
+        retried: bool,
+    ) -> Result<(), SendError> {
         if self.len == MAX_IN_FLIGHT {
             return Err(SendError::Busy);
         }
@@ -237,11 +262,47 @@ impl LiveExec {
             self.fail(now_ns, e);
             return Err(SendError::NoConnection);
         }
-        let slot = (self.head + self.len) % MAX_IN_FLIGHT;
-        self.pending[slot] = Some((*intent, now_ns));
-        self.len += 1;
+        self.push_pending(Pending::Order {
+            intent: *intent,
+            retried,
+        });
         bump(&self.counters.sent);
         Ok(())
+    }
+
+    fn push_pending(&mut self, p: Pending) {
+        let slot = (self.head + self.len) % MAX_IN_FLIGHT;
+        self.pending[slot] = p;
+        self.len += 1;
+    }
+
+    /// `GET /version` on the order connection (after an `order_version_mismatch`); the
+    /// intent is re-signed for the version it answers and posted once more.
+    fn ask_version(&mut self, intent: &OrderIntent, now_ns: u64) -> bool {
+        if self.len == MAX_IN_FLIGHT {
+            return false;
+        }
+        let Some(conn) = self.conn.as_mut() else {
+            return false;
+        };
+        let mut w = std::io::Cursor::new(conn.request_buf());
+        if write!(
+            w,
+            "GET /version HTTP/1.1\r\nHost: {}\r\nUser-Agent: cassandra\r\nAccept: */*\r\n\
+             Connection: keep-alive\r\n\r\n",
+            self.target.host
+        )
+        .is_err()
+        {
+            return false;
+        }
+        let n = w.position() as usize;
+        if let Err(e) = conn.commit(n) {
+            self.fail(now_ns, e);
+            return false;
+        }
+        self.push_pending(Pending::Version { intent: *intent });
+        true
     }
 
     /// `DELETE /cancel-all` (the kill switch in live mode).
@@ -279,9 +340,7 @@ impl LiveExec {
             return false;
         }
         // Its response is consumed in order like an order's; it carries no intent.
-        let slot = (self.head + self.len) % MAX_IN_FLIGHT;
-        self.pending[slot] = None;
-        self.len += 1;
+        self.push_pending(Pending::CancelAll);
         bump(&self.counters.cancel_all);
         true
     }
@@ -304,8 +363,11 @@ impl LiveExec {
                 Err(e) => {
                     self.fail(now_ns, e);
                     while self.len > 0 {
-                        if let Some((intent, _)) = self.pending[self.head].take() {
-                            out(rejected(&intent));
+                        match std::mem::replace(&mut self.pending[self.head], Pending::Empty) {
+                            Pending::Order { intent, .. } | Pending::Version { intent } => {
+                                out(rejected(&intent))
+                            }
+                            Pending::CancelAll | Pending::Empty => {}
                         }
                         self.head = (self.head + 1) % MAX_IN_FLIGHT;
                         self.len -= 1;
@@ -319,13 +381,33 @@ impl LiveExec {
             if self.len == 0 {
                 continue; // an answer nobody asked for: ignore
             }
-            let entry = self.pending[self.head].take();
+            let entry = std::mem::replace(&mut self.pending[self.head], Pending::Empty);
             self.head = (self.head + 1) % MAX_IN_FLIGHT;
             self.len -= 1;
             n += 1;
-            let Some((intent, _sent)) = entry else {
-                continue; // cancel-all
+            let (intent, retried) = match entry {
+                Pending::Order { intent, retried } => (intent, retried),
+                Pending::Version { intent } => {
+                    // Re-resolve the version, drop orders signed for the old one, re-post once.
+                    let v = parsed.map_or(0, |a| a.version);
+                    if v == 2 || v == 3 {
+                        self.set_version(v);
+                    }
+                    let now_ms = crate::clock::wall_ms();
+                    if self.send_order(&intent, now_ns, now_ms, true).is_err() {
+                        out(rejected(&intent));
+                    }
+                    continue;
+                }
+                Pending::CancelAll | Pending::Empty => continue,
             };
+            if parsed.is_some_and(|a| a.version_mismatch)
+                && !retried
+                && self.ask_version(&intent, now_ns)
+            {
+                bump(&self.counters.version_retries);
+                continue;
+            }
             let report = report_from(&intent, status, parsed);
             if report.status == ExecStatus::Rejected {
                 bump(&self.counters.venue_errors);
@@ -337,6 +419,21 @@ impl LiveExec {
 
     pub fn in_flight(&self) -> usize {
         self.len
+    }
+
+    fn set_version(&mut self, v: u8) {
+        let version = if v == 3 {
+            crate::clob::order::OrderVersion::V3
+        } else {
+            crate::clob::order::OrderVersion::V2
+        };
+        if version != self.account.version {
+            self.account.version = version;
+            for t in 0..MAX_TOKENS {
+                self.ladder.clear_token(TokenId(t as u16));
+            }
+        }
+        self.version.store(v, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// The body last built or sent.
@@ -361,6 +458,10 @@ struct OrderAnswer {
     /// The venue refused because nothing (or not enough) matched: a market outcome, not a
     /// venue error.
     no_match: bool,
+    /// The order was signed for another order version than the venue's.
+    version_mismatch: bool,
+    /// `GET /version`'s answer.
+    version: u8,
 }
 
 fn parse_order_response(json: &mut JsonScratch, body: &mut [u8]) -> Option<OrderAnswer> {
@@ -376,7 +477,11 @@ fn parse_order_response(json: &mut JsonScratch, body: &mut [u8]) -> Option<Order
                 .unwrap_or(0)
         };
         let err = get_str(v, "error").unwrap_or("");
+        let msg = get_str(v, "errorMsg").unwrap_or("");
         OrderAnswer {
+            version_mismatch: err.contains("order_version_mismatch")
+                || msg.contains("order_version_mismatch"),
+            version: crate::feeds::json::get_u64(v, "version").unwrap_or(0) as u8,
             no_match: err.contains("no orders found to match") || err.contains("fully filled"),
             success,
             matched: status == "matched",
