@@ -194,7 +194,13 @@ impl Pipeline {
             flush_ns,
         );
         let (o_rec, o_col) = stage_channel(
-            &[Stage::IntentToOrder, Stage::OrderExec, Stage::TickToTrade],
+            &[
+                Stage::IntentToOrder,
+                Stage::OrderExec,
+                Stage::TickToTrade,
+                Stage::OrderWritePresigned,
+                Stage::OrderWriteSigned,
+            ],
             flush_ns,
         );
 

@@ -205,14 +205,24 @@ impl LiveExec {
         Ok(&self.last_body)
     }
 
-    /// Send `intent`. On success it is in flight until its response.
+    /// Send `intent`. On success it is in flight until its response; `Ok(true)` when a
+    /// presigned order was used.
     pub fn send(
         &mut self,
         intent: &OrderIntent,
         now_ns: u64,
         now_ms: u64,
-    ) -> Result<(), SendError> {
-        self.send_order(intent, now_ns, now_ms, false)
+    ) -> Result<bool, SendError> {
+        let before = self
+            .counters
+            .presigned
+            .load(std::sync::atomic::Ordering::Relaxed);
+        self.send_order(intent, now_ns, now_ms, false)?;
+        Ok(self
+            .counters
+            .presigned
+            .load(std::sync::atomic::Ordering::Relaxed)
+            > before)
     }
 
     fn send_order(

@@ -83,7 +83,13 @@ impl OrderThread {
                         self.stages
                             .record_span(Stage::TickToTrade, intent.trigger.read_ns, done);
                         match sent {
-                            Ok(()) => {
+                            Ok(presigned) => {
+                                let stage = if presigned {
+                                    Stage::OrderWritePresigned
+                                } else {
+                                    Stage::OrderWriteSigned
+                                };
+                                self.stages.record(stage, done - now);
                                 if let Some(b) = self.bodies.as_mut() {
                                     b.offer((intent.intent_id, live.last_body()));
                                 }

@@ -40,9 +40,13 @@ pub enum Stage {
     OrderExec,
     /// order: triggering frame read → executed.
     TickToTrade,
+    /// order (live): intent dequeued → request bytes written, with a presigned order.
+    OrderWritePresigned,
+    /// order (live): intent dequeued → request bytes written, signing on the spot.
+    OrderWriteSigned,
 }
 
-pub const ALL_STAGES: [Stage; 10] = [
+pub const ALL_STAGES: [Stage; 12] = [
     Stage::BinanceParse,
     Stage::PolyParse,
     Stage::ChainlinkParse,
@@ -53,6 +57,8 @@ pub const ALL_STAGES: [Stage; 10] = [
     Stage::IntentToOrder,
     Stage::OrderExec,
     Stage::TickToTrade,
+    Stage::OrderWritePresigned,
+    Stage::OrderWriteSigned,
 ];
 
 impl Stage {
@@ -68,6 +74,8 @@ impl Stage {
             Stage::IntentToOrder => "intent_to_order",
             Stage::OrderExec => "order_exec",
             Stage::TickToTrade => "tick_to_trade",
+            Stage::OrderWritePresigned => "order_write_presigned",
+            Stage::OrderWriteSigned => "order_write_signed",
         }
     }
 }
