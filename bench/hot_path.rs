@@ -79,8 +79,10 @@ fn run(
 /// A live-mode run against the simulated CLOB with wide-open gates, so orders flow: for the
 /// order-path stages (presigned vs signed on the spot) measured in the same run.
 fn run_live(label: &str, warmup: Duration, span: Duration) -> Run {
-    let mut cfg = Config::default();
-    cfg.mode = cassandra::pipeline::shared::Mode::Live;
+    let mut cfg = Config {
+        mode: cassandra::pipeline::shared::Mode::Live,
+        ..Config::default()
+    };
     cfg.demo.binance_rate_hz = 1_000.0;
     cfg.demo.window_s = 60;
     cfg.api.enabled = false;
