@@ -4,10 +4,10 @@
 use std::time::{Duration, Instant};
 
 use crate::config::Config;
-use crate::control::alerts::{AlertSecrets, Alerts};
-use crate::control::api::{self, ApiContext, ApiHandle, ApiKey};
+use crate::control::alerts::AlertSecrets;
+use crate::control::api::ApiKey;
+use crate::control::services::Services;
 use crate::control::summary::RunSummary;
-use crate::control::whales::{WhalePoller, WhaleStats};
 use crate::feeds::polymarket::ingest::PriceSocketAuth;
 use crate::pipeline::shared::Mode;
 use crate::runtime::{LiveSetup, Pipeline, StartOptions};
@@ -80,6 +80,30 @@ pub fn scale_to_window(strategy: &mut crate::signal::StrategyConfig, window_s: u
     }
 }
 
+/// Gates and risk limits wide open, so every decision with a book and a strike trades: for
+/// tests and benchmarks that need orders to flow, never for judging the strategy.
+pub fn trade_eagerly(cfg: &mut Config) {
+    let g = &mut cfg.strategy.gates;
+    g.min_edge = -1.0;
+    g.min_move_bps = 0.0;
+    g.max_spread = 1.0;
+    g.max_prob = 1.0;
+    g.cooldown_ms = 0;
+    g.min_frac_into_window = Some(0.0);
+    g.max_frac_into_window = Some(1.0);
+    cfg.strategy.max_open_positions = 1000;
+    let r = &mut cfg.risk;
+    r.max_open_positions = 1000;
+    r.max_orders_per_minute = 256;
+    r.max_window_exposure_usdc = 1e9;
+    r.max_asset_exposure_usdc = 1e9;
+    r.max_total_exposure_usdc = 1e9;
+    r.daily_loss_limit_usdc = 1e9;
+    r.max_consecutive_losses = 1_000_000;
+    r.max_drawdown_frac = 1.0;
+    r.venue_error_max = 256;
+}
+
 /// A fresh key and CLOB credentials the simulated CLOB knows: what `shadow` and `live` sign
 /// and authenticate with in the demo. Nothing here is a real account.
 fn throwaway_account(sim: &Simulator) -> anyhow::Result<LiveSetup> {
@@ -112,13 +136,8 @@ pub struct Demo {
     pub sim: Simulator,
     pub pipeline: Pipeline,
     pub config: Config,
-    /// Alerts to the simulator's Telegram and Discord (`demo.sim_alerts`).
-    pub alerts: Option<Alerts>,
-    /// The whale poller's counters (`whales.enabled`).
-    pub whales: Option<std::sync::Arc<WhaleStats>>,
-    whale_thread: Option<std::thread::JoinHandle<()>>,
-    /// The API server and dashboard, when `[api] enabled`.
-    pub api: Option<ApiHandle>,
+    /// Alerts to the simulator's Telegram and Discord, the whale poller and the API server.
+    pub services: Services,
     started: Instant,
 }
 
@@ -173,86 +192,41 @@ impl Demo {
         if cfg.demo.sim_alerts {
             cfg.alerts.paper = true;
         }
-        let alerts = if cfg.demo.sim_alerts {
-            let secrets = AlertSecrets {
-                telegram_token: Some("demo-token".into()),
-                telegram_chat_id: Some(DEMO_CHAT_ID.to_string()),
-                discord_webhook: Some(sim.discord_webhook_url()),
-            };
-            Some(Alerts::start(
-                &cfg.alerts,
-                secrets,
-                cfg.assets.clone(),
-                pipeline.shared.clone(),
-                pipeline.state.clone(),
-            )?)
-        } else {
-            None
-        };
-        if let Some(a) = &alerts {
-            pipeline.state.lock().expect("state").alert_tx = Some(a.tx());
-        }
-        let (mut whales, mut whale_thread) = (None, None);
-        if cfg.whales.enabled {
-            let mut poller = WhalePoller::new(
-                &cfg.whales,
-                &cfg.venues.data_api,
-                cfg.windows.length_s,
-                pipeline.shared.clone(),
-                pipeline.state.clone(),
-            )?;
-            if let Some(a) = &alerts {
-                poller = poller.with_alerts(a.tx());
+        let secrets = cfg.demo.sim_alerts.then(|| AlertSecrets {
+            telegram_token: Some("demo-token".into()),
+            telegram_chat_id: Some(DEMO_CHAT_ID.to_string()),
+            discord_webhook: Some(sim.discord_webhook_url()),
+        });
+        let services = match Services::start(&cfg, &pipeline, secrets, api_key) {
+            Ok(s) => s,
+            Err(e) => {
+                pipeline.shutdown();
+                sim.shutdown();
+                return Err(e);
             }
-            whales = Some(poller.stats());
-            whale_thread = Some(poller.spawn()?);
-        }
-        let api = if cfg.api.enabled {
-            let ctx = ApiContext::new(
-                &cfg,
-                pipeline.shared.clone(),
-                pipeline.state.clone(),
-                pipeline.plan.clone(),
-                api_key,
-            )?;
-            match api::spawn(cfg.api.clone(), ctx) {
-                Ok(h) => Some(h),
-                Err(e) => {
-                    pipeline.shutdown();
-                    sim.shutdown();
-                    return Err(e);
-                }
-            }
-        } else {
-            None
         };
         Ok(Demo {
             sim,
             pipeline,
             config: cfg,
-            alerts,
-            whales,
-            whale_thread,
-            api,
+            services,
             started: Instant::now(),
         })
+    }
+
+    /// The API server, when running.
+    pub fn api(&self) -> Option<&crate::control::api::ApiHandle> {
+        self.services.api.as_ref()
     }
 
     /// Stop everything and summarise.
     pub fn stop(mut self) -> RunSummary {
         let duration = self.started.elapsed().as_secs_f64();
-        if let Some(api) = self.api.take() {
-            api.shutdown();
-        }
+        self.services.stop_api();
         let plan = self.pipeline.plan.clone();
         let shared = self.pipeline.shared.clone();
         let state = self.pipeline.shutdown();
-        if let Some(t) = self.whale_thread {
-            let _ = t.join();
-        }
-        if let Some(a) = self.alerts {
-            a.shutdown();
-        }
+        self.services.finish();
         self.sim.shutdown();
         let st = state.lock().expect("state");
         RunSummary::collect(&plan, &shared, &st, duration)

@@ -165,11 +165,12 @@ fn main() -> anyhow::Result<()> {
                 println!("Recording to {}", r.display());
             }
             println!(
-                "Cassandra demo: simulator on 127.0.0.1, paper mode, windows of {} s",
+                "Cassandra demo: simulator on 127.0.0.1, {} mode, windows of {} s",
+                demo.config.mode.name(),
                 demo.config.demo.window_s
             );
             println!("Core plan:\n{}", demo.pipeline.plan.describe());
-            match &demo.api {
+            match demo.api() {
                 Some(api) => println!(
                     "Dashboard   {url}/   API docs {url}/docs   metrics {url}/metrics",
                     url = api.url()

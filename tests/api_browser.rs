@@ -39,7 +39,7 @@ fn dashboard_shows_live_prices_toggles_theme_and_flips_the_kill_switch() {
     let shot = out_dir.join("dashboard.png");
 
     let demo = Demo::start_with_key(fast_demo_config(30), ApiKey::new(KEY)).expect("demo starts");
-    let url = demo.api.as_ref().expect("api on").url();
+    let url = demo.api().expect("api on").url();
     let out = Command::new("node")
         .current_dir(&dash)
         .arg("tests/browser.mjs")

@@ -20,7 +20,7 @@ fn stalled_ws_client_and_rest_flood_cause_no_hot_ring_overflow() {
     cfg.api.ws_send_timeout_ms = 500;
     let demo = Demo::start_with_key(cfg, None).expect("demo starts");
     let shared = demo.pipeline.shared.clone();
-    let addr = demo.api.as_ref().unwrap().addr;
+    let addr = demo.api().unwrap().addr;
     std::thread::sleep(Duration::from_secs(2));
 
     // The stalled client: completes the handshake, then never reads.
@@ -76,8 +76,7 @@ fn stalled_ws_client_and_rest_flood_cause_no_hot_ring_overflow() {
     let requests = done.load(Ordering::Relaxed);
     let c = shared.counters.snapshot();
     let dropped = demo
-        .api
-        .as_ref()
+        .api()
         .unwrap()
         .counters()
         .ws_dropped_slow

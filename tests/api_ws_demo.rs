@@ -15,7 +15,7 @@ fn ws_streams_every_live_message_type_during_a_demo() {
     let mut cfg = fast_demo_config(20);
     trade_eagerly(&mut cfg);
     let demo = Demo::start_with_key(cfg, None).expect("demo starts");
-    let addr = demo.api.as_ref().expect("api on").addr;
+    let addr = demo.api().expect("api on").addr;
     let stream = TcpStream::connect(addr).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(5)))

@@ -45,7 +45,11 @@ fn kill_from_telegram_stops_orders() {
     let reason = demo.pipeline.state.lock().unwrap().kill_reason.clone();
     assert_eq!(reason.map(|r| r.0).as_deref(), Some("demo test"));
     // The whale poller ran against the simulated Data API too.
-    let whales = demo.whales.clone().expect("whale poller on by default");
+    let whales = demo
+        .services
+        .whales
+        .clone()
+        .expect("whale poller on by default");
     assert!(whales.snapshot().requests > 0);
     demo.stop();
 }

@@ -12,9 +12,9 @@ use std::time::Duration;
 use crate::clob::auth::{private_key_from_env, Credentials};
 use crate::clob::order::{Address, Chain, SignatureType};
 use crate::config::Config;
-use crate::control::alerts::{AlertSecrets, Alerts};
-use crate::control::api::{self, ApiContext, ApiKey};
-use crate::control::whales::WhalePoller;
+use crate::control::alerts::AlertSecrets;
+use crate::control::api::ApiKey;
+use crate::control::services::Services;
 use crate::feeds::polymarket::ingest::PriceSocketAuth;
 use crate::pipeline::shared::Mode;
 use crate::runtime::{LiveSetup, Pipeline, StartOptions};
@@ -105,64 +105,29 @@ pub fn run(cfg: Config, mut stop: impl FnMut() -> bool) -> anyhow::Result<()> {
         cfg.mode.name(),
         pipeline.plan.describe()
     );
-    let alerts = if cfg.alerts.enabled {
-        let secrets = AlertSecrets::load(&cfg.alerts).map_err(anyhow::Error::msg)?;
-        let a = Alerts::start(
-            &cfg.alerts,
-            secrets,
-            cfg.assets.clone(),
-            pipeline.shared.clone(),
-            pipeline.state.clone(),
-        )?;
-        pipeline.state.lock().expect("state").alert_tx = Some(a.tx());
-        Some(a)
+    let secrets = if cfg.alerts.enabled {
+        Some(AlertSecrets::load(&cfg.alerts).map_err(anyhow::Error::msg)?)
     } else {
         None
     };
-    let whale_thread = if cfg.whales.enabled {
-        let mut poller = WhalePoller::new(
-            &cfg.whales,
-            &cfg.venues.data_api,
-            cfg.windows.length_s,
-            pipeline.shared.clone(),
-            pipeline.state.clone(),
-        )?;
-        if let Some(a) = &alerts {
-            poller = poller.with_alerts(a.tx());
+    let mut services = match Services::start(&cfg, &pipeline, secrets, ApiKey::from_environment()) {
+        Ok(s) => s,
+        Err(e) => {
+            pipeline.shutdown();
+            return Err(e);
         }
-        Some(poller.spawn()?)
-    } else {
-        None
     };
-    let api = if cfg.api.enabled {
-        let ctx = ApiContext::new(
-            &cfg,
-            pipeline.shared.clone(),
-            pipeline.state.clone(),
-            pipeline.plan.clone(),
-            ApiKey::from_environment(),
-        )?;
-        let h = api::spawn(cfg.api.clone(), ctx)?;
+    if let Some(h) = &services.api {
         println!("Dashboard and API on {}", h.url());
-        Some(h)
-    } else {
-        None
-    };
+    }
     while !stop() {
         std::thread::sleep(Duration::from_millis(100));
     }
-    if let Some(h) = api {
-        h.shutdown();
-    }
+    services.stop_api();
     let shared = pipeline.shared.clone();
     let plan = pipeline.plan.clone();
     let state = pipeline.shutdown();
-    if let Some(t) = whale_thread {
-        let _ = t.join();
-    }
-    if let Some(a) = alerts {
-        a.shutdown();
-    }
+    services.finish();
     let st = state.lock().expect("state");
     let s = crate::control::summary::RunSummary::collect(&plan, &shared, &st, 0.0);
     println!("{}", s.render());

@@ -12,6 +12,7 @@ pub mod candles;
 pub mod discovery;
 pub mod journaling;
 pub mod notify;
+pub mod services;
 pub mod state;
 pub mod summary;
 pub mod whales;

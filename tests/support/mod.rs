@@ -20,28 +20,8 @@ pub fn fast_demo_config(window_s: u64) -> Config {
     cfg
 }
 
-/// Gates wide open, so every evaluated decision with a book and a strike trades: for tests
-/// that need orders to flow, not for judging the strategy.
-pub fn trade_eagerly(cfg: &mut Config) {
-    let g = &mut cfg.strategy.gates;
-    g.min_edge = -1.0;
-    g.min_move_bps = 0.0;
-    g.max_spread = 1.0;
-    g.max_prob = 1.0;
-    g.cooldown_ms = 0;
-    g.min_frac_into_window = Some(0.0);
-    g.max_frac_into_window = Some(1.0);
-    cfg.strategy.max_open_positions = 1000;
-    let r = &mut cfg.risk;
-    r.max_open_positions = 1000;
-    r.max_orders_per_minute = 256;
-    r.max_window_exposure_usdc = 1e6;
-    r.max_asset_exposure_usdc = 1e6;
-    r.max_total_exposure_usdc = 1e6;
-    r.daily_loss_limit_usdc = 1e6;
-    r.max_consecutive_losses = 1000;
-    r.max_drawdown_frac = 1.0;
-}
+#[allow(unused_imports)]
+pub use cassandra::demo::trade_eagerly;
 
 /// Poll `cond` until it holds or `limit` passes; returns whether it held.
 pub fn wait_for(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
