@@ -215,8 +215,11 @@ function renderOrders() {
 function addWhale(w) {
   const body = $('#whales tbody');
   body.querySelector('tr.empty')?.remove();
-  body.insertAdjacentHTML('afterbegin', `<tr><td>${hhmmss(w.ts_ms)}</td><td>${esc(w.wallet)}</td><td>${esc(w.asset)}</td>
-    <td>${esc(w.side)} ${esc(w.outcome)}</td><td>${num(w.price, 2)}</td><td>${num(w.usdc, 0)}</td></tr>`);
+  // The whale poller stamps trades in seconds (`time_s`) and their notional in USDC.
+  const ts = w.ts_ms ?? (w.time_s != null ? w.time_s * 1000 : null);
+  const usdc = w.usdc ?? w.notional;
+  body.insertAdjacentHTML('afterbegin', `<tr><td>${hhmmss(ts)}</td><td>${esc(w.wallet)}</td><td>${esc(w.asset)}</td>
+    <td>${esc(w.side)} ${esc(w.outcome)}</td><td>${num(w.price, 2)}</td><td>${num(usdc, 0)}</td></tr>`);
   while (body.rows.length > 30) body.deleteRow(-1);
 }
 

@@ -333,6 +333,9 @@ impl Pipeline {
         let mut bodies_rx = None;
         let mut live_counters = None;
         if let Some(l) = &opts.live {
+            shared
+                .live_ready
+                .store(true, std::sync::atomic::Ordering::SeqCst);
             let target =
                 crate::clob::http::HttpTarget::parse(&l.clob).map_err(anyhow::Error::msg)?;
             let maker = l.funder.unwrap_or_else(|| l.key.address());

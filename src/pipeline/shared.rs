@@ -89,6 +89,9 @@ pub struct Shared {
     /// Set by a benchmark to restart the latency histograms after its warm-up; the control
     /// loop clears it.
     pub reset_latency: AtomicBool,
+    /// The process was started with a signing key and CLOB credentials (the live path runs),
+    /// so `shadow` and `live` may be switched on.
+    pub live_ready: AtomicBool,
 }
 
 impl Shared {
@@ -101,6 +104,7 @@ impl Shared {
             feeds: Default::default(),
             heartbeat_ns: Default::default(),
             reset_latency: AtomicBool::new(false),
+            live_ready: AtomicBool::new(false),
         }
     }
 

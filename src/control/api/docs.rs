@@ -63,7 +63,8 @@ pub fn document() -> Value {
             "properties": {"mode": {"type": "string", "enum": ["paper", "shadow", "live", "off"]}}})),
         json!({"mode": "shadow", "previous": "paper"}),
     );
-    mode["responses"]["409"] = err("`live` is not available in this build.");
+    mode["responses"]["409"] =
+        err("`live` without the live path (no key and credentials at start).");
     json!({
         "openapi": "3.1.0",
         "info": {

@@ -28,9 +28,10 @@ type Params = Query<HashMap<String, String>>;
 /// A hot thread whose heartbeat is older than this is reported not alive.
 pub const HEARTBEAT_STALE_MS: u64 = 2_000;
 
-/// Why `live` is refused in this build.
-pub const LIVE_UNAVAILABLE: &str = "live trading is not available in this build: the live order \
-    path (signed CLOB orders, wallet and allowances) is not wired yet; use paper or shadow";
+/// Why `live` is refused when the process runs without the live path.
+pub const LIVE_UNAVAILABLE: &str = "live trading is not available in this process: it was started \
+    without a signing key and CLOB credentials; start it with --mode live (keys from the \
+    environment, see README) to trade live";
 
 pub fn router(app: Arc<App>) -> Router {
     let protected = Router::new()
@@ -342,10 +343,11 @@ async fn live_status(State(app): St) -> Json<Value> {
         st.live_orders.iter().rev().take(50).cloned().collect()
     };
     let o = &sh.counters.order;
+    let live = sh.live_ready.load(Ordering::Relaxed);
     Json(json!({
         "mode": sh.mode().name(),
-        "live_available": false,
-        "live_unavailable_reason": LIVE_UNAVAILABLE,
+        "live_available": live,
+        "live_unavailable_reason": if live { Value::Null } else { Value::from(LIVE_UNAVAILABLE) },
         "kill_switch": kill_view(&app),
         "wallet": null,
         "orders": {
@@ -398,7 +400,7 @@ async fn set_mode(State(app): St, body: Bytes) -> Result<Json<Value>, ApiError> 
             ))
         }
     };
-    if mode == Mode::Live {
+    if mode == Mode::Live && !app.ctx.shared.live_ready.load(Ordering::Relaxed) {
         return Err(ApiError {
             status: StatusCode::CONFLICT,
             message: LIVE_UNAVAILABLE.into(),
