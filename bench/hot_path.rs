@@ -8,7 +8,7 @@
 //! measured in the same run, so their ratios compare like with like on a shared machine.
 //!
 //! Run: `cargo bench --bench hot_path` (writes `perf/PIPELINE.md`);
-//! options: `-- --seconds N --warmup N --out PATH`.
+//! options: `-- --seconds N --warmup N --out PATH --only LABEL-SUBSTRING`.
 
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -89,7 +89,9 @@ fn run_live(label: &str, warmup: Duration, span: Duration) -> Run {
     cfg.whales.enabled = false;
     cfg.demo.sim_alerts = false;
     cassandra::demo::trade_eagerly(&mut cfg);
-    cfg.strategy.gates.cooldown_ms = 200;
+    // A few orders a second per window: the ladder (re-signing every 200 ms) keeps up, so
+    // both order paths are taken in the same run.
+    cfg.strategy.gates.cooldown_ms = 3_000;
 
     run_cfg(label, cfg, warmup, span, None)
 }
@@ -220,40 +222,82 @@ fn main() {
     let out = arg("--out")
         .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/perf/PIPELINE.md").into());
 
-    let runs = vec![
-        run("flood, auto plan (default)", 0.0, None, true, warmup, span),
-        run(
+    let only = arg("--only");
+    let wanted = |label: &str| only.as_deref().is_none_or(|o| label.contains(o));
+    type Job = Box<dyn FnOnce() -> Run>;
+    let (w, sp) = (warmup, span);
+    let jobs: Vec<(&str, Job)> = vec![
+        (
+            "flood, auto plan (default)",
+            Box::new(move || run("flood, auto plan (default)", 0.0, None, true, w, sp)),
+        ),
+        (
             "flood, spin-yield, pinned",
-            0.0,
-            Some(WaitStrategy::SpinYield),
-            true,
-            warmup,
-            span,
+            Box::new(move || {
+                run(
+                    "flood, spin-yield, pinned",
+                    0.0,
+                    Some(WaitStrategy::SpinYield),
+                    true,
+                    w,
+                    sp,
+                )
+            }),
         ),
-        run("flood, auto plan, unpinned", 0.0, None, false, warmup, span),
-        run("100k/s, auto plan", 100_000.0, None, true, warmup, span),
-        run("10k/s, auto plan", 10_000.0, None, true, warmup, span),
-        run("1k/s, auto plan", 1_000.0, None, true, warmup, span),
-        run_with_clients(
+        (
+            "flood, auto plan, unpinned",
+            Box::new(move || run("flood, auto plan, unpinned", 0.0, None, false, w, sp)),
+        ),
+        (
+            "100k/s, auto plan",
+            Box::new(move || run("100k/s, auto plan", 100_000.0, None, true, w, sp)),
+        ),
+        (
+            "10k/s, auto plan",
+            Box::new(move || run("10k/s, auto plan", 10_000.0, None, true, w, sp)),
+        ),
+        (
+            "1k/s, auto plan",
+            Box::new(move || run("1k/s, auto plan", 1_000.0, None, true, w, sp)),
+        ),
+        (
             "10k/s, API up, 0 dashboard clients",
-            10_000.0,
-            None,
-            true,
-            warmup,
-            span,
-            Some(0),
+            Box::new(move || {
+                run_with_clients(
+                    "10k/s, API up, 0 dashboard clients",
+                    10_000.0,
+                    None,
+                    true,
+                    w,
+                    sp,
+                    Some(0),
+                )
+            }),
         ),
-        run_with_clients(
+        (
             "10k/s, API up, 50 dashboard clients",
-            10_000.0,
-            None,
-            true,
-            warmup,
-            span,
-            Some(50),
+            Box::new(move || {
+                run_with_clients(
+                    "10k/s, API up, 50 dashboard clients",
+                    10_000.0,
+                    None,
+                    true,
+                    w,
+                    sp,
+                    Some(50),
+                )
+            }),
         ),
-        run_live("live, 1k/s, orders to the simulated CLOB", warmup, span),
+        (
+            "live, 1k/s, orders to the simulated CLOB",
+            Box::new(move || run_live("live, 1k/s, orders to the simulated CLOB", w, sp)),
+        ),
     ];
+    let runs: Vec<Run> = jobs
+        .into_iter()
+        .filter(|(label, _)| wanted(label))
+        .map(|(_, job)| job())
+        .collect();
 
     let mut md = String::new();
     let _ = writeln!(
@@ -302,6 +346,9 @@ fn main() {
         "tick_to_decision",
         "poly_parse",
         "book_to_signal",
+        "order_write_presigned",
+        "order_write_signed",
+        "tick_to_trade",
     ] {
         let _ = writeln!(md, "### `{stage}` (µs)\n");
         let _ = writeln!(
