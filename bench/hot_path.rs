@@ -198,6 +198,104 @@ fn stage_ratio2(
     }
 }
 
+/// The order path without the network: building and signing an order on the spot versus
+/// taking a presigned one from the ladder, each followed by the L2 HMAC and the request
+/// formatted into a buffer (what the `order` thread does before the socket write).
+fn micro_order_path(iterations: usize) -> (StageSummary, StageSummary) {
+    use cassandra::clob::auth::{Credentials, L2Signer, HMAC_SIGNATURE_LEN};
+    use cassandra::clob::order::{Chain, OrderVersion, SignatureType};
+    use cassandra::clob::sign::{OrderSigner, PrivateKey};
+    use cassandra::exec::ladder::OrderLadder;
+    use cassandra::exec::orders::{build_buy, Account, SaltSource, TokenOrderInfo};
+    use cassandra::pipeline::events::{OrderType, TokenId};
+    use std::io::Write as _;
+
+    let key =
+        PrivateKey::parse_hex("0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80")
+            .expect("key");
+    let signer = OrderSigner::new(key.clone(), Chain::Polygon);
+    let account = Account {
+        maker: key.address(),
+        signature_type: SignatureType::Eoa,
+        version: OrderVersion::V2,
+    };
+    let info = TokenOrderInfo::from_window(
+        "71321045679252212594626385532706912750332728571942532289631379312455583992563",
+        100,
+        false,
+        5_000_000,
+    )
+    .expect("token");
+    let creds = Credentials::new(
+        "00000000-0000-0000-0000-000000000000".into(),
+        "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA==".into(),
+        "passphrase".into(),
+    )
+    .expect("creds");
+    let l2 = L2Signer::new(&creds).expect("l2");
+    let mut salts = SaltSource::new(1_800_000_000_000, 3);
+    let mut scratch = Vec::with_capacity(4096);
+    let mut request = vec![0u8; 64 << 10];
+    let mut ladder = OrderLadder::default();
+    let mut write_request = |body: &[u8]| {
+        let mut sig = [0u8; HMAC_SIGNATURE_LEN];
+        let sig = l2.sign_into(1_800_000_000, "POST", "/order", Some(body), &mut sig);
+        let mut w = std::io::Cursor::new(&mut request[..]);
+        let _ = write!(
+            w,
+            "POST /order HTTP/1.1\r\nHost: clob\r\nPOLY_SIGNATURE: {sig}\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        let _ = w.write_all(body);
+        std::hint::black_box(w.position());
+    };
+    let mut signed = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 10_000_000_000, 3).unwrap();
+    let mut presigned = signed.clone();
+    for _ in 0..iterations {
+        // Fill the ladder off the clock (the control side's job).
+        let b = build_buy(
+            &signer,
+            &account,
+            "k",
+            &info,
+            TokenId(1),
+            5200,
+            9_610_000,
+            OrderType::Fak,
+            salts.next_salt(),
+            1_800_000_000_000,
+            &mut scratch,
+        )
+        .expect("build");
+        ladder.insert(b);
+        let t = std::time::Instant::now();
+        let b = build_buy(
+            &signer,
+            &account,
+            "k",
+            &info,
+            TokenId(1),
+            5200,
+            9_610_000,
+            OrderType::Fak,
+            salts.next_salt(),
+            1_800_000_000_000,
+            &mut scratch,
+        )
+        .expect("build");
+        write_request(b.bytes());
+        signed.saturating_record(t.elapsed().as_nanos() as u64);
+        let t = std::time::Instant::now();
+        let b = ladder.take(TokenId(1), 5200, 9_610_000).expect("presigned");
+        write_request(b.bytes());
+        presigned.saturating_record(t.elapsed().as_nanos() as u64);
+    }
+    (
+        cassandra::telemetry::stages::summarize(&signed),
+        cassandra::telemetry::stages::summarize(&presigned),
+    )
+}
+
 fn sh(cmd: &str) -> String {
     std::process::Command::new("sh")
         .arg("-c")
@@ -424,6 +522,19 @@ fn main() {
          a presigned order (same run): p50 {}, p99 {} (signed / presigned).",
         stage_ratio2(&runs, live, "order_write_presigned", "order_write_signed", |l| l.p50),
         stage_ratio2(&runs, live, "order_write_presigned", "order_write_signed", |l| l.p99),
+    );
+    let (signed, presigned) = micro_order_path(2_000);
+    let _ = writeln!(
+        md,
+        "\nOrder path without the network (2000 iterations, same run): sign on the spot + HMAC + \
+         request: p50 {} µs, p99 {} µs; presigned pick + HMAC + request: p50 {} µs, p99 {} µs; \
+         ratio p50 {:.0}×, p99 {:.0}×.",
+        us(signed.p50),
+        us(signed.p99),
+        us(presigned.p50),
+        us(presigned.p99),
+        signed.p50 as f64 / presigned.p50.max(1) as f64,
+        signed.p99 as f64 / presigned.p99.max(1) as f64,
     );
     let _ = writeln!(md, "\nCore plans:\n");
     for r in &runs {
