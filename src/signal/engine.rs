@@ -535,13 +535,15 @@ impl Engine {
                 now_ns.saturating_sub(w.last_order_ns) / 1_000_000
             },
         };
-        if let Err(r) = check_context(&self.cfg.gates, &ctx) {
-            return skip(snap, r);
-        }
+        // The model's view goes in the snapshot even when the context says no: the momentum
+        // panel shows P(UP) through cooldowns and timing gates. A few float operations.
         let model_spot = a.basis.corrected_spot(a.spot);
         snap.model_spot = model_spot;
         let p_up = prob_up(model_spot, w.strike, snap.sigma_per_sqrt_s, tau_s);
         snap.p_up = p_up.unwrap_or(f64::NAN);
+        if let Err(r) = check_context(&self.cfg.gates, &ctx) {
+            return skip(snap, r);
+        }
 
         fn side_of(
             outcome: Outcome,
