@@ -5,10 +5,12 @@
 //! with `httparse` out of one receive buffer (fixed `Content-Length` or chunked bodies,
 //! de-chunked in place) and matched to requests in order. Nothing allocates after connect.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::time::Duration;
 
-use crate::feeds::net::{connect_stream, make_nonblocking, ConnectError, Stream};
+use crate::feeds::net::{
+    connect_stream, flush_queued, make_nonblocking, ConnectError, FlushError, Stream,
+};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HttpTarget {
@@ -137,25 +139,10 @@ impl HttpConn {
 
     /// Write what is queued; the rest stays queued for the next call.
     pub fn flush(&mut self) -> Result<(), HttpError> {
-        let mut sent = 0;
-        while sent < self.tx_len {
-            match self.stream.write(&self.tx[sent..self.tx_len]) {
-                Ok(0) => return Err(HttpError::Closed),
-                Ok(n) => sent += n,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(HttpError::Io(e)),
-            }
-        }
-        if sent > 0 {
-            self.tx.copy_within(sent..self.tx_len, 0);
-            self.tx_len -= sent;
-        }
-        match self.stream.flush() {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(()),
-            Err(e) => Err(HttpError::Io(e)),
-        }
+        flush_queued(&mut self.stream, &mut self.tx, &mut self.tx_len).map_err(|e| match e {
+            FlushError::Closed => HttpError::Closed,
+            FlushError::Io(e) => HttpError::Io(e),
+        })
     }
 
     /// The next complete response, if one has arrived.

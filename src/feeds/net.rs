@@ -106,3 +106,39 @@ pub(crate) fn make_nonblocking(s: &Stream) -> io::Result<()> {
     tcp.set_write_timeout(None)?;
     tcp.set_nonblocking(true)
 }
+
+/// Why queued bytes could not be written.
+#[derive(Debug)]
+pub(crate) enum FlushError {
+    /// The peer closed (a write of 0 bytes).
+    Closed,
+    Io(io::Error),
+}
+
+/// Write `tx[..*len]` as far as the non-blocking socket takes it; what is left moves to the
+/// front and stays queued for the next call. Shared by the WebSocket and HTTP connections.
+pub(crate) fn flush_queued(
+    stream: &mut Stream,
+    tx: &mut [u8],
+    len: &mut usize,
+) -> Result<(), FlushError> {
+    let mut sent = 0;
+    while sent < *len {
+        match stream.write(&tx[sent..*len]) {
+            Ok(0) => return Err(FlushError::Closed),
+            Ok(n) => sent += n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(FlushError::Io(e)),
+        }
+    }
+    if sent > 0 {
+        tx.copy_within(sent..*len, 0);
+        *len -= sent;
+    }
+    match stream.flush() {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(()),
+        Err(e) => Err(FlushError::Io(e)),
+    }
+}

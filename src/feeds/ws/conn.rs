@@ -15,7 +15,9 @@ use std::io::{self, Cursor, Read, Write};
 use std::os::fd::{AsRawFd, RawFd};
 use std::time::Duration;
 
-use crate::feeds::net::{connect_stream, make_nonblocking, ConnectError, Stream};
+use crate::feeds::net::{
+    connect_stream, flush_queued, make_nonblocking, ConnectError, FlushError, Stream,
+};
 
 use tungstenite::client::IntoClientRequest;
 use tungstenite::protocol::frame::coding::{Control, Data, OpCode};
@@ -367,25 +369,10 @@ impl WsConn {
 
     /// Write queued frames; what the socket does not take now stays queued for the next call.
     pub fn flush(&mut self) -> Result<(), WsError> {
-        let mut sent = 0;
-        while sent < self.tx_len {
-            match self.stream.write(&self.tx[sent..self.tx_len]) {
-                Ok(0) => return Err(WsError::Closed),
-                Ok(n) => sent += n,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(WsError::Io(e)),
-            }
-        }
-        if sent > 0 {
-            self.tx.copy_within(sent..self.tx_len, 0);
-            self.tx_len -= sent;
-        }
-        match self.stream.flush() {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(()),
-            Err(e) => Err(WsError::Io(e)),
-        }
+        flush_queued(&mut self.stream, &mut self.tx, &mut self.tx_len).map_err(|e| match e {
+            FlushError::Closed => WsError::Closed,
+            FlushError::Io(e) => WsError::Io(e),
+        })
     }
 
     /// Bytes still waiting to be written.
