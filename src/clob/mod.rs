@@ -20,6 +20,7 @@
 //! Not here: HTTP, version discovery (`GET /version`), book walking for market prices, and
 //! fee-based size adjustment.
 
+pub mod allowances;
 pub mod amounts;
 pub mod auth;
 pub mod body;

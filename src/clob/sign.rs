@@ -551,3 +551,70 @@ mod tests {
         assert!(PrivateKey::parse_hex(&"00".repeat(32)).is_err());
     }
 }
+
+/// A contract call as a signed legacy (EIP-155) transaction: the raw bytes for
+/// `eth_sendRawTransaction`. Used off the hot path (token approvals).
+#[allow(clippy::too_many_arguments)]
+pub fn sign_call_tx(
+    key: &PrivateKey,
+    chain_id: u64,
+    nonce: u64,
+    gas_price_wei: u128,
+    gas: u64,
+    to: &Address,
+    data: &[u8],
+) -> Result<Vec<u8>, SignError> {
+    use ethers_core::types::transaction::eip2718::TypedTransaction;
+    use ethers_core::types::{TransactionRequest, H160, U256};
+    let req = TransactionRequest::new()
+        .to(H160::from(*to.bytes()))
+        .data(data.to_vec())
+        .nonce(nonce)
+        .gas(gas)
+        .gas_price(U256::from(gas_price_wei))
+        .value(0u64)
+        .chain_id(chain_id);
+    let tx: TypedTransaction = req.into();
+    let sig = key
+        .wallet
+        .clone()
+        .with_chain_id(chain_id)
+        .sign_transaction_sync(&tx)
+        .map_err(|_| SignError::Unrecoverable)?;
+    Ok(tx.rlp_signed(&sig).to_vec())
+}
+
+/// A decoded signed legacy call: who sent it, to whom, with what data, at which nonce.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecodedCall {
+    pub from: Address,
+    pub to: Address,
+    pub data: Vec<u8>,
+    pub nonce: u64,
+    pub chain_id: Option<u64>,
+}
+
+/// Decode and verify a raw legacy transaction (the simulated Polygon node's side).
+pub fn decode_call_tx(raw: &[u8]) -> Result<DecodedCall, SignError> {
+    use ethers_core::types::transaction::eip2718::TypedTransaction;
+    use ethers_core::types::{NameOrAddress, TransactionRequest};
+    let rlp = ethers_core::utils::rlp::Rlp::new(raw);
+    let (req, sig) =
+        TransactionRequest::decode_signed_rlp(&rlp).map_err(|_| SignError::Unrecoverable)?;
+    let chain_id = req.chain_id.map(|c| c.as_u64());
+    let typed: TypedTransaction = req.clone().into();
+    let from = sig
+        .recover(typed.sighash())
+        .map_err(|_| SignError::Unrecoverable)?;
+    let to = match req.to {
+        Some(NameOrAddress::Address(a)) => Address::from_bytes(a.0),
+        _ => return Err(SignError::Unrecoverable),
+    };
+    Ok(DecodedCall {
+        from: Address::from_bytes(from.0),
+        to,
+        data: req.data.map(|d| d.to_vec()).unwrap_or_default(),
+        nonce: req.nonce.map_or(0, |n| n.as_u64()),
+        chain_id,
+    })
+}

@@ -101,6 +101,7 @@ fn router(shared: Arc<Shared>) -> Router {
         .merge(super::data_api::routes())
         .merge(super::telegram::routes())
         .merge(super::discord::routes())
+        .merge(super::rpc::routes())
         .merge(super::clob::routes())
         .fallback(|| async { (StatusCode::NOT_FOUND, Json(json!({"error": "not found"}))) })
         .layer(middleware::from_fn_with_state(shared.clone(), faults))

@@ -25,6 +25,7 @@ mod http;
 pub mod model;
 mod net;
 mod polymarket;
+pub mod rpc;
 mod stats;
 mod telegram;
 mod windows;
@@ -195,6 +196,7 @@ pub(crate) struct Shared {
     pub telegram: SimTelegram,
     /// Discord webhook sink.
     pub discord: SimDiscord,
+    pub rpc: rpc::SimRpc,
 }
 
 impl Shared {
@@ -306,6 +308,7 @@ impl Simulator {
             data_api: SimDataApi::new(wall_ns() / 1_000_000_000),
             telegram: SimTelegram::default(),
             discord: SimDiscord::default(),
+            rpc: rpc::SimRpc::default(),
         });
         let mut sim = Simulator {
             shared: shared.clone(),
@@ -381,6 +384,16 @@ impl Simulator {
     /// The Discord webhook sink: received bodies, faults.
     pub fn discord(&self) -> &SimDiscord {
         &self.shared.discord
+    }
+
+    /// The simulated Polygon JSON-RPC node (token approvals).
+    pub fn rpc(&self) -> &rpc::SimRpc {
+        &self.shared.rpc
+    }
+
+    /// Its URL, for `[venues] polygon_rpc`.
+    pub fn rpc_url(&self) -> String {
+        format!("{}/rpc", self.http_url())
     }
 
     /// The ports actually bound.
