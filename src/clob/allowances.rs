@@ -152,7 +152,7 @@ pub fn read(rpc: &Rpc, chain: Chain, owner: &Address) -> Result<AllowanceStatus,
         .map_err(|_| AllowanceError::Address(c.conditional_tokens.into()))?;
     let mut collateral = Vec::new();
     let mut conditional_tokens = Vec::new();
-    for (name, spender) in spenders(&c)? {
+    for (name, spender) in spenders(c)? {
         let mut data = selector("allowance(address,address)").to_vec();
         data.extend_from_slice(&word_address(owner));
         data.extend_from_slice(&word_address(&spender));
@@ -228,7 +228,7 @@ pub fn set_missing(
         nonce += 1;
         Ok(())
     };
-    for (row, (_, spender)) in status.collateral.iter().zip(spenders(&c)?) {
+    for (row, (_, spender)) in status.collateral.iter().zip(spenders(c)?) {
         if !row.approved {
             let mut data = selector("approve(address,uint256)").to_vec();
             data.extend_from_slice(&word_address(&spender));
@@ -236,7 +236,7 @@ pub fn set_missing(
             send(&pusd, data)?;
         }
     }
-    for (row, (_, spender)) in status.conditional_tokens.iter().zip(spenders(&c)?) {
+    for (row, (_, spender)) in status.conditional_tokens.iter().zip(spenders(c)?) {
         if !row.approved {
             let mut data = selector("setApprovalForAll(address,bool)").to_vec();
             data.extend_from_slice(&word_address(&spender));
