@@ -58,6 +58,7 @@ pub fn point_at(cfg: &mut Config, sim: &Simulator) {
     cfg.venues.gamma = sim.http_url();
     cfg.venues.clob = sim.http_url();
     cfg.venues.binance_rest = sim.http_url();
+    cfg.venues.polygon_rpc = sim.rpc_url();
     cfg.venues.data_api = sim.http_url();
     cfg.alerts.telegram_api = sim.telegram_api_url();
     cfg.windows.length_s = cfg.demo.window_s;
@@ -170,6 +171,7 @@ impl Demo {
             Mode::Shadow | Mode::Live => Some(throwaway_account(&sim)?),
             _ => None,
         };
+        let wallet = live.as_ref().map(LiveSetup::api_wallet);
         let pipeline = Pipeline::start(
             &cfg,
             StartOptions {
@@ -197,7 +199,7 @@ impl Demo {
             telegram_chat_id: Some(DEMO_CHAT_ID.to_string()),
             discord_webhook: Some(sim.discord_webhook_url()),
         });
-        let services = match Services::start(&cfg, &pipeline, secrets, api_key) {
+        let services = match Services::start(&cfg, &pipeline, secrets, api_key, wallet) {
             Ok(s) => s,
             Err(e) => {
                 pipeline.shutdown();

@@ -51,6 +51,17 @@ pub struct LiveSetup {
     pub ladder: crate::exec::ladder::LadderConfig,
 }
 
+impl LiveSetup {
+    /// The wallet as the API sees it (allowances are read for the funder, set with the key).
+    pub fn api_wallet(&self) -> std::sync::Arc<crate::control::api::ApiWallet> {
+        std::sync::Arc::new(crate::control::api::ApiWallet {
+            key: self.key.clone(),
+            owner: self.funder.unwrap_or_else(|| self.key.address()),
+            chain: self.chain,
+        })
+    }
+}
+
 impl std::fmt::Debug for LiveSetup {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LiveSetup")

@@ -143,3 +143,35 @@ fn an_order_version_mismatch_is_resolved_and_the_order_posted_again() {
     assert!(mismatched >= 1, "{orders:?}");
     demo.stop();
 }
+
+#[test]
+fn allowances_are_read_and_set_through_the_api_for_the_live_wallet() {
+    let mut cfg = fast_demo_config(30);
+    cfg.mode = Mode::Live;
+    cfg.api.enabled = true;
+    cfg.api.bind = "127.0.0.1:0".into();
+    let key = "a key for the allowances test";
+    let demo =
+        cassandra::demo::Demo::start_with_key(cfg, cassandra::control::api::ApiKey::new(key))
+            .expect("demo starts");
+    let url = format!(
+        "{}/api/live-trading/allowances",
+        demo.api().expect("api").url()
+    );
+    let http = reqwest::blocking::Client::new();
+    let v: serde_json::Value = http
+        .get(&url)
+        .header("X-API-Key", key)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(v["status"]["ready"], false, "{v}");
+    let r = http.post(&url).header("X-API-Key", key).send().unwrap();
+    assert_eq!(r.status(), 200);
+    let v: serde_json::Value = r.json().unwrap();
+    assert_eq!(v["transactions"].as_array().unwrap().len(), 8, "{v}");
+    assert_eq!(v["status"]["ready"], true, "{v}");
+    assert_eq!(demo.sim.rpc().transactions(), 8);
+    demo.stop();
+}

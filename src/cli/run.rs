@@ -80,6 +80,7 @@ pub fn run(cfg: Config, mut stop: impl FnMut() -> bool) -> anyhow::Result<()> {
         Mode::Shadow | Mode::Live => Some(live_setup_from_env(&cfg)?),
         _ => None,
     };
+    let wallet = live.as_ref().map(LiveSetup::api_wallet);
     let price_socket = Credentials::from_env().ok().map(|c| PriceSocketAuth {
         api_key: c.api_key().to_string(),
         secret: c.secret().to_string(),
@@ -110,13 +111,14 @@ pub fn run(cfg: Config, mut stop: impl FnMut() -> bool) -> anyhow::Result<()> {
     } else {
         None
     };
-    let mut services = match Services::start(&cfg, &pipeline, secrets, ApiKey::from_environment()) {
-        Ok(s) => s,
-        Err(e) => {
-            pipeline.shutdown();
-            return Err(e);
-        }
-    };
+    let mut services =
+        match Services::start(&cfg, &pipeline, secrets, ApiKey::from_environment(), wallet) {
+            Ok(s) => s,
+            Err(e) => {
+                pipeline.shutdown();
+                return Err(e);
+            }
+        };
     if let Some(h) = &services.api {
         println!("Dashboard and API on {}", h.url());
     }

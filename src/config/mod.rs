@@ -162,6 +162,8 @@ pub struct VenueConfig {
     pub chainlink_ws: String,
     pub gamma: String,
     pub clob: String,
+    /// Polygon JSON-RPC endpoint for token approvals (`/api/live-trading/allowances`).
+    pub polygon_rpc: String,
     /// Polymarket Data API (whale trades).
     pub data_api: String,
 }
@@ -247,6 +249,7 @@ impl Default for VenueConfig {
             chainlink_ws: "wss://ws-live-v2.polymarket.com".into(),
             gamma: "https://gamma-api.polymarket.com".into(),
             clob: "https://clob.polymarket.com".into(),
+            polygon_rpc: "https://polygon-rpc.com".into(),
             data_api: "https://data-api.polymarket.com".into(),
         }
     }
@@ -370,6 +373,7 @@ impl Config {
             ("venues.binance_rest", &v.binance_rest),
             ("venues.gamma", &v.gamma),
             ("venues.clob", &v.clob),
+            ("venues.polygon_rpc", &v.polygon_rpc),
             ("venues.data_api", &v.data_api),
         ] {
             if !(url.starts_with("http://") || url.starts_with("https://")) {

@@ -6,7 +6,7 @@ use std::thread::JoinHandle;
 
 use crate::config::Config;
 use crate::control::alerts::{AlertSecrets, Alerts};
-use crate::control::api::{self, ApiContext, ApiHandle, ApiKey};
+use crate::control::api::{self, ApiContext, ApiHandle, ApiKey, ApiWallet};
 use crate::control::whales::{WhalePoller, WhaleStats};
 use crate::runtime::Pipeline;
 
@@ -25,6 +25,7 @@ impl Services {
         pipeline: &Pipeline,
         alert_secrets: Option<AlertSecrets>,
         api_key: Option<ApiKey>,
+        wallet: Option<Arc<ApiWallet>>,
     ) -> anyhow::Result<Services> {
         let alerts = match alert_secrets {
             Some(secrets) => {
@@ -75,7 +76,10 @@ impl Services {
                 pipeline.plan.clone(),
                 api_key,
             )
-            .and_then(|ctx| api::spawn(cfg.api.clone(), ctx));
+            .and_then(|mut ctx| {
+                ctx.wallet = wallet;
+                api::spawn(cfg.api.clone(), ctx)
+            });
             match started {
                 Ok(h) => s.api = Some(h),
                 Err(e) => {

@@ -18,10 +18,13 @@ use crate::clob::sign::{decode_call_tx, keccak};
 
 use super::Shared;
 
+/// (token contract, owner, spender).
+type ApprovalKey = ([u8; 20], [u8; 20], [u8; 20]);
+
 #[derive(Debug, Default)]
 pub struct SimRpc {
-    /// (token contract, owner, spender) → approved.
-    approvals: Mutex<BTreeMap<([u8; 20], [u8; 20], [u8; 20]), bool>>,
+    /// Approved or not, by (token contract, owner, spender).
+    approvals: Mutex<BTreeMap<ApprovalKey, bool>>,
     nonces: Mutex<BTreeMap<[u8; 20], u64>>,
     transactions: AtomicU64,
 }

@@ -47,14 +47,19 @@ fn public(summary: &str, description: &str, example: Value) -> Value {
 
 /// The OpenAPI document.
 pub fn document() -> Value {
-    let not_here = "Token allowances need a Polygon JSON-RPC endpoint and the live trading path; \
-        this build answers 501 with an explanation (never a fake success).";
+    let how = "The trading wallet's pUSD approvals and conditional-token approvals for the CTF \
+        exchange, the neg-risk exchange, the neg-risk adapter and Exchange V3, through \
+        `venues.polygon_rpc`. GET reads them; POST sends the missing ones (signed transactions) \
+        and reads them back. Answers `{status: {owner, chain_id, collateral: [..], \
+        conditional_tokens: [..], ready}, transactions: [hashes]}`.";
     let mut allowances = json!({
-        "get": protected("Check token allowances", not_here, None, json!(null)),
-        "post": protected("Set token allowances", not_here, None, json!(null)),
+        "get": protected("Check token allowances", how, None, json!(null)),
+        "post": protected("Set the missing token allowances", how, None, json!(null)),
     });
     for m in ["get", "post"] {
-        allowances[m]["responses"]["501"] = err("Not available in this build.");
+        allowances[m]["responses"]["503"] =
+            err("No trading wallet: the process runs without the live path.");
+        allowances[m]["responses"]["502"] = err("The Polygon JSON-RPC endpoint failed.");
     }
     let mut mode = protected(
         "Switch trading mode",

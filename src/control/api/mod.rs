@@ -58,6 +58,24 @@ pub struct ApiContext {
     pub feed_stale_ms: [u64; 3],
     /// Window length, seconds (for τ and the dashboard's time axis).
     pub window_s: u64,
+    /// Polygon JSON-RPC endpoint (`venues.polygon_rpc`).
+    pub polygon_rpc: String,
+    /// The trading wallet, when the process runs the live path: allowances are read for it
+    /// and set with its key.
+    pub wallet: Option<Arc<ApiWallet>>,
+}
+
+/// The signing key and the address holding the funds. `Debug` shows the address only.
+pub struct ApiWallet {
+    pub key: crate::clob::sign::PrivateKey,
+    pub owner: crate::clob::order::Address,
+    pub chain: crate::clob::order::Chain,
+}
+
+impl std::fmt::Debug for ApiWallet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ApiWallet({})", self.owner.as_str())
+    }
 }
 
 impl std::fmt::Debug for ApiContext {
@@ -92,6 +110,8 @@ impl ApiContext {
                 cfg.feeds.chainlink_stale_ms,
             ],
             window_s: cfg.windows.length_s,
+            polygon_rpc: cfg.venues.polygon_rpc.clone(),
+            wallet: None,
         })
     }
 }

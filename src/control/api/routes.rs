@@ -469,11 +469,34 @@ async fn kill_switch(State(app): St, body: Bytes) -> Result<Json<KillSwitchView>
     Ok(Json(kill_view(&app)))
 }
 
-async fn allowances() -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_IMPLEMENTED,
-        "token allowances are not available in this build: checking and setting them needs a \
-         Polygon JSON-RPC endpoint and the live trading path (wallet and signer), which are not \
-         wired yet",
-    )
+async fn allowances(State(app): St, method: axum::http::Method) -> Result<Json<Value>, ApiError> {
+    let Some(wallet) = app.ctx.wallet.clone() else {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "no trading wallet in this process: allowances are read and set for the wallet of \
+             the live path; start with --mode live or shadow and the keys in the environment",
+        ));
+    };
+    let rpc_url = app.ctx.polygon_rpc.clone();
+    let set = method == axum::http::Method::POST;
+    let result = tokio::task::spawn_blocking(move || {
+        use crate::clob::allowances::{read, set_missing, Rpc};
+        let rpc = Rpc::new(&rpc_url)?;
+        let transactions = if set {
+            set_missing(&rpc, wallet.chain, &wallet.key)?
+        } else {
+            Vec::new()
+        };
+        let status = read(&rpc, wallet.chain, &wallet.owner)?;
+        Ok::<_, crate::clob::allowances::AllowanceError>((status, transactions))
+    })
+    .await
+    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    match result {
+        Ok((status, transactions)) => Ok(Json(json!({
+            "status": status,
+            "transactions": transactions,
+        }))),
+        Err(e) => Err(ApiError::new(StatusCode::BAD_GATEWAY, e.to_string())),
+    }
 }
