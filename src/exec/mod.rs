@@ -95,16 +95,10 @@ impl OrderThread {
                                 }
                             }
                             Err(_) => {
-                                let mut r = paper::fill(&intent);
-                                r = ExecReport {
-                                    status: ExecStatus::Rejected,
-                                    filled_e6: 0,
-                                    received_e6: 0,
-                                    cost_e6: 0,
-                                    fee_e6: 0,
-                                    done_ns: done,
-                                    ..r
-                                };
+                                // Not sent (no connection, unknown token, full queue):
+                                // refused on our side, nothing filled.
+                                let mut r = refused(&intent);
+                                r.done_ns = done;
                                 self.report(r);
                             }
                         }
@@ -123,16 +117,7 @@ impl OrderThread {
                     }
                 }
                 let mut report = if shared.killed() {
-                    ExecReport {
-                        intent_id: intent.intent_id,
-                        asset: intent.asset,
-                        token: intent.token,
-                        outcome: intent.outcome,
-                        status: ExecStatus::Rejected,
-                        window_start_s: intent.window_start_s,
-                        decision_ns: intent.decision_ns,
-                        ..Default::default()
-                    }
+                    refused(&intent)
                 } else {
                     paper::fill(&intent)
                 };
@@ -192,3 +177,17 @@ impl OrderThread {
 pub mod ladder;
 pub mod live;
 pub mod orders;
+
+/// An intent refused on our side: nothing was sent, nothing filled.
+fn refused(intent: &OrderIntent) -> ExecReport {
+    ExecReport {
+        intent_id: intent.intent_id,
+        asset: intent.asset,
+        token: intent.token,
+        outcome: intent.outcome,
+        status: ExecStatus::Rejected,
+        window_start_s: intent.window_start_s,
+        decision_ns: intent.decision_ns,
+        ..Default::default()
+    }
+}
