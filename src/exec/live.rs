@@ -502,17 +502,11 @@ fn parse_order_response(json: &mut JsonScratch, body: &mut [u8]) -> Option<Order
     })
 }
 
+/// A refusal stamped with the time it was decided here.
 fn rejected(intent: &OrderIntent) -> ExecReport {
     ExecReport {
-        intent_id: intent.intent_id,
-        asset: intent.asset,
-        token: intent.token,
-        outcome: intent.outcome,
-        status: ExecStatus::Rejected,
-        window_start_s: intent.window_start_s,
-        decision_ns: intent.decision_ns,
         done_ns: crate::clock::mono_ns(),
-        ..Default::default()
+        ..super::refused(intent)
     }
 }
 

@@ -179,7 +179,7 @@ pub mod live;
 pub mod orders;
 
 /// An intent refused on our side: nothing was sent, nothing filled.
-fn refused(intent: &OrderIntent) -> ExecReport {
+pub(crate) fn refused(intent: &OrderIntent) -> ExecReport {
     ExecReport {
         intent_id: intent.intent_id,
         asset: intent.asset,
