@@ -7,7 +7,7 @@
 //! parsed → dequeued by `signal` → decision). Each configuration (wait strategy, pinning) is
 //! measured in the same run, so their ratios compare like with like on a shared machine.
 //!
-//! Run: `cargo bench --bench hot_path` (writes `perf/PIPELINE.md`);
+//! Run: `cargo bench --bench hot_path` (writes `perf/PIPELINE.md` and `perf/hgrm/`);
 //! options: `-- --seconds N --warmup N --out PATH --only LABEL-SUBSTRING`.
 
 use std::fmt::Write as _;
@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use cassandra::config::Config;
 use cassandra::demo::Demo;
 use cassandra::pipeline::wait::WaitStrategy;
-use cassandra::telemetry::StageSummary;
+use cassandra::telemetry::{hgrm, StageSummary};
 
 struct Run {
     label: String,
@@ -26,6 +26,7 @@ struct Run {
     frames_per_s: f64,
     sent_per_s: f64,
     latency: std::collections::BTreeMap<&'static str, StageSummary>,
+    histograms: std::collections::BTreeMap<&'static str, hdrhistogram::Histogram<u64>>,
     hot_ring_full: u64,
     decisions_per_s: f64,
 }
@@ -178,6 +179,7 @@ fn run_cfg(
         frames_per_s: (f1 - f0) as f64 / secs,
         sent_per_s: (s1 - s0) as f64 / secs,
         latency: summary.latency_ns,
+        histograms: summary.latency_histograms,
         hot_ring_full: full1 - full0,
         decisions_per_s: (d1 - d0) as f64 / secs,
     }
@@ -303,6 +305,36 @@ fn sh(cmd: &str) -> String {
         .output()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
         .unwrap_or_default()
+}
+
+/// One `.hgrm` file per run and stage under `dir/<run-slug>/`; returns the files written.
+fn write_hgrm(dir: &std::path::Path, runs: &[Run]) -> usize {
+    let mut written = 0;
+    for r in runs {
+        let slug: String = r
+            .label
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '-'
+                }
+            })
+            .collect::<String>()
+            .split('-')
+            .filter(|p| !p.is_empty())
+            .collect::<Vec<_>>()
+            .join("-");
+        let run_dir = dir.join(slug);
+        std::fs::create_dir_all(&run_dir).expect("create hgrm dir");
+        for (stage, h) in &r.histograms {
+            let text = hgrm::percentile_distribution(h, 1000.0);
+            std::fs::write(run_dir.join(format!("{stage}.hgrm")), text).expect("write hgrm");
+            written += 1;
+        }
+    }
+    written
 }
 
 fn us(ns: u64) -> String {
@@ -540,6 +572,17 @@ fn main() {
     for r in &runs {
         let _ = writeln!(md, "- {}: `{}`", r.label, r.plan);
     }
+    let hgrm_dir = std::path::Path::new(&out)
+        .parent()
+        .unwrap_or(std::path::Path::new("."))
+        .join("hgrm");
+    std::fs::create_dir_all(&hgrm_dir).expect("create report dir");
+    let written = write_hgrm(&hgrm_dir, &runs);
+    let _ = writeln!(
+        md,
+        "\nFull distributions (HdrHistogram `.hgrm` text, values in µs): {written} files under \
+         `hgrm/<run>/<stage>.hgrm`, next to this report."
+    );
     std::fs::write(&out, &md).expect("write report");
     println!("{md}");
     println!("written to {out}");

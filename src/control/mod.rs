@@ -147,7 +147,10 @@ impl ControlLoop {
                 self.drain_taps();
                 self.latency.drain();
                 let summary = self.latency.summary();
-                self.state.lock().expect("state").latency = summary;
+                let histograms = self.latency.histograms();
+                let mut st = self.state.lock().expect("state");
+                st.latency = summary;
+                st.latency_histograms = histograms;
                 return;
             }
             if !busy {

@@ -26,6 +26,8 @@ pub struct ControlState {
     pub settlements: Vec<Settlement>,
     /// Latency percentiles by stage, refreshed by the control loop.
     pub latency: BTreeMap<&'static str, crate::telemetry::StageSummary>,
+    /// The full histograms by stage, filled once at shutdown for the summary's `.hgrm` export.
+    pub latency_histograms: BTreeMap<&'static str, hdrhistogram::Histogram<u64>>,
     /// Live one-minute candles per asset, from the spot tap.
     pub candles: crate::control::candles::CandleBook,
     /// Recent whale trades, oldest first, bounded by `whales.recent` (the whale poller writes).

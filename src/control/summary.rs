@@ -25,6 +25,9 @@ pub struct RunSummary {
     pub threads: Vec<ThreadSummary>,
     pub counters: CounterSnapshot,
     pub latency_ns: BTreeMap<&'static str, StageSummary>,
+    /// The histograms behind `latency_ns`, for `.hgrm` files; not part of the JSON summary.
+    #[serde(skip)]
+    pub latency_histograms: BTreeMap<&'static str, hdrhistogram::Histogram<u64>>,
     pub paper: PaperSummary,
     pub skips: BTreeMap<&'static str, u64>,
     pub breakers: Vec<String>,
@@ -52,6 +55,7 @@ impl RunSummary {
                 .collect(),
             counters: shared.counters.snapshot(),
             latency_ns: state.latency.clone(),
+            latency_histograms: state.latency_histograms.clone(),
             paper: state
                 .account
                 .as_ref()

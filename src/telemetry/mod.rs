@@ -5,6 +5,7 @@
 //! empty, so nothing here locks or allocates on a hot thread.
 
 pub mod counters;
+pub mod hgrm;
 pub mod stages;
 
 pub use counters::Counters;

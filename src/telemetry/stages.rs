@@ -237,6 +237,14 @@ impl LatencyBook {
         self.totals.get(&stage)
     }
 
+    /// A copy of every stage's histogram (control side, at shutdown: it allocates).
+    pub fn histograms(&self) -> BTreeMap<&'static str, Histogram<u64>> {
+        self.totals
+            .iter()
+            .map(|(s, h)| (s.name(), h.clone()))
+            .collect()
+    }
+
     pub fn summary(&self) -> BTreeMap<&'static str, StageSummary> {
         self.totals
             .iter()
