@@ -101,7 +101,15 @@ fn injected_trades_are_filtered_and_a_429_is_honoured() {
     let sim = sim();
     sim.data_api().set_generate(false);
     let w = &wallets()[0];
-    let btc = sim.current_window("BTC").unwrap();
+    // The bias book keeps only the trade's window: start well inside one (windows are 60 s
+    // here) so the window cannot end, and the bias expire, before the assertions.
+    let btc = loop {
+        let w = sim.current_window("BTC").unwrap();
+        if w.end_s.saturating_sub(cassandra::clock::wall_ms() / 1000) >= 20 {
+            break w;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    };
     let now = cassandra::clock::wall_ms() / 1000;
     let mk = |tx: &str, slug: &str, size: f64| {
         json!({"proxyWallet": w.address, "side": "BUY", "asset": btc.up_token, "conditionId": btc.condition_id,
