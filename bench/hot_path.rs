@@ -253,38 +253,29 @@ fn micro_order_path(iterations: usize) -> (StageSummary, StageSummary) {
     };
     let mut signed = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 10_000_000_000, 3).unwrap();
     let mut presigned = signed.clone();
+    // The same order each time, with a fresh salt: signed ahead for the ladder or on the spot.
+    let mut build = || {
+        build_buy(
+            &signer,
+            &account,
+            "k",
+            &info,
+            TokenId(1),
+            5200,
+            9_610_000,
+            OrderType::Fak,
+            salts.next_salt(),
+            1_800_000_000_000,
+            &mut scratch,
+        )
+        .expect("build")
+    };
     for _ in 0..iterations {
         // Fill the ladder off the clock (the control side's job).
-        let b = build_buy(
-            &signer,
-            &account,
-            "k",
-            &info,
-            TokenId(1),
-            5200,
-            9_610_000,
-            OrderType::Fak,
-            salts.next_salt(),
-            1_800_000_000_000,
-            &mut scratch,
-        )
-        .expect("build");
+        let b = build();
         ladder.insert(b);
         let t = std::time::Instant::now();
-        let b = build_buy(
-            &signer,
-            &account,
-            "k",
-            &info,
-            TokenId(1),
-            5200,
-            9_610_000,
-            OrderType::Fak,
-            salts.next_salt(),
-            1_800_000_000_000,
-            &mut scratch,
-        )
-        .expect("build");
+        let b = build();
         write_request(b.bytes());
         signed.saturating_record(t.elapsed().as_nanos() as u64);
         let t = std::time::Instant::now();

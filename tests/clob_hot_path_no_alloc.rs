@@ -2,11 +2,10 @@
 //! EIP-712 signature, the body written into a reused buffer, and the L2 HMAC into a fixed
 //! buffer.
 //!
-//! A counting global allocator sees every allocation of this test binary; the one test runs
-//! alone in it so no other thread allocates meanwhile.
+//! A counting global allocator (`alloc_count`) counts the allocations of the test's own thread.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod alloc_count;
+use alloc_count::allocations_during;
 
 use cassandra::clob::amounts::{limit_order_amounts, MarketRules, TickSize};
 use cassandra::clob::auth::{Credentials, L2Headers, L2Signer, HMAC_SIGNATURE_LEN};
@@ -15,37 +14,6 @@ use cassandra::clob::order::{
     Bytes32, Chain, Exchange, OrderType, OrderV2, Side, SignatureType, SignedOrder, TokenId,
 };
 use cassandra::clob::sign::{OrderSigner, PrivateKey};
-
-struct Counting;
-
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: forwards to the system allocator unchanged; only counts calls.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
-fn allocations_during(f: impl FnOnce()) -> usize {
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
-    f();
-    ALLOCATIONS.load(Ordering::Relaxed) - before
-}
 
 #[test]
 fn per_order_path_does_not_allocate() {

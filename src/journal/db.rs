@@ -189,14 +189,7 @@ impl Journal {
         let at = |e| JournalError::at_open(&path, e);
         conn.busy_timeout(OPEN_BUSY).map_err(at)?;
         // First read of the header: a non-database or a locked file fails here, before any write.
-        let version = user_version(&conn).map_err(at)?;
-        if version > SCHEMA_VERSION {
-            return Err(JournalError::NewerSchema {
-                path,
-                found: version,
-                supported: SCHEMA_VERSION,
-            });
-        }
+        let version = known_version(&conn, &path)?;
         if version == 0 {
             let foreign = foreign_tables(&conn).map_err(at)?;
             if !foreign.is_empty() {
@@ -220,16 +213,13 @@ impl Journal {
         }
         conn.execute_batch("PRAGMA synchronous=NORMAL;")
             .map_err(at)?;
+        let mut conn = conn;
         if version == 0 {
-            let mut conn = conn;
-            {
-                let tx = conn.transaction().map_err(at)?;
-                tx.execute_batch(CREATE_V1).map_err(at)?;
-                tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION};"))
-                    .map_err(at)?;
-                tx.commit().map_err(at)?;
-            }
-            return Self::finish(conn, path, lock);
+            let tx = conn.transaction().map_err(at)?;
+            tx.execute_batch(CREATE_V1).map_err(at)?;
+            tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION};"))
+                .map_err(at)?;
+            tx.commit().map_err(at)?;
         }
         Self::finish(conn, path, lock)
     }
@@ -253,14 +243,7 @@ impl Journal {
             .map_err(|e| JournalError::at_open(&path, e))?;
         let at = |e| JournalError::at_open(&path, e);
         conn.busy_timeout(BUSY_TIMEOUT).map_err(at)?;
-        let version = user_version(&conn).map_err(at)?;
-        if version > SCHEMA_VERSION {
-            return Err(JournalError::NewerSchema {
-                path,
-                found: version,
-                supported: SCHEMA_VERSION,
-            });
-        }
+        let version = known_version(&conn, &path)?;
         if version == 0 {
             let tables = foreign_tables(&conn).map_err(at)?;
             return Err(JournalError::Foreign {
@@ -614,6 +597,19 @@ impl Restored {
 
 fn user_version(c: &Connection) -> rusqlite::Result<i64> {
     c.query_row("PRAGMA user_version", [], |r| r.get(0))
+}
+
+/// The file's schema version, refused when it is newer than this build understands.
+fn known_version(c: &Connection, path: &Path) -> Result<i64, JournalError> {
+    let version = user_version(c).map_err(|e| JournalError::at_open(path, e))?;
+    if version > SCHEMA_VERSION {
+        return Err(JournalError::NewerSchema {
+            path: path.to_path_buf(),
+            found: version,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    Ok(version)
 }
 
 /// Tables present that are not the journal's.
