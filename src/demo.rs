@@ -126,6 +126,7 @@ fn throwaway_account(sim: &Simulator) -> anyhow::Result<LiveSetup> {
         funder: None,
         order_type: crate::pipeline::events::OrderType::Fak,
         ladder: Default::default(),
+        tag_trigger: true,
     })
 }
 

@@ -49,6 +49,9 @@ pub struct LiveSetup {
     pub funder: Option<crate::clob::order::Address>,
     pub order_type: crate::pipeline::events::OrderType,
     pub ladder: crate::exec::ladder::LadderConfig,
+    /// Send each order's trigger-frame sequence in a header, for the simulator's wire-to-wire
+    /// measurement (`sim::wire`). Never needed against the real venue.
+    pub tag_trigger: bool,
 }
 
 impl LiveSetup {
@@ -381,6 +384,9 @@ impl Pipeline {
                 },
                 version.clone(),
             )?);
+            if let Some(x) = live_exec.as_mut() {
+                x.tag_trigger = l.tag_trigger;
+            }
             ladder_signer = Some(crate::exec::ladder::LadderSigner {
                 signer: crate::clob::sign::OrderSigner::new(l.key.clone(), l.chain),
                 account,

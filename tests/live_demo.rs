@@ -75,6 +75,19 @@ fn live_orders_are_verified_by_the_simulated_clob_and_fill() {
         live.signed_now.load(Ordering::Relaxed),
         live.sent.load(Ordering::Relaxed)
     );
+    // The demo tags each order with its trigger frame; the simulated CLOB matched them to
+    // the frames it sent and measured wire-to-wire tick-to-trade.
+    let url = format!("{}/bench/tick-to-trade", demo.sim.http_url());
+    let t2t: cassandra::sim::wire::TickToTradeReport = reqwest::blocking::get(&url)
+        .and_then(|r| r.json())
+        .expect("tick-to-trade report");
+    assert!(!t2t.samples_ns.is_empty(), "no order matched its frame: {t2t:?}");
+    assert!(
+        t2t.samples_ns.iter().all(|&ns| ns > 0 && ns < 30_000_000_000),
+        "{t2t:?}"
+    );
+    assert_eq!(t2t.unmatched, 0, "{t2t:?}");
+    assert!(t2t.frames_sent > 0);
     let s = demo.stop();
     assert!(
         s.paper.cash < s.paper.start_cash,

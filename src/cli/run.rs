@@ -64,6 +64,7 @@ pub fn live_setup_from_env(cfg: &Config) -> anyhow::Result<LiveSetup> {
             funder,
             order_type: crate::pipeline::events::OrderType::Fak,
             ladder: Default::default(),
+            tag_trigger: false,
         }),
         _ => anyhow::bail!(
             "{} mode needs a signing key and CLOB credentials:\n  {}",

@@ -14,9 +14,10 @@ use crate::clob::http::{HttpConn, HttpError, HttpTarget};
 use crate::clob::sign::OrderSigner;
 use crate::feeds::json::{get_str, JsonScratch};
 use crate::feeds::ws::Backoff;
-use crate::pipeline::events::{ExecReport, ExecStatus, OrderIntent, TokenId};
+use crate::pipeline::events::{ExecReport, ExecStatus, OrderIntent, TokenId, NO_TRIGGER_SEQ};
 use crate::pipeline::registry::MAX_TOKENS;
 use crate::pipeline::rings::{TapRx, TapTx};
+use crate::sim::wire::TRIGGER_HEADER;
 use crate::strategy::fees::taker_fee_usdc;
 
 use super::ladder::OrderLadder;
@@ -75,6 +76,9 @@ pub struct LiveExec {
     json: JsonScratch,
     /// The last body built (shadow mode journals it).
     last_body: PostBody,
+    /// Tag each order with the venue sequence of its trigger frame ([`TRIGGER_HEADER`]), so a
+    /// simulated venue can measure wire-to-wire tick-to-trade. Off against real venues.
+    pub tag_trigger: bool,
 }
 
 /// Why an intent was not sent.
@@ -123,6 +127,7 @@ impl LiveExec {
             scratch: Vec::with_capacity(4096),
             json: JsonScratch::new(16 << 10),
             last_body: PostBody::EMPTY,
+            tag_trigger: false,
         })
     }
 
@@ -254,16 +259,21 @@ impl LiveExec {
             "POST /order HTTP/1.1\r\nHost: {}\r\nUser-Agent: cassandra\r\nAccept: */*\r\n\
              Connection: keep-alive\r\nContent-Type: application/json\r\n\
              POLY_ADDRESS: {}\r\nPOLY_SIGNATURE: {}\r\nPOLY_TIMESTAMP: {}\r\n\
-             POLY_API_KEY: {}\r\nPOLY_PASSPHRASE: {}\r\nContent-Length: {}\r\n\r\n",
+             POLY_API_KEY: {}\r\nPOLY_PASSPHRASE: {}\r\n",
             self.target.host,
             self.signer.address().as_str(),
             sig,
             ts_s,
             self.creds.api_key(),
             self.creds.passphrase(),
-            body.bytes().len()
         );
-        if head.is_err() || w.write_all(body.bytes()).is_err() {
+        let tag = if self.tag_trigger && intent.trigger_seq != NO_TRIGGER_SEQ {
+            write!(w, "{TRIGGER_HEADER}: {}\r\n", intent.trigger_seq)
+        } else {
+            Ok(())
+        };
+        let length = write!(w, "Content-Length: {}\r\n\r\n", body.bytes().len());
+        if head.is_err() || tag.is_err() || length.is_err() || w.write_all(body.bytes()).is_err() {
             return Err(SendError::Busy);
         }
         let n = w.position() as usize;

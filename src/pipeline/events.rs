@@ -167,6 +167,9 @@ pub enum OrderType {
     Fok,
 }
 
+/// `OrderIntent::trigger_seq` of a decision not triggered by a Binance frame.
+pub const NO_TRIGGER_SEQ: u64 = u64::MAX;
+
 /// A decision by `signal` to buy a token, for `order` to execute.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct OrderIntent {
@@ -195,7 +198,8 @@ pub struct OrderIntent {
     pub book: BookTop,
     /// Stamps of the frame that triggered the decision.
     pub trigger: WireStamps,
-    /// Venue sequence of the triggering frame (Binance trade id), for wire-to-wire measurement.
+    /// Venue sequence of the triggering frame (Binance trade id), for wire-to-wire measurement;
+    /// [`NO_TRIGGER_SEQ`] when a Polymarket frame triggered the decision.
     pub trigger_seq: u64,
     pub decision_ns: u64,
 }

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use crate::pipeline::control::{SignalControl, WindowSpec};
 use crate::pipeline::events::{
     AssetId, BookTop, ExecReport, OrderIntent, OrderType, Outcome, PolyEvent, Side, SpotTick,
-    TokenId, WireStamps,
+    TokenId, WireStamps, NO_TRIGGER_SEQ,
 };
 use crate::pipeline::registry::{AssetTable, MAX_ASSETS, MAX_TOKENS};
 use crate::pipeline::shared::Mode;
@@ -92,7 +92,6 @@ struct WindowState {
 struct AssetState {
     spot: f64,
     spot_ns: u64,
-    spot_seq: u64,
     spot_stamps: WireStamps,
     /// Last Chainlink price (price, venue ms).
     oracle: (f64, u64),
@@ -161,7 +160,6 @@ impl Engine {
         let proto = AssetState {
             spot: f64::NAN,
             spot_ns: 0,
-            spot_seq: 0,
             spot_stamps: WireStamps::default(),
             oracle: (f64::NAN, 0),
             vol: VolEstimator::new(&cfg.vol),
@@ -277,7 +275,6 @@ impl Engine {
         let price = t.price();
         a.spot = price;
         a.spot_ns = now_ns;
-        a.spot_seq = t.seq;
         a.spot_stamps = t.stamps;
         a.vol.update(price, now_ns);
         a.basis.on_binance(price, now_ns);
@@ -298,11 +295,8 @@ impl Engine {
                 t.book = *b;
                 t.book_ns = now_ns;
                 let asset = t.asset;
-                let (stamps, seq) = {
-                    let a = &self.assets[asset.0 as usize];
-                    (b.stamps, a.spot_seq)
-                };
-                Some(self.evaluate(asset, now_ns, wall_ms, stamps, seq))
+                // Triggered by a Polymarket frame: no Binance sequence to tag the order with.
+                Some(self.evaluate(asset, now_ns, wall_ms, b.stamps, NO_TRIGGER_SEQ))
             }
             PolyEvent::Trade(_) => None,
             PolyEvent::Oracle(o) => {

@@ -119,11 +119,13 @@ impl Session {
                 let px = if buyer_maker { bid_e8 } else { ask_e8 };
                 let qty_e8 = ((notional / mid * 1e8) as i64 / 1000).max(1) * 1000;
                 let now = wall_ms();
-                format!(
+                let frame = format!(
                     "{{\"e\":\"trade\",\"E\":{now},\"s\":\"{sym}\",\"t\":{t},\"p\":\"{}\",\"q\":\"{}\",\"T\":{now},\"m\":{buyer_maker},\"M\":true}}",
                     fmt_e8(px),
                     fmt_e8(qty_e8)
-                )
+                );
+                shared.wire.sent(t, crate::clock::mono_ns());
+                frame
             }
             Kind::BookTicker => {
                 let u = shared.book_seq.fetch_add(1, Ordering::Relaxed);

@@ -523,6 +523,10 @@ fn record(sh: &Shared, rec: SimOrderRecord) {
 }
 
 async fn post_order(State(sh): St, headers: HeaderMap, body: Bytes) -> Response {
+    let arrived_ns = crate::clock::mono_ns();
+    let trigger = headers.get(super::wire::TRIGGER_HEADER);
+    sh.wire
+        .order_arrived(trigger.and_then(|v| v.to_str().ok()), arrived_ns);
     let mut rec = SimOrderRecord::new(super::wall_ns());
     let parsed: Option<WireOrderBody> = serde_json::from_slice(&body).ok();
     if let Some(p) = &parsed {

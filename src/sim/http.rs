@@ -97,6 +97,7 @@ fn router(shared: Arc<Shared>) -> Router {
             get(|| async { Json(crate::clock::wall_ms() / 1000) }),
         )
         .route("/ok", get(|| async { Json("OK") }))
+        .route("/bench/tick-to-trade", get(tick_to_trade))
         .route("/api/v3/klines", get(klines))
         .merge(super::data_api::routes())
         .merge(super::telegram::routes())
@@ -106,6 +107,11 @@ fn router(shared: Arc<Shared>) -> Router {
         .fallback(|| async { (StatusCode::NOT_FOUND, Json(json!({"error": "not found"}))) })
         .layer(middleware::from_fn_with_state(shared.clone(), faults))
         .with_state(shared)
+}
+
+/// Wire-to-wire samples since the last call (see [`super::wire`]); taking them resets.
+async fn tick_to_trade(State(sh): St) -> Json<super::wire::TickToTradeReport> {
+    Json(sh.wire.take(sh.stats.binance.frames_sent()))
 }
 
 async fn faults(State(sh): St, req: Request, next: Next) -> Response {

@@ -29,6 +29,7 @@ pub mod rpc;
 mod stats;
 mod telegram;
 mod windows;
+pub mod wire;
 mod world;
 
 pub use book::{SimBook, SimLevel};
@@ -197,6 +198,8 @@ pub(crate) struct Shared {
     /// Discord webhook sink.
     pub discord: SimDiscord,
     pub rpc: rpc::SimRpc,
+    /// Frame send stamps and wire-to-wire samples (`GET /bench/tick-to-trade`).
+    pub wire: wire::TickToTrade,
 }
 
 impl Shared {
@@ -309,6 +312,7 @@ impl Simulator {
             telegram: SimTelegram::default(),
             discord: SimDiscord::default(),
             rpc: rpc::SimRpc::default(),
+            wire: wire::TickToTrade::default(),
         });
         let mut sim = Simulator {
             shared: shared.clone(),
