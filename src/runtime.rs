@@ -24,7 +24,7 @@ use crate::feeds::waiter::{SocketWaiter, WAKER_TOKEN};
 use crate::feeds::ws::{WsConfig, WsUrl};
 use crate::pipeline::cores::{mark_hot_thread, pin_current, CorePlan, CoreRequest, HOT_THREADS};
 use crate::pipeline::registry::{AssetTable, MAX_TOKENS};
-use crate::pipeline::rings::{hot_link, tap};
+use crate::pipeline::rings::{hot_link_on, tap};
 use crate::pipeline::shared::Shared;
 use crate::pipeline::wait::{Doorbell, Idler};
 use crate::record::tap::record_tap;
@@ -163,25 +163,29 @@ impl Pipeline {
         let order_bell = Arc::new(Doorbell::new());
 
         // Hot links.
-        let (spot_tx, spot_rx) = hot_link(
+        let (spot_tx, spot_rx) = hot_link_on(
+            cfg.pipeline.ring,
             cap,
             c.ring_full_spot.clone(),
             signal_bell.clone(),
             alive.clone(),
         );
-        let (poly_tx, poly_rx) = hot_link(
+        let (poly_tx, poly_rx) = hot_link_on(
+            cfg.pipeline.ring,
             cap,
             c.ring_full_poly.clone(),
             signal_bell.clone(),
             alive.clone(),
         );
-        let (intent_tx, intent_rx) = hot_link(
+        let (intent_tx, intent_rx) = hot_link_on(
+            cfg.pipeline.ring,
             cap,
             c.ring_full_intent.clone(),
             order_bell.clone(),
             alive.clone(),
         );
-        let (exec_tx, exec_rx) = hot_link(
+        let (exec_tx, exec_rx) = hot_link_on(
+            cfg.pipeline.ring,
             cap,
             c.ring_full_exec.clone(),
             signal_bell.clone(),

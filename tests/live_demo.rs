@@ -81,9 +81,14 @@ fn live_orders_are_verified_by_the_simulated_clob_and_fill() {
     let t2t: cassandra::sim::wire::TickToTradeReport = reqwest::blocking::get(&url)
         .and_then(|r| r.json())
         .expect("tick-to-trade report");
-    assert!(!t2t.samples_ns.is_empty(), "no order matched its frame: {t2t:?}");
     assert!(
-        t2t.samples_ns.iter().all(|&ns| ns > 0 && ns < 30_000_000_000),
+        !t2t.samples_ns.is_empty(),
+        "no order matched its frame: {t2t:?}"
+    );
+    assert!(
+        t2t.samples_ns
+            .iter()
+            .all(|&ns| ns > 0 && ns < 30_000_000_000),
         "{t2t:?}"
     );
     assert_eq!(t2t.unmatched, 0, "{t2t:?}");

@@ -150,6 +150,9 @@ pub struct PipelineConfig {
     pub hot_ring_capacity: usize,
     pub tap_capacity: usize,
     pub latency_flush_ms: u64,
+    /// Queue under the hot links: `rtrb` (the product); `crossbeam` and `std-mpsc` exist as
+    /// benchmark baselines.
+    pub ring: crate::pipeline::rings::RingKind,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -235,6 +238,7 @@ impl Default for PipelineConfig {
             hot_ring_capacity: 4096,
             tap_capacity: 16384,
             latency_flush_ms: 250,
+            ring: crate::pipeline::rings::RingKind::Rtrb,
         }
     }
 }
