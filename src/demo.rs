@@ -52,15 +52,20 @@ pub fn sim_config(cfg: &Config) -> SimConfig {
 
 /// Point `cfg` at a running simulator and scale the window-timing gates to its window length.
 pub fn point_at(cfg: &mut Config, sim: &Simulator) {
-    cfg.venues.binance_ws = sim.binance_ws_url();
-    cfg.venues.poly_ws = sim.poly_ws_url();
-    cfg.venues.chainlink_ws = sim.chainlink_ws_url();
-    cfg.venues.gamma = sim.http_url();
-    cfg.venues.clob = sim.http_url();
-    cfg.venues.binance_rest = sim.http_url();
-    cfg.venues.polygon_rpc = sim.rpc_url();
-    cfg.venues.data_api = sim.http_url();
-    cfg.alerts.telegram_api = sim.telegram_api_url();
+    point_at_urls(cfg, &sim.urls());
+}
+
+/// [`point_at`] for a simulator in another process, known by its addresses.
+pub fn point_at_urls(cfg: &mut Config, sim: &crate::sim::SimUrls) {
+    cfg.venues.binance_ws = sim.binance_ws.clone();
+    cfg.venues.poly_ws = sim.poly_ws.clone();
+    cfg.venues.chainlink_ws = sim.chainlink_ws.clone();
+    cfg.venues.gamma = sim.http.clone();
+    cfg.venues.clob = sim.http.clone();
+    cfg.venues.binance_rest = sim.http.clone();
+    cfg.venues.polygon_rpc = format!("{}/rpc", sim.http);
+    cfg.venues.data_api = sim.http.clone();
+    cfg.alerts.telegram_api = format!("{}/telegram", sim.http);
     cfg.windows.length_s = cfg.demo.window_s;
     scale_to_window(&mut cfg.strategy, cfg.demo.window_s);
     // The simulated books refresh a few times a second; windows are short.

@@ -113,6 +113,9 @@ pub struct LadderToken {
 #[derive(Clone, Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LadderConfig {
+    /// Sign ahead at all (default true). Off, every order is signed on the spot: the
+    /// benchmark's signing baseline.
+    pub enabled: bool,
     /// Ticks each side of the best ask (default 4).
     pub band_ticks: u32,
     /// Order notionals in USDC; one order per price and notional (default [5, 2.5]).
@@ -126,6 +129,7 @@ pub struct LadderConfig {
 impl Default for LadderConfig {
     fn default() -> Self {
         LadderConfig {
+            enabled: true,
             band_ticks: 4,
             notionals_usdc: vec![5.0, 2.5],
             refresh_ms: 30_000,
@@ -189,6 +193,9 @@ impl LadderSigner {
                     })
                     .collect()
             };
+            if !self.cfg.enabled {
+                live.clear();
+            }
             'tokens: for (slot, t) in &live {
                 let Some(&(ask, tick)) = asks.get(slot) else {
                     continue;

@@ -164,6 +164,16 @@ impl SimConfig {
     }
 }
 
+/// Where a running simulator listens. Gamma, the CLOB, Binance REST, the Data API, Telegram
+/// (`/telegram`), Discord and the Polygon JSON-RPC (`/rpc`) all share the HTTP port.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SimUrls {
+    pub binance_ws: String,
+    pub poly_ws: String,
+    pub chainlink_ws: String,
+    pub http: String,
+}
+
 /// Fixed ports for [`Simulator::start_on`]; 0 = ephemeral.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SimPorts {
@@ -398,6 +408,16 @@ impl Simulator {
     /// Its URL, for `[venues] polygon_rpc`.
     pub fn rpc_url(&self) -> String {
         format!("{}/rpc", self.http_url())
+    }
+
+    /// Every address a client needs, for a client in another process.
+    pub fn urls(&self) -> SimUrls {
+        SimUrls {
+            binance_ws: self.binance_ws_url(),
+            poly_ws: self.poly_ws_url(),
+            chainlink_ws: self.chainlink_ws_url(),
+            http: self.http_url(),
+        }
     }
 
     /// The ports actually bound.

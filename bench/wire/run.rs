@@ -1,0 +1,291 @@
+//! One measured run: a fresh simulator process at one feed rate, one pipeline variant trading
+//! against it in live mode, the venue's wire-to-wire samples and the pipeline's own stage
+//! histograms over the same span.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use cassandra::config::Config;
+use cassandra::control::summary::RunSummary;
+use cassandra::feeds::polymarket::ingest::PriceSocketAuth;
+use cassandra::pipeline::rings::RingKind;
+use cassandra::pipeline::shared::Mode;
+use cassandra::runtime::{LiveSetup, Pipeline, StartOptions};
+use cassandra::sim::wire::TickToTradeReport;
+use cassandra::sim::SimClob;
+use hdrhistogram::Histogram;
+
+use super::sim_child::{SimProcess, SimSpec};
+
+/// The pipelines compared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Variant {
+    /// The product: rtrb links, presigned ladder.
+    Product,
+    /// The product with crossbeam or std channels in place of rtrb.
+    Ring(RingKind),
+    /// The product with the ladder off: every order signed on the spot (ethers / k256).
+    SignNow,
+    /// The conventional async pipeline (tokio + tokio-tungstenite + serde_json), bench/.
+    Async,
+}
+
+impl Variant {
+    pub fn label(self) -> &'static str {
+        match self {
+            Variant::Product => "product (rtrb, presigned)",
+            Variant::Ring(RingKind::Crossbeam) => "crossbeam channels",
+            Variant::Ring(RingKind::StdMpsc) => "std mpsc channels",
+            Variant::Ring(RingKind::Rtrb) => "rtrb",
+            Variant::SignNow => "signing on the spot (k256)",
+            Variant::Async => "tokio + tungstenite + serde_json",
+        }
+    }
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            Variant::Product => "product",
+            Variant::Ring(RingKind::Crossbeam) => "crossbeam",
+            Variant::Ring(RingKind::StdMpsc) => "std-mpsc",
+            Variant::Ring(RingKind::Rtrb) => "rtrb",
+            Variant::SignNow => "sign-now",
+            Variant::Async => "async",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Variant> {
+        Some(match s {
+            "product" => Variant::Product,
+            "crossbeam" => Variant::Ring(RingKind::Crossbeam),
+            "std-mpsc" => Variant::Ring(RingKind::StdMpsc),
+            "sign-now" => Variant::SignNow,
+            "async" => Variant::Async,
+            _ => return None,
+        })
+    }
+}
+
+/// Harness settings shared by every run.
+#[derive(Clone, Copy, Debug)]
+pub struct RunSpec {
+    pub warmup: Duration,
+    pub span: Duration,
+    pub cooldown_ms: u64,
+    pub window_s: u64,
+}
+
+pub struct RunResult {
+    pub variant: Variant,
+    /// Requested Binance frames per second (0 = flood).
+    pub rate_hz: f64,
+    /// Frames per second the simulator actually sent.
+    pub sent_per_s: f64,
+    /// Frames per second the client read (product: `binance-ingest`'s count).
+    pub read_per_s: f64,
+    /// Venue-measured tick-to-trade, ns.
+    pub wire: Histogram<u64>,
+    pub unmatched: u64,
+    pub untagged: u64,
+    /// The pipeline's own stages (product variants only).
+    pub stages: BTreeMap<&'static str, Histogram<u64>>,
+    pub hot_ring_full: u64,
+    pub plan: String,
+    pub presigned: u64,
+    pub signed_now: u64,
+}
+
+pub fn new_histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 60_000_000_000, 3).expect("histogram bounds")
+}
+
+fn fetch(http: &str) -> anyhow::Result<TickToTradeReport> {
+    let r = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()?
+        .get(format!("{http}/bench/tick-to-trade"))
+        .send()?
+        .error_for_status()?
+        .json()?;
+    Ok(r)
+}
+
+/// A throwaway secp256k1 key (hex) for one run: nothing here is a real account.
+fn throwaway_key_hex() -> String {
+    use rand::RngCore;
+    let mut b = [0u8; 32];
+    rand::rng().fill_bytes(&mut b);
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Start the product pipeline, live, against the simulator at `urls`.
+fn start_product(
+    variant: Variant,
+    rate_hz: f64,
+    spec: RunSpec,
+    sim: &SimProcess,
+    key_hex: &str,
+) -> anyhow::Result<Pipeline> {
+    let mut cfg = Config {
+        mode: Mode::Live,
+        ..Config::default()
+    };
+    cfg.assets = vec!["BTC".into()];
+    cfg.demo.window_s = spec.window_s;
+    cfg.demo.binance_rate_hz = rate_hz;
+    cfg.api.enabled = false;
+    cfg.whales.enabled = false;
+    cfg.alerts.enabled = false;
+    cfg.demo.sim_alerts = false;
+    cassandra::demo::point_at_urls(&mut cfg, &sim.urls);
+    cassandra::demo::trade_eagerly(&mut cfg);
+    cfg.strategy.gates.cooldown_ms = spec.cooldown_ms;
+    if let Variant::Ring(kind) = variant {
+        cfg.pipeline.ring = kind;
+    }
+    cfg.validate()?;
+    let key = cassandra::clob::sign::PrivateKey::parse_hex(key_hex)
+        .map_err(|e| anyhow::anyhow!("key: {e}"))?;
+    let creds = SimClob::derived_credentials(&key.address(), 0);
+    let mut ladder = cassandra::exec::ladder::LadderConfig::default();
+    if variant == Variant::SignNow {
+        ladder.enabled = false;
+    }
+    let live = LiveSetup {
+        key,
+        creds,
+        clob: sim.urls.http.clone(),
+        chain: cassandra::clob::order::Chain::Polygon,
+        signature_type: cassandra::clob::order::SignatureType::Eoa,
+        funder: None,
+        order_type: cassandra::pipeline::events::OrderType::Fak,
+        ladder,
+        tag_trigger: true,
+    };
+    Pipeline::start(
+        &cfg,
+        StartOptions {
+            // The simulator's price socket accepts any non-empty key.
+            price_socket: Some(PriceSocketAuth {
+                api_key: "bench".into(),
+                secret: "bench".into(),
+                passphrase: "bench".into(),
+            }),
+            paper_latency: Duration::ZERO,
+            strategy: cfg.strategy.clone(),
+            risk: cfg.risk,
+            log_discovery_errors: false,
+            record: None,
+            live: Some(live),
+        },
+    )
+}
+
+fn plan_of(p: &Pipeline) -> String {
+    p.plan
+        .threads
+        .iter()
+        .map(|t| {
+            format!(
+                "{}@{}/{}",
+                t.name,
+                t.core.map_or("-".into(), |c| c.to_string()),
+                t.wait.name()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Measure `variant` at `rate_hz` in a fresh simulator process.
+pub fn run(variant: Variant, rate_hz: f64, spec: RunSpec) -> anyhow::Result<RunResult> {
+    let key_hex = throwaway_key_hex();
+    let sim = SimProcess::spawn(
+        SimSpec {
+            rate_hz,
+            window_s: spec.window_s,
+            seed: 7,
+        },
+        &key_hex,
+    )?;
+    let mut result = RunResult {
+        variant,
+        rate_hz,
+        sent_per_s: 0.0,
+        read_per_s: 0.0,
+        wire: new_histogram(),
+        unmatched: 0,
+        untagged: 0,
+        stages: BTreeMap::new(),
+        hot_ring_full: 0,
+        plan: String::new(),
+        presigned: 0,
+        signed_now: 0,
+    };
+    match variant {
+        Variant::Async => run_async(&sim, &key_hex, rate_hz, spec, &mut result)?,
+        _ => {
+            let p = start_product(variant, rate_hz, spec, &sim, &key_hex)?;
+            result.plan = plan_of(&p);
+            std::thread::sleep(spec.warmup);
+            let shared = p.shared.clone();
+            let c = &shared.counters;
+            let before = fetch(&sim.urls.http)?;
+            shared.reset_latency.store(true, Ordering::SeqCst);
+            let f0 = c.binance.frames.load(Ordering::Relaxed);
+            let full0 = c.snapshot().hot_ring_full;
+            let live0 = p.live.as_ref().map(|l| {
+                (
+                    l.presigned.load(Ordering::Relaxed),
+                    l.signed_now.load(Ordering::Relaxed),
+                )
+            });
+            let t = Instant::now();
+            std::thread::sleep(spec.span);
+            let after = fetch(&sim.urls.http)?;
+            let secs = t.elapsed().as_secs_f64();
+            result.read_per_s = (c.binance.frames.load(Ordering::Relaxed) - f0) as f64 / secs;
+            result.hot_ring_full = c.snapshot().hot_ring_full - full0;
+            if let (Some(l), Some((p0, s0))) = (p.live.as_ref(), live0) {
+                result.presigned = l.presigned.load(Ordering::Relaxed) - p0;
+                result.signed_now = l.signed_now.load(Ordering::Relaxed) - s0;
+            }
+            absorb(&mut result, &before, &after, secs);
+            let plan = p.plan.clone();
+            let state = p.shutdown();
+            let st = state.lock().expect("control state");
+            let summary = RunSummary::collect(&plan, &shared, &st, secs);
+            result.stages = summary.latency_histograms;
+        }
+    }
+    sim.stop();
+    Ok(result)
+}
+
+/// Fold the venue's report for the measured span into `r`.
+fn absorb(r: &mut RunResult, before: &TickToTradeReport, after: &TickToTradeReport, secs: f64) {
+    r.sent_per_s = after.frames_sent.saturating_sub(before.frames_sent) as f64 / secs;
+    for &ns in &after.samples_ns {
+        r.wire.saturating_record(ns.max(1));
+    }
+    r.unmatched = after.unmatched;
+    r.untagged = after.untagged;
+}
+
+fn run_async(
+    sim: &SimProcess,
+    key_hex: &str,
+    rate_hz: f64,
+    spec: RunSpec,
+    r: &mut RunResult,
+) -> anyhow::Result<()> {
+    let _ = (sim, key_hex, rate_hz, spec, r);
+    anyhow::bail!("the async baseline is not built in yet")
+}
+
+/// Stop flag for a baseline running on its own thread.
+#[allow(dead_code)]
+pub fn stop_flag() -> Arc<AtomicBool> {
+    Arc::new(AtomicBool::new(false))
+}
