@@ -12,36 +12,32 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use baseline_async::{AsyncBaselineConfig, AsyncBaselineStats};
 use cassandra::config::Config;
+use cassandra::sim::clob::SimOrderRecord;
 use cassandra::sim::wire::TickToTradeReport;
 use cassandra::sim::{SimClob, Simulator};
 
-const WINDOW_S: u64 = 60;
-const RUN: Duration = Duration::from_secs(6);
+/// What one run gave: the baseline's counters, the venue's wire-to-wire report and its order
+/// log.
+struct Outcome {
+    stats: AsyncBaselineStats,
+    report: TickToTradeReport,
+    orders: Vec<SimOrderRecord>,
+}
 
-#[test]
-fn async_baseline_trades_tagged_signed_orders_on_the_simulator() {
-    // Start with enough of the window left for the run (a roll mid-run is handled, but
-    // leaves the new window's first second without a strike).
-    let now_s = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    let left = WINDOW_S - now_s % WINDOW_S;
-    if left < RUN.as_secs() + 3 {
-        std::thread::sleep(Duration::from_secs(left + 1));
-    }
-
+/// Starts a BTC-only simulator with `window_s` windows and runs the baseline on it for `run`.
+fn run_baseline(window_s: u64, run: Duration, cooldown_ms: u64) -> Outcome {
     let mut cfg = Config {
         assets: vec!["BTC".into()],
         ..Config::default()
     };
-    cfg.demo.window_s = WINDOW_S;
+    cfg.demo.window_s = window_s;
     cfg.demo.binance_rate_hz = 1000.0;
     let sim_cfg = cassandra::demo::sim_config(&cfg);
     let annual_vol = sim_cfg.annual_vol;
     let sim = Simulator::start(sim_cfg).expect("simulator");
 
-    let key = cassandra::clob::sign::PrivateKey::parse_hex(&"42".repeat(32)).unwrap();
+    let key_hex = "42".repeat(32);
+    let key = cassandra::clob::sign::PrivateKey::parse_hex(&key_hex).unwrap();
     let creds = SimClob::derived_credentials(&key.address(), 0);
     sim.clob().add_credentials(creds.clone(), key.address());
 
@@ -50,11 +46,11 @@ fn async_baseline_trades_tagged_signed_orders_on_the_simulator() {
         poly_ws: sim.poly_ws_url(),
         chainlink_ws: sim.chainlink_ws_url(),
         http: sim.http_url(),
-        key_hex: "42".repeat(32),
+        key_hex,
         creds,
         asset: "BTC".into(),
-        window_s: WINDOW_S,
-        cooldown_ms: 100,
+        window_s,
+        cooldown_ms,
         notional_usdc: 5.0,
         annual_vol,
     };
@@ -63,9 +59,9 @@ fn async_baseline_trades_tagged_signed_orders_on_the_simulator() {
         let stop = stop.clone();
         std::thread::spawn(move || baseline_async::run(bcfg, stop))
     };
-    std::thread::sleep(RUN);
+    std::thread::sleep(run);
     stop.store(true, Ordering::Relaxed);
-    let stats: AsyncBaselineStats = runner.join().expect("join").expect("run");
+    let stats = runner.join().expect("join").expect("run");
 
     let report: TickToTradeReport =
         reqwest::blocking::get(format!("{}/bench/tick-to-trade", sim.http_url()))
@@ -79,11 +75,21 @@ fn async_baseline_trades_tagged_signed_orders_on_the_simulator() {
         orders.len(),
         report.samples_ns.len()
     );
+    Outcome {
+        stats,
+        report,
+        orders,
+    }
+}
 
+/// What must hold after any run: counters agree with each other and with the venue, every
+/// order authenticated, signed and matched to its trigger frame.
+fn assert_consistent(o: &Outcome) {
+    let (stats, report) = (&o.stats, &o.report);
     assert!(stats.frames > 1000, "frames: {stats:?}");
-    assert!(stats.decisions > 0, "decisions: {stats:?}");
     assert!(stats.orders_sent > 0, "orders: {stats:?}");
     assert_eq!(stats.build_errors, 0, "{stats:?}");
+    assert_eq!(stats.order_errors, 0, "{stats:?}");
     assert_eq!(
         stats.orders_sent,
         stats.orders_ok + stats.orders_killed + stats.order_errors,
@@ -91,16 +97,15 @@ fn async_baseline_trades_tagged_signed_orders_on_the_simulator() {
     );
     assert!(stats.decisions >= stats.orders_sent, "{stats:?}");
     assert!(stats.orders_ok > 0, "some orders filled: {stats:?}");
-    assert_eq!(stats.order_errors, 0, "{stats:?}");
 
     assert_eq!(
-        orders.len() as u64,
+        o.orders.len() as u64,
         stats.orders_sent,
         "the venue saw them all"
     );
-    for o in &orders {
-        assert!(o.hmac_ok, "HMAC: {o:?}");
-        assert!(o.signer_ok, "signer: {o:?}");
+    for r in &o.orders {
+        assert!(r.hmac_ok, "HMAC: {r:?}");
+        assert!(r.signer_ok, "signer: {r:?}");
     }
 
     assert_eq!(
@@ -108,7 +113,36 @@ fn async_baseline_trades_tagged_signed_orders_on_the_simulator() {
         stats.orders_sent,
         "{report:?}"
     );
-    assert_eq!(report.unmatched, 0);
-    assert_eq!(report.untagged, 0);
+    assert_eq!(report.unmatched, 0, "{report:?}");
+    assert_eq!(report.untagged, 0, "{report:?}");
     assert!(report.frames_sent >= stats.frames);
+}
+
+#[test]
+fn async_baseline_trades_tagged_signed_orders_on_the_simulator() {
+    const WINDOW_S: u64 = 60;
+    const RUN: Duration = Duration::from_secs(6);
+    // Start with enough of the window left for the run (the roll is the next test's).
+    let now_s = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let left = WINDOW_S - now_s % WINDOW_S;
+    if left < RUN.as_secs() + 3 {
+        std::thread::sleep(Duration::from_secs(left + 1));
+    }
+    let o = run_baseline(WINDOW_S, RUN, 100);
+    assert_consistent(&o);
+}
+
+#[test]
+fn async_baseline_follows_the_window_roll() {
+    // 4 s windows over 9 s: at least two rolls, each re-discovered and re-subscribed.
+    let o = run_baseline(4, Duration::from_secs(9), 100);
+    assert_consistent(&o);
+    let mut tokens: Vec<&str> = o.orders.iter().map(|r| r.token_id.as_str()).collect();
+    tokens.sort_unstable();
+    tokens.dedup();
+    // Each window has its own two tokens: orders naming three or more span two windows.
+    assert!(tokens.len() >= 3, "orders in one window only: {tokens:?}");
 }

@@ -273,3 +273,42 @@ pub async fn chainlink(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn books_follow_snapshot_changes_and_tick() {
+        let mut books = HashMap::new();
+        let snap = json!({"event_type": "book", "asset_id": "7", "market": "0x1",
+            "bids": [{"price": "0.48", "size": "10"}, {"price": "0.49", "size": "20"}],
+            "asks": [{"price": "0.52", "size": "30"}, {"price": "0.51", "size": "40"}],
+            "timestamp": "1", "hash": "0x"});
+        assert_eq!(apply(&mut books, snap), vec!["7".to_string()]);
+        let b = &books["7"];
+        assert_eq!(b.tick_e4, 100);
+        let best = b.asks()[0];
+        assert_eq!((best.price_e4, best.size_e6), (5100, 40_000_000));
+
+        let change = json!({"event_type": "price_change", "market": "0x1", "timestamp": "2",
+            "price_changes": [
+                {"asset_id": "7", "price": "0.51", "size": "0", "side": "SELL"},
+                {"asset_id": "7", "price": "0.505", "size": "2.5", "side": "SELL"},
+                {"asset_id": "8", "price": "0.1", "size": "1", "side": "BUY"}]});
+        assert_eq!(apply(&mut books, change), vec!["7".to_string()]);
+        let asks = books["7"].asks();
+        assert_eq!(
+            asks.iter()
+                .map(|l| (l.price_e4, l.size_e6))
+                .collect::<Vec<_>>(),
+            vec![(5050, 2_500_000), (5200, 30_000_000)]
+        );
+
+        let tick = json!({"event_type": "tick_size_change", "asset_id": "7",
+            "market": "0x1", "old_tick_size": "0.01", "new_tick_size": "0.001",
+            "timestamp": "3"});
+        assert_eq!(apply(&mut books, tick), vec!["7".to_string()]);
+        assert_eq!(books["7"].tick_e4, 10);
+    }
+}
