@@ -13,6 +13,8 @@
 //! --cooldown-ms N --window-s N --out PATH`. Writes `perf/REPORT.md`, `perf/plots/*.svg` and
 //! `perf/hgrm/wire/<variant>-<rate>.hgrm` (paths follow `--out`'s directory).
 
+#[path = "baseline_async/mod.rs"]
+mod baseline_async;
 #[path = "wire/loopback.rs"]
 mod loopback;
 #[path = "wire/plot.rs"]

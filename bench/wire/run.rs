@@ -224,7 +224,7 @@ pub fn run(variant: Variant, rate_hz: f64, spec: RunSpec) -> anyhow::Result<RunR
         signed_now: 0,
     };
     match variant {
-        Variant::Async => run_async(&sim, &key_hex, rate_hz, spec, &mut result)?,
+        Variant::Async => run_async(&sim, &key_hex, spec, &mut result)?,
         _ => {
             let p = start_product(variant, rate_hz, spec, &sim, &key_hex)?;
             result.plan = plan_of(&p);
@@ -276,16 +276,48 @@ fn absorb(r: &mut RunResult, before: &TickToTradeReport, after: &TickToTradeRepo
 fn run_async(
     sim: &SimProcess,
     key_hex: &str,
-    rate_hz: f64,
     spec: RunSpec,
     r: &mut RunResult,
 ) -> anyhow::Result<()> {
-    let _ = (sim, key_hex, rate_hz, spec, r);
-    anyhow::bail!("the async baseline is not built in yet")
-}
-
-/// Stop flag for a baseline running on its own thread.
-#[allow(dead_code)]
-pub fn stop_flag() -> Arc<AtomicBool> {
-    Arc::new(AtomicBool::new(false))
+    use super::baseline_async::{run as run_baseline, AsyncBaselineConfig};
+    let key = cassandra::clob::sign::PrivateKey::parse_hex(key_hex)
+        .map_err(|e| anyhow::anyhow!("key: {e}"))?;
+    let defaults = Config::default();
+    let cfg = AsyncBaselineConfig {
+        binance_ws: sim.urls.binance_ws.clone(),
+        poly_ws: sim.urls.poly_ws.clone(),
+        chainlink_ws: sim.urls.chainlink_ws.clone(),
+        http: sim.urls.http.clone(),
+        key_hex: key_hex.to_string(),
+        creds: SimClob::derived_credentials(&key.address(), 0),
+        asset: "BTC".into(),
+        window_s: spec.window_s,
+        cooldown_ms: spec.cooldown_ms,
+        notional_usdc: 5.0,
+        annual_vol: defaults.demo.annual_vol,
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    let worker = {
+        let stop = stop.clone();
+        std::thread::spawn(move || run_baseline(cfg, stop))
+    };
+    std::thread::sleep(spec.warmup);
+    let before = fetch(&sim.urls.http)?;
+    let t = Instant::now();
+    std::thread::sleep(spec.span);
+    let after = fetch(&sim.urls.http)?;
+    let secs = t.elapsed().as_secs_f64();
+    stop.store(true, Ordering::SeqCst);
+    let stats = worker
+        .join()
+        .map_err(|_| anyhow::anyhow!("the async baseline panicked"))??;
+    // The baseline counts frames over its whole run, warm-up included.
+    r.read_per_s = stats.frames as f64 / started.elapsed().as_secs_f64();
+    r.plan = format!(
+        "one multi-thread tokio runtime; {} orders sent, {} ok, {} killed, {} errors",
+        stats.orders_sent, stats.orders_ok, stats.orders_killed, stats.order_errors
+    );
+    absorb(r, &before, &after, secs);
+    Ok(())
 }
