@@ -50,7 +50,7 @@ fn main() -> anyhow::Result<()> {
     let spec = RunSpec {
         warmup: Duration::from_secs_f64(secs("--warmup", 3.0)),
         span: Duration::from_secs_f64(secs("--seconds", 10.0)),
-        cooldown_ms: secs("--cooldown-ms", 250.0) as u64,
+        cooldown_ms: secs("--cooldown-ms", 100.0) as u64,
         window_s: secs("--window-s", 60.0) as u64,
     };
     let rates: Vec<f64> = arg(&args, "--rates")
@@ -59,7 +59,7 @@ fn main() -> anyhow::Result<()> {
         .filter_map(|s| s.trim().parse().ok())
         .collect();
     let variants: Vec<Variant> = arg(&args, "--variants")
-        .unwrap_or_else(|| "product,crossbeam,std-mpsc,sign-now,async".into())
+        .unwrap_or_else(|| "product,crossbeam,std-mpsc,sign-now,spin-yield,unpinned,async".into())
         .split(',')
         .map(|s| Variant::parse(s.trim()).ok_or_else(|| anyhow::anyhow!("unknown variant {s:?}")))
         .collect::<anyhow::Result<_>>()?;
@@ -89,10 +89,12 @@ fn main() -> anyhow::Result<()> {
             match run::run(v, rate, spec) {
                 Ok(r) => {
                     eprintln!(
-                        " sent {:>9.0}/s, {} orders, p50 {}",
+                        " sent {:>9.0}/s, {} orders, p50 {} µs, {} refused, {} reconnects",
                         r.sent_per_s,
                         r.wire.len(),
-                        report::us(r.wire.value_at_quantile(0.5))
+                        report::us(r.wire.value_at_quantile(0.5)),
+                        r.refused,
+                        r.reconnects
                     );
                     results.push(r);
                 }

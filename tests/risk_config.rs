@@ -31,7 +31,7 @@ fn validate_names_every_bad_field() {
         max_asset_exposure_usdc: -1.0,
         max_total_exposure_usdc: f64::INFINITY,
         max_open_positions: 0,
-        max_orders_per_minute: 1000,
+        max_orders_per_minute: 5000, // more than the rate ring holds
         daily_loss_limit_usdc: 0.0,
         max_consecutive_losses: 0,
         max_drawdown_frac: 1.5,

@@ -426,19 +426,27 @@ pub fn write_all(
          files: `perf/hgrm/wire/`.\n"
     );
     for &rate in &rates {
-        for v in [Variant::Product, Variant::SignNow] {
+        for v in [
+            Variant::Product,
+            Variant::SignNow,
+            Variant::SpinYield,
+            Variant::Unpinned,
+        ] {
             let Some(r) = find(v, rate) else { continue };
             if r.stages.is_empty() {
                 continue;
             }
             let _ = writeln!(
                 s,
-                "### {} at {} (core plan: `{}`; {} presigned, {} signed on the spot)\n",
+                "### {} at {} (core plan: `{}`; {} presigned, {} signed on the spot, {} refused \
+                 before sending, {} order-connection failures)\n",
                 v.label(),
                 rate_label(rate),
                 r.plan,
                 r.presigned,
-                r.signed_now
+                r.signed_now,
+                r.refused,
+                r.reconnects
             );
             let _ = writeln!(s, "| stage | count | p50 | p90 | p99 | p99.9 | max |\n|---|---:|---:|---:|---:|---:|---:|");
             for (stage, h) in &r.stages {

@@ -30,6 +30,10 @@ pub enum Variant {
     SignNow,
     /// The conventional async pipeline (tokio + tokio-tungstenite + serde_json), bench/.
     Async,
+    /// The product with the `spin-yield` wait strategy instead of the core plan's choice.
+    SpinYield,
+    /// The product with its threads left to the scheduler (no pinning).
+    Unpinned,
 }
 
 impl Variant {
@@ -41,6 +45,8 @@ impl Variant {
             Variant::Ring(RingKind::Rtrb) => "rtrb",
             Variant::SignNow => "signing on the spot (k256)",
             Variant::Async => "tokio + tungstenite + serde_json",
+            Variant::SpinYield => "product, spin-yield wait",
+            Variant::Unpinned => "product, unpinned",
         }
     }
 
@@ -52,6 +58,8 @@ impl Variant {
             Variant::Ring(RingKind::Rtrb) => "rtrb",
             Variant::SignNow => "sign-now",
             Variant::Async => "async",
+            Variant::SpinYield => "spin-yield",
+            Variant::Unpinned => "unpinned",
         }
     }
 
@@ -62,6 +70,8 @@ impl Variant {
             "std-mpsc" => Variant::Ring(RingKind::StdMpsc),
             "sign-now" => Variant::SignNow,
             "async" => Variant::Async,
+            "spin-yield" => Variant::SpinYield,
+            "unpinned" => Variant::Unpinned,
             _ => return None,
         })
     }
@@ -94,6 +104,10 @@ pub struct RunResult {
     pub plan: String,
     pub presigned: u64,
     pub signed_now: u64,
+    /// Intents the `order` thread could not send (no connection, unknown token, queue full).
+    pub refused: u64,
+    /// Order-connection failures (each one reconnects with backoff).
+    pub reconnects: u64,
 }
 
 pub fn new_histogram() -> Histogram<u64> {
@@ -141,8 +155,15 @@ fn start_product(
     cassandra::demo::point_at_urls(&mut cfg, &sim.urls);
     cassandra::demo::trade_eagerly(&mut cfg);
     cfg.strategy.gates.cooldown_ms = spec.cooldown_ms;
-    if let Variant::Ring(kind) = variant {
-        cfg.pipeline.ring = kind;
+    // Enough orders for percentiles: the cooldown sets the pace, not the rate limit.
+    cfg.risk.max_orders_per_minute = cassandra::risk::rate::RATE_RING as u32;
+    match variant {
+        Variant::Ring(kind) => cfg.pipeline.ring = kind,
+        Variant::SpinYield => {
+            cfg.pipeline.wait = cassandra::pipeline::wait::WaitStrategy::SpinYield
+        }
+        Variant::Unpinned => cfg.pipeline.pin = false,
+        _ => {}
     }
     cfg.validate()?;
     let key = cassandra::clob::sign::PrivateKey::parse_hex(key_hex)
@@ -222,6 +243,8 @@ pub fn run(variant: Variant, rate_hz: f64, spec: RunSpec) -> anyhow::Result<RunR
         plan: String::new(),
         presigned: 0,
         signed_now: 0,
+        refused: 0,
+        reconnects: 0,
     };
     match variant {
         Variant::Async => run_async(&sim, &key_hex, spec, &mut result)?,
@@ -239,17 +262,24 @@ pub fn run(variant: Variant, rate_hz: f64, spec: RunSpec) -> anyhow::Result<RunR
                 (
                     l.presigned.load(Ordering::Relaxed),
                     l.signed_now.load(Ordering::Relaxed),
+                    l.sent.load(Ordering::Relaxed),
+                    l.reconnects.load(Ordering::Relaxed),
                 )
             });
+            let intents0 = c.order.orders.load(Ordering::Relaxed);
             let t = Instant::now();
             std::thread::sleep(spec.span);
             let after = fetch(&sim.urls.http)?;
             let secs = t.elapsed().as_secs_f64();
             result.read_per_s = (c.binance.frames.load(Ordering::Relaxed) - f0) as f64 / secs;
             result.hot_ring_full = c.snapshot().hot_ring_full - full0;
-            if let (Some(l), Some((p0, s0))) = (p.live.as_ref(), live0) {
+            if let (Some(l), Some((p0, s0, sent0, r0))) = (p.live.as_ref(), live0) {
                 result.presigned = l.presigned.load(Ordering::Relaxed) - p0;
                 result.signed_now = l.signed_now.load(Ordering::Relaxed) - s0;
+                let sent = l.sent.load(Ordering::Relaxed) - sent0;
+                let intents = c.order.orders.load(Ordering::Relaxed) - intents0;
+                result.refused = intents.saturating_sub(sent);
+                result.reconnects = l.reconnects.load(Ordering::Relaxed) - r0;
             }
             absorb(&mut result, &before, &after, secs);
             let plan = p.plan.clone();

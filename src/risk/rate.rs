@@ -4,7 +4,7 @@
 //! looks at the stamp `n` back from the newest. No allocation.
 
 /// Stamps kept: the most any count limit may be.
-pub const RATE_RING: usize = 256;
+pub const RATE_RING: usize = 1024;
 
 #[derive(Clone, Copy, Debug)]
 pub struct StampRing {
