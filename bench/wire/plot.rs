@@ -62,7 +62,9 @@ fn percentiles_plot(
         .x_desc("percentile")
         .y_desc("tick-to-trade, µs (log)")
         .x_labels(7)
-        .x_label_formatter(&|x| format!("{}%", 100.0 * (1.0 - 10f64.powf(-x))))
+        .x_label_formatter(&|x| pct_label(*x))
+        .y_labels(12)
+        .y_label_formatter(&|y| num_label(*y))
         .draw()
         .map_err(err)?;
     for (i, (name, pts)) in lines.iter().enumerate() {
@@ -75,13 +77,32 @@ fn percentiles_plot(
     }
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
+        .position(SeriesLabelPosition::LowerRight)
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK)
         .draw()
         .map_err(err)?;
     root.present().map_err(err)?;
     Ok(())
+}
+
+/// `x` = −log10(1−q) as a percentile label: 0 → 0%, 1 → 90%, 2 → 99%, 3 → 99.9%.
+fn pct_label(x: f64) -> String {
+    let p = 100.0 * (1.0 - 10f64.powf(-x));
+    let s = format!("{p:.2}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    format!("{s}%")
+}
+
+/// A latency in µs with as many digits as it needs.
+fn num_label(v: f64) -> String {
+    if v >= 100.0 {
+        format!("{v:.0}")
+    } else if v >= 10.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    }
 }
 
 fn rate_plot(path: &Path, title: &str, lines: &[(String, Vec<(f64, f64)>)]) -> anyhow::Result<()> {
@@ -101,6 +122,8 @@ fn rate_plot(path: &Path, title: &str, lines: &[(String, Vec<(f64, f64)>)]) -> a
         .x_desc("Binance frames/s sent by the simulator (log)")
         .y_desc("tick-to-trade, µs (log)")
         .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_labels(12)
+        .y_label_formatter(&|y| num_label(*y))
         .draw()
         .map_err(err)?;
     for (i, (name, pts)) in lines.iter().enumerate() {
