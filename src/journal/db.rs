@@ -5,21 +5,14 @@
 //! process holding the lock file beside the database, or an open write transaction) is an
 //! error saying it is locked.
 
-use std::collections::HashMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OpenFlags, Transaction};
 use serde::Serialize;
 
-use crate::pipeline::events::{
-    AssetId, ExecReport, ExecStatus, OrderType, Outcome, Side, TokenId, SIZE_SCALE,
-};
-use crate::pipeline::shared::Mode;
-use crate::risk::{RiskSeed, DAY_MS};
-use crate::signal::account::PaperAccount;
-use crate::signal::AccountSnapshot;
+use crate::pipeline::events::{ExecStatus, OrderType, Outcome, Side, TokenId};
 
 use super::error::JournalError;
 use super::record::{ControlAction, JournalEvent};
@@ -32,65 +25,10 @@ const BUSY_TIMEOUT: Duration = Duration::from_millis(5000);
 
 /// An open journal. One writer per database file (enforced by a lock file beside it).
 pub struct Journal {
-    conn: Connection,
+    pub(super) conn: Connection,
     path: PathBuf,
     /// Held for the journal's life: an exclusive `flock` on `<path>.lock`.
     _lock: Option<File>,
-}
-
-/// The paper account as the journal last knew it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct RestoredAccount {
-    pub start_cash: f64,
-    pub cash: f64,
-    pub realized_pnl: f64,
-    pub fees_paid: f64,
-    pub settled: u32,
-    pub wins: u32,
-    pub losses: u32,
-}
-
-/// An open (unsettled) position.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct RestoredPosition {
-    pub asset: String,
-    /// The asset's index when it was journaled (re-map by name if the asset list changed).
-    pub asset_idx: u8,
-    /// The venue's token id: the stable identity (slots are reused).
-    pub token_id: String,
-    /// The token slot when it was journaled.
-    pub token_slot: u16,
-    #[serde(serialize_with = "ser_outcome")]
-    pub outcome: Outcome,
-    pub window_start_s: u64,
-    /// Tokens held after fees.
-    pub tokens: f64,
-    /// USDC paid.
-    pub cost: f64,
-}
-
-/// The kill switch as last journaled.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct KillSwitchState {
-    pub active: bool,
-    pub reason: String,
-    pub wall_ms: u64,
-}
-
-/// Everything `restore` gives back.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Restored {
-    /// `None` when the journal holds no account snapshot (a fresh journal): start from the
-    /// configuration.
-    pub account: Option<RestoredAccount>,
-    pub positions: Vec<RestoredPosition>,
-    pub kill_switch: KillSwitchState,
-    /// The last journaled mode change, if any.
-    pub mode: Option<Mode>,
-    /// Equity, peak, the last settlement day's PnL and the loss streak, for `RiskBook::seed`.
-    pub risk: RiskSeed,
-    /// The last account snapshot as `signal` published it (for display and cross-checks).
-    pub last_snapshot: Option<AccountSnapshot>,
 }
 
 /// One row of `orders`, for the API.
@@ -125,10 +63,6 @@ pub struct ResponseRow {
     pub cost_e6: u64,
     pub fee_e6: u64,
     pub window_start_s: u64,
-}
-
-fn ser_outcome<S: serde::Serializer>(o: &Outcome, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(outcome_name(*o))
 }
 
 pub fn outcome_name(o: Outcome) -> &'static str {
@@ -171,7 +105,7 @@ fn token_text(token_id: &str, slot: TokenId) -> String {
 }
 
 /// SQLite stores NaN as NULL; read it back as NaN.
-fn real(v: Option<f64>) -> f64 {
+pub(super) fn real(v: Option<f64>) -> f64 {
     v.unwrap_or(f64::NAN)
 }
 
@@ -288,202 +222,6 @@ impl Journal {
         Ok(())
     }
 
-    /// The paper account, open positions, kill switch, mode and risk state as last journaled.
-    ///
-    /// The account is rebuilt from the responses and settlements (the same arithmetic as
-    /// `PaperAccount`: fees taken in tokens, winning tokens pay 1), starting from the first
-    /// account snapshot's start cash, so a dropped snapshot loses nothing.
-    pub fn restore(&self) -> Result<Restored, JournalError> {
-        let c = &self.conn;
-        let start_cash: Option<f64> = c
-            .query_row(
-                "SELECT start_cash FROM account_snapshots ORDER BY id LIMIT 1",
-                [],
-                |r| r.get::<_, Option<f64>>(0),
-            )
-            .optional()?
-            .flatten();
-        let last_snapshot = c
-            .query_row(
-                "SELECT wall_ms, start_cash, cash, realized_pnl, fees_paid, open_positions,
-                        open_cost, settled, wins, losses
-                 FROM account_snapshots ORDER BY id DESC LIMIT 1",
-                [],
-                |r| {
-                    Ok(AccountSnapshot {
-                        wall_ms: r.get::<_, i64>(0)? as u64,
-                        start_cash: real(r.get(1)?),
-                        cash: real(r.get(2)?),
-                        realized_pnl: real(r.get(3)?),
-                        fees_paid: real(r.get(4)?),
-                        open_positions: r.get(5)?,
-                        open_cost: real(r.get(6)?),
-                        settled: r.get(7)?,
-                        wins: r.get(8)?,
-                        losses: r.get(9)?,
-                    })
-                },
-            )
-            .optional()?;
-
-        // Positions: filled responses grouped by (asset, window, token id), in first-fill order.
-        struct Group {
-            pos: RestoredPosition,
-        }
-        let mut groups: Vec<Group> = Vec::new();
-        let (mut total_cost_e6, mut total_fee_e6) = (0i64, 0i64);
-        {
-            let mut st = c.prepare(
-                "SELECT asset, MIN(asset_idx), token_id, MIN(token_slot), MIN(outcome),
-                        window_start_s, SUM(received_e6), SUM(cost_e6), SUM(fee_e6), MIN(id) AS first
-                 FROM responses
-                 WHERE filled_e6 > 0 AND status IN ('matched', 'delayed')
-                 GROUP BY asset, window_start_s, token_id
-                 ORDER BY first",
-            )?;
-            let mut rows = st.query([])?;
-            while let Some(r) = rows.next()? {
-                let outcome_s: String = r.get(4)?;
-                let outcome = match outcome_s.as_str() {
-                    "up" => Outcome::Up,
-                    "down" => Outcome::Down,
-                    _ => {
-                        return Err(JournalError::BadValue {
-                            table: "responses",
-                            column: "outcome",
-                            value: outcome_s,
-                        })
-                    }
-                };
-                let received: i64 = r.get(6)?;
-                let cost: i64 = r.get(7)?;
-                let fee: i64 = r.get(8)?;
-                total_cost_e6 += cost;
-                total_fee_e6 += fee;
-                groups.push(Group {
-                    pos: RestoredPosition {
-                        asset: r.get(0)?,
-                        asset_idx: r.get::<_, i64>(1)? as u8,
-                        token_id: r.get(2)?,
-                        token_slot: r.get::<_, i64>(3)? as u16,
-                        outcome,
-                        window_start_s: r.get::<_, i64>(5)? as u64,
-                        tokens: received as f64 / SIZE_SCALE as f64,
-                        cost: cost as f64 / SIZE_SCALE as f64,
-                    },
-                });
-            }
-        }
-
-        // Settlements in order: which windows are over, and the risk seed.
-        let mut settled_windows: HashMap<(String, u64), bool> = HashMap::new();
-        let mut settlement_rows: Vec<(String, u64, f64, u64)> = Vec::new();
-        {
-            let mut st = c.prepare(
-                "SELECT asset, window_start_s, up_won, pnl, wall_ms FROM settlements ORDER BY id",
-            )?;
-            let mut rows = st.query([])?;
-            while let Some(r) = rows.next()? {
-                let asset: String = r.get(0)?;
-                let w = r.get::<_, i64>(1)? as u64;
-                let up_won: bool = r.get(2)?;
-                let pnl: Option<f64> = r.get(3)?;
-                let wall = r.get::<_, i64>(4)? as u64;
-                settled_windows.entry((asset.clone(), w)).or_insert(up_won);
-                settlement_rows.push((asset, w, pnl.unwrap_or(0.0), wall));
-            }
-        }
-
-        let start = start_cash.unwrap_or(0.0);
-        let mut acct = RestoredAccount {
-            start_cash: start,
-            cash: start - total_cost_e6 as f64 / SIZE_SCALE as f64,
-            realized_pnl: 0.0,
-            fees_paid: total_fee_e6 as f64 / SIZE_SCALE as f64,
-            settled: 0,
-            wins: 0,
-            losses: 0,
-        };
-        let mut positions = Vec::new();
-        let mut traded: HashMap<(String, u64), ()> = HashMap::new();
-        for g in groups {
-            let p = g.pos;
-            traded.insert((p.asset.clone(), p.window_start_s), ());
-            match settled_windows.get(&(p.asset.clone(), p.window_start_s)) {
-                Some(&up_won) => {
-                    let won = (p.outcome == Outcome::Up) == up_won;
-                    let payout = if won { p.tokens } else { 0.0 };
-                    acct.cash += payout;
-                    acct.realized_pnl += payout - p.cost;
-                    acct.settled += 1;
-                    if payout > p.cost {
-                        acct.wins += 1;
-                    } else {
-                        acct.losses += 1;
-                    }
-                }
-                None => positions.push(p),
-            }
-        }
-
-        let mut risk = RiskSeed {
-            equity_usdc: start,
-            peak_equity_usdc: start,
-            ..Default::default()
-        };
-        for (asset, w, pnl, wall) in &settlement_rows {
-            let day = wall / DAY_MS;
-            if day != risk.day_index {
-                risk.day_index = day;
-                risk.day_realized_pnl_usdc = 0.0;
-            }
-            risk.equity_usdc += pnl;
-            risk.day_realized_pnl_usdc += pnl;
-            risk.peak_equity_usdc = risk.peak_equity_usdc.max(risk.equity_usdc);
-            if traded.contains_key(&(asset.clone(), *w)) || *pnl != 0.0 {
-                if *pnl > 0.0 {
-                    risk.consecutive_losses = 0;
-                } else {
-                    risk.consecutive_losses += 1;
-                }
-            }
-        }
-
-        let kill_switch = c
-            .query_row(
-                "SELECT active, reason, wall_ms FROM control_actions
-                 WHERE action = 'kill_switch' ORDER BY id DESC LIMIT 1",
-                [],
-                |r| {
-                    Ok(KillSwitchState {
-                        active: r.get::<_, Option<bool>>(0)?.unwrap_or(false),
-                        reason: r.get(1)?,
-                        wall_ms: r.get::<_, i64>(2)? as u64,
-                    })
-                },
-            )
-            .optional()?
-            .unwrap_or_default();
-        let mode = c
-            .query_row(
-                "SELECT mode FROM control_actions WHERE action = 'mode' ORDER BY id DESC LIMIT 1",
-                [],
-                |r| r.get::<_, Option<String>>(0),
-            )
-            .optional()?
-            .flatten()
-            .and_then(|m| m.parse::<Mode>().ok());
-
-        Ok(Restored {
-            account: start_cash.map(|_| acct),
-            positions,
-            kill_switch,
-            mode,
-            risk,
-            last_snapshot,
-        })
-    }
-
     /// The newest `limit` orders, newest first.
     pub fn recent_orders(&self, limit: usize) -> Result<Vec<OrderRow>, JournalError> {
         let mut st = self.conn.prepare_cached(
@@ -558,40 +296,6 @@ impl Journal {
             .conn
             .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?;
         Ok(n as u64)
-    }
-}
-
-impl Restored {
-    /// A paper account holding the restored cash, counters and open positions. `slot_of`
-    /// gives each position's token slot in this run (by its venue token id); positions it
-    /// returns `None` for are left out (and their cost is still out of the cash).
-    pub fn paper_account(
-        &self,
-        mut slot_of: impl FnMut(&RestoredPosition) -> Option<TokenId>,
-    ) -> Option<PaperAccount> {
-        let a = self.account.as_ref()?;
-        let mut acct = PaperAccount::new(a.start_cash);
-        for p in &self.positions {
-            let Some(token) = slot_of(p) else { continue };
-            acct.apply(&ExecReport {
-                asset: AssetId(p.asset_idx),
-                token,
-                outcome: p.outcome,
-                status: ExecStatus::Matched,
-                filled_e6: (p.tokens * SIZE_SCALE as f64).round().max(1.0) as u64,
-                received_e6: (p.tokens * SIZE_SCALE as f64).round() as u64,
-                cost_e6: (p.cost * SIZE_SCALE as f64).round() as u64,
-                window_start_s: p.window_start_s,
-                ..Default::default()
-            });
-        }
-        acct.cash = a.cash;
-        acct.realized_pnl = a.realized_pnl;
-        acct.fees_paid = a.fees_paid;
-        acct.settled = a.settled;
-        acct.wins = a.wins;
-        acct.losses = a.losses;
-        Some(acct)
     }
 }
 

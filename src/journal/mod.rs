@@ -16,15 +16,15 @@
 pub mod db;
 pub mod error;
 pub mod record;
+pub mod restore;
 pub mod schema;
 pub mod writer;
 
-pub use db::{
-    Journal, KillSwitchState, OrderRow, ResponseRow, Restored, RestoredAccount, RestoredPosition,
-};
+pub use db::{Journal, OrderRow, ResponseRow};
 pub use error::JournalError;
 pub use record::{
     ControlAction, ExecRecord, JournalEvent, OrderRecord, SettlementRecord, SignalRecord,
 };
+pub use restore::{KillSwitchState, Restored, RestoredAccount, RestoredPosition};
 pub use schema::SCHEMA_VERSION;
 pub use writer::{JournalCounters, JournalRx, JournalTx, JournalWriter, WriterConfig};
