@@ -89,11 +89,12 @@ fn main() -> anyhow::Result<()> {
             match run::run(v, rate, spec) {
                 Ok(r) => {
                     eprintln!(
-                        " sent {:>9.0}/s, {} orders, p50 {} µs, {} refused, {} reconnects",
+                        " sent {:>9.0}/s, {} orders, p50 {} µs, {} refused {:?}, {} reconnects",
                         r.sent_per_s,
                         r.wire.len(),
                         report::us(r.wire.value_at_quantile(0.5)),
                         r.refused,
+                        r.refused_by,
                         r.reconnects
                     );
                     results.push(r);

@@ -439,13 +439,18 @@ pub fn write_all(
             let _ = writeln!(
                 s,
                 "### {} at {} (core plan: `{}`; {} presigned, {} signed on the spot, {} refused \
-                 before sending, {} order-connection failures)\n",
+                 before sending [no connection {}, unknown token {}, not buildable {}, busy {}], \
+                 {} order-connection failures)\n",
                 v.label(),
                 rate_label(rate),
                 r.plan,
                 r.presigned,
                 r.signed_now,
                 r.refused,
+                r.refused_by[0],
+                r.refused_by[1],
+                r.refused_by[2],
+                r.refused_by[3],
                 r.reconnects
             );
             let _ = writeln!(s, "| stage | count | p50 | p90 | p99 | p99.9 | max |\n|---|---:|---:|---:|---:|---:|---:|");

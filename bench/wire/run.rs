@@ -108,6 +108,9 @@ pub struct RunResult {
     pub refused: u64,
     /// Order-connection failures (each one reconnects with backoff).
     pub reconnects: u64,
+    /// Refusals by reason since the pipeline started: no connection, unknown token, cannot
+    /// build, busy.
+    pub refused_by: [u64; 4],
 }
 
 pub fn new_histogram() -> Histogram<u64> {
@@ -245,6 +248,7 @@ pub fn run(variant: Variant, rate_hz: f64, spec: RunSpec) -> anyhow::Result<RunR
         signed_now: 0,
         refused: 0,
         reconnects: 0,
+        refused_by: [0; 4],
     };
     match variant {
         Variant::Async => run_async(&sim, &key_hex, spec, &mut result)?,
@@ -280,6 +284,12 @@ pub fn run(variant: Variant, rate_hz: f64, spec: RunSpec) -> anyhow::Result<RunR
                 let intents = c.order.orders.load(Ordering::Relaxed) - intents0;
                 result.refused = intents.saturating_sub(sent);
                 result.reconnects = l.reconnects.load(Ordering::Relaxed) - r0;
+                result.refused_by = [
+                    l.refused_no_connection.load(Ordering::Relaxed),
+                    l.refused_unknown_token.load(Ordering::Relaxed),
+                    l.refused_cannot_build.load(Ordering::Relaxed),
+                    l.refused_busy.load(Ordering::Relaxed),
+                ];
             }
             absorb(&mut result, &before, &after, secs);
             let plan = p.plan.clone();

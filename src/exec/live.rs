@@ -37,6 +37,12 @@ pub struct LiveCounters {
     pub cancel_all: std::sync::atomic::AtomicU64,
     /// Orders re-signed and re-posted after `order_version_mismatch`.
     pub version_retries: std::sync::atomic::AtomicU64,
+    /// Intents not sent, by reason: no connection, token not set up, order not buildable
+    /// (e.g. below the market's minimum size), requests in flight at the limit.
+    pub refused_no_connection: std::sync::atomic::AtomicU64,
+    pub refused_unknown_token: std::sync::atomic::AtomicU64,
+    pub refused_cannot_build: std::sync::atomic::AtomicU64,
+    pub refused_busy: std::sync::atomic::AtomicU64,
 }
 
 /// What a request in flight was, so its answer can be matched.
@@ -222,7 +228,16 @@ impl LiveExec {
             .counters
             .presigned
             .load(std::sync::atomic::Ordering::Relaxed);
-        self.send_order(intent, now_ns, now_ms, false)?;
+        if let Err(e) = self.send_order(intent, now_ns, now_ms, false) {
+            let c = &self.counters;
+            bump(match e {
+                SendError::NoConnection => &c.refused_no_connection,
+                SendError::UnknownToken => &c.refused_unknown_token,
+                SendError::CannotBuild => &c.refused_cannot_build,
+                SendError::Busy => &c.refused_busy,
+            });
+            return Err(e);
+        }
         Ok(self
             .counters
             .presigned

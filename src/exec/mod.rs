@@ -39,7 +39,7 @@ pub struct OrderThread {
 
 impl OrderThread {
     pub fn run(mut self) {
-        self.bell.register_current();
+        self.bell.register_current(self.idler.strategy());
         let shared = self.shared.clone();
         let mut pending: [(u64, ExecReport); MAX_PENDING] =
             [(0, ExecReport::default()); MAX_PENDING];

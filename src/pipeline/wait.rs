@@ -51,11 +51,20 @@ impl std::str::FromStr for WaitStrategy {
     }
 }
 
-/// Wakes a parked consumer. Producers call [`Doorbell::ring`] after every push: a load when
-/// nobody sleeps, an unpark (futex) only when the consumer is actually parked.
+/// Wakes a parked consumer. Producers call [`Doorbell::ring`] after every push: nothing when
+/// the consumer never parks, a fence and a load when it may, an unpark (futex) only when it
+/// actually sleeps.
+///
+/// The hand-off is a Dekker pair: the consumer stores `sleeping` then looks at the ring; the
+/// producer stores into the ring then looks at `sleeping`. Each side needs a full fence
+/// between its store and its load, or on x86 the producer's load can pass its own store (store
+/// buffer) and both sides miss each other: the consumer parks on an item it did not see and
+/// sleeps out [`PARK_TIMEOUT`].
 #[derive(Debug, Default)]
 pub struct Doorbell {
     sleeping: AtomicBool,
+    /// Set once by a consumer that may park; producers skip the fence otherwise.
+    may_sleep: AtomicBool,
     thread: OnceLock<Thread>,
 }
 
@@ -64,13 +73,20 @@ impl Doorbell {
         Self::default()
     }
 
-    /// Called once by the consumer thread before it first parks.
-    pub fn register_current(&self) {
+    /// Called once by the consumer thread, before it first waits, with its wait strategy.
+    pub fn register_current(&self, strategy: WaitStrategy) {
         let _ = self.thread.set(std::thread::current());
+        self.may_sleep
+            .store(strategy == WaitStrategy::Park, Ordering::SeqCst);
     }
 
     #[inline]
     pub fn ring(&self) {
+        if !self.may_sleep.load(Ordering::Relaxed) {
+            return;
+        }
+        // Order the caller's push before the look at `sleeping` (see the type's doc).
+        std::sync::atomic::fence(Ordering::SeqCst);
         if self.sleeping.load(Ordering::SeqCst) {
             if let Some(t) = self.thread.get() {
                 t.unpark();
@@ -123,6 +139,7 @@ impl Idler {
                     return;
                 }
                 bell.sleeping.store(true, Ordering::SeqCst);
+                std::sync::atomic::fence(Ordering::SeqCst);
                 if !has_work() {
                     std::thread::park_timeout(PARK_TIMEOUT);
                 }
@@ -157,7 +174,7 @@ mod tests {
         let flag = Arc::new(AtomicBool::new(false));
         let (b, f) = (bell.clone(), flag.clone());
         let consumer = std::thread::spawn(move || {
-            b.register_current();
+            b.register_current(WaitStrategy::Park);
             let mut idler = Idler::new(WaitStrategy::Park);
             let start = Instant::now();
             while !f.load(Ordering::SeqCst) {
@@ -174,7 +191,7 @@ mod tests {
     #[test]
     fn park_does_not_sleep_when_work_arrived_meanwhile() {
         let bell = Doorbell::new();
-        bell.register_current();
+        bell.register_current(WaitStrategy::Park);
         let mut idler = Idler::new(WaitStrategy::Park);
         for _ in 0..SPINS_BEFORE_BACKOFF {
             idler.idle(&bell, || true);

@@ -45,7 +45,7 @@ pub struct SignalThread {
 
 impl SignalThread {
     pub fn run(mut self) {
-        self.bell.register_current();
+        self.bell.register_current(self.idler.strategy());
         let shared = self.shared.clone();
         let mut last_tick_ns = 0u64;
         // Publish the starting account so the control side has one before any fill.
