@@ -317,39 +317,31 @@ fn poly_checksum_tape(ev: json::Value<'_, '_>) -> u64 {
 // Timing and the report
 // ---------------------------------------------------------------------------------------------
 
-/// ns per call, measured over batches of 1000 (so the clock's own cost is amortised).
-fn per_parse(mut f: impl FnMut()) -> Histogram<u64> {
-    per_batch(1000, 300, &mut f)
-}
-
-/// ns per call over `rounds` batches of `batch` calls.
-fn per_batch(batch: u32, rounds: usize, f: &mut dyn FnMut()) -> Histogram<u64> {
-    for _ in 0..batch * 10 {
-        f();
-    }
-    let mut h = hist();
-    for _ in 0..rounds {
-        let t = Instant::now();
-        for _ in 0..batch {
+/// ns per call of each of `fs`, in batches of `batch` (so the clock's own cost is
+/// amortised) taken in turn, one batch of each per round: a noisy moment on the shared
+/// machine then lands on every contender alike instead of on whichever ran at the time.
+fn interleaved(batch: u32, rounds: usize, fs: &mut [&mut dyn FnMut()]) -> Vec<Histogram<u64>> {
+    for f in fs.iter_mut() {
+        for _ in 0..batch.max(100) * 10 {
             f();
         }
-        h.saturating_record((t.elapsed().as_nanos() / u128::from(batch)) as u64);
     }
-    h
+    let mut hs: Vec<Histogram<u64>> = fs.iter().map(|_| hist()).collect();
+    for _ in 0..rounds {
+        for (f, h) in fs.iter_mut().zip(hs.iter_mut()) {
+            let t = Instant::now();
+            for _ in 0..batch {
+                f();
+            }
+            h.saturating_record((t.elapsed().as_nanos() / u128::from(batch)) as u64);
+        }
+    }
+    hs
 }
 
-/// ns of each call, one clock read per call (for calls of microseconds).
-fn per_call(n: usize, f: &mut dyn FnMut()) -> Histogram<u64> {
-    for _ in 0..n / 10 {
-        f();
-    }
-    let mut h = hist();
-    for _ in 0..n {
-        let t = Instant::now();
-        f();
-        h.saturating_record(t.elapsed().as_nanos() as u64);
-    }
-    h
+/// Parsers: 300 rounds of batches of 1000 frames.
+fn per_parse(fs: &mut [&mut dyn FnMut()]) -> Vec<Histogram<u64>> {
+    interleaved(1000, 300, fs)
 }
 
 /// A table of `rows` with p50, p99 and the p50 ratio to the first row.
@@ -407,26 +399,32 @@ fn bench_binance(assets: &AssetTable) -> Vec<BinanceRow> {
         assert_eq!(serde(frame).map(BinanceFrame::Tick), Some(want));
         assert_eq!(sonic(frame).map(BinanceFrame::Tick), Some(want));
         // The product and the simd-json path parse in place: each call gets a fresh copy.
-        let scanner = per_parse(|| {
-            buf.copy_from_slice(frame);
-            std::hint::black_box(parser.parse(std::hint::black_box(&mut buf), assets)).ok();
-        });
-        let simd = per_parse(|| {
-            buf.copy_from_slice(frame);
-            std::hint::black_box(parser.parse_general(std::hint::black_box(&mut buf), assets)).ok();
-        });
-        let serde = per_parse(|| {
-            std::hint::black_box(serde(std::hint::black_box(frame)));
-        });
-        let sonic = per_parse(|| {
-            std::hint::black_box(sonic(std::hint::black_box(frame)));
-        });
+        let (mut general, mut buf2) = (BinanceParser::default(), frame.to_vec());
+        let mut h = per_parse(&mut [
+            &mut || {
+                buf.copy_from_slice(frame);
+                std::hint::black_box(parser.parse(std::hint::black_box(&mut buf), assets)).ok();
+            },
+            &mut || {
+                buf2.copy_from_slice(frame);
+                let r = general.parse_general(std::hint::black_box(&mut buf2), assets);
+                std::hint::black_box(r).ok();
+            },
+            &mut || {
+                std::hint::black_box(serde(std::hint::black_box(frame)));
+            },
+            &mut || {
+                std::hint::black_box(sonic(std::hint::black_box(frame)));
+            },
+        ])
+        .into_iter();
+        let mut next = || h.next().expect("four histograms");
         out.push(BinanceRow {
             frame: name,
-            scanner,
-            simd,
-            serde,
-            sonic,
+            scanner: next(),
+            simd: next(),
+            serde: next(),
+            sonic: next(),
         });
     }
     out
@@ -464,21 +462,28 @@ fn bench_polymarket() -> Vec<PolyRow> {
             .insert(0, TokenKey::new(POLY_UP).expect("token")));
         let mut parser = PolyParser::default();
         let mut batch = PolyBatch::default();
-        let product = per_parse(|| {
-            buf.copy_from_slice(frame);
-            let r = parser.parse(std::hint::black_box(&mut buf), &mut books, &mut batch);
-            std::hint::black_box(r).ok();
-        });
-        let simd = per_parse(|| {
-            buf.copy_from_slice(frame);
-            std::hint::black_box(scratch.parse(std::hint::black_box(&mut buf), poly_checksum_tape));
-        });
-        let serde = per_parse(|| {
-            std::hint::black_box(serde_sum(std::hint::black_box(frame))).ok();
-        });
-        let sonic = per_parse(|| {
-            std::hint::black_box(sonic_sum(std::hint::black_box(frame))).ok();
-        });
+        let mut buf2 = frame.to_vec();
+        let mut h = per_parse(&mut [
+            &mut || {
+                buf.copy_from_slice(frame);
+                let r = parser.parse(std::hint::black_box(&mut buf), &mut books, &mut batch);
+                std::hint::black_box(r).ok();
+            },
+            &mut || {
+                buf2.copy_from_slice(frame);
+                let r = scratch.parse(std::hint::black_box(&mut buf2), poly_checksum_tape);
+                std::hint::black_box(r);
+            },
+            &mut || {
+                std::hint::black_box(serde_sum(std::hint::black_box(frame))).ok();
+            },
+            &mut || {
+                std::hint::black_box(sonic_sum(std::hint::black_box(frame))).ok();
+            },
+        ])
+        .into_iter();
+        let mut next = || h.next().expect("four histograms");
+        let (product, simd, serde, sonic) = (next(), next(), next(), next());
         out.push(PolyRow {
             frame: name,
             bytes: frame.len(),
@@ -687,38 +692,50 @@ fn bench_signing(n: usize) -> SignRows {
         hmac(b.bytes());
         presigned.saturating_record(t.elapsed().as_nanos() as u64);
     }
-    let ethers_build = per_call(n, &mut || {
-        let b = build_ethers(salts.next_salt(), &mut scratch);
-        hmac(b.bytes());
-    });
-    let mut secp_build_with = |sign: &dyn Fn([u8; 32]) -> [u8; 65]| {
-        per_call(n, &mut || {
-            let len = {
-                let b = build_secp(salts.next_salt(), &mut scratch, sign);
-                std::hint::black_box(&b);
-                scratch.len()
-            };
-            hmac(&scratch[..len]);
-        })
-    };
-    let secp_build = secp_build_with(&secp);
-    let secp_ffi_build = secp_build_with(&secp_ffi);
+    // The on-the-spot paths and the bare signatures, one call of each in turn; each has its
+    // own scratch and salts.
+    let (mut salts_a, mut salts_b, mut salts_c) = (
+        SaltSource::new(1_800_000_000_000, 4),
+        SaltSource::new(1_800_000_000_000, 5),
+        SaltSource::new(1_800_000_000_000, 6),
+    );
+    let (mut scratch_a, mut scratch_b, mut scratch_c) =
+        (scratch.clone(), scratch.clone(), scratch.clone());
     let order = order_of(7);
-    let ethers_sign = per_call(n, &mut || {
-        std::hint::black_box(
-            signer
-                .sign_order(exchange, std::hint::black_box(&order))
-                .ok(),
-        );
-    });
-    let secp_sign = per_call(n, &mut || {
-        let digest = domains.order_digest(exchange, std::hint::black_box(&order));
-        std::hint::black_box(sign_secp(&sk, digest));
-    });
-    let secp_ffi_sign = per_call(n, &mut || {
-        let digest = domains.order_digest(exchange, std::hint::black_box(&order));
-        std::hint::black_box(sign_secp_ffi(&ctx, &key_bytes, &digest));
-    });
+    let mut h = interleaved(
+        1,
+        n,
+        &mut [
+            &mut || {
+                let b = build_ethers(salts_a.next_salt(), &mut scratch_a);
+                hmac(b.bytes());
+            },
+            &mut || {
+                std::hint::black_box(build_secp(salts_b.next_salt(), &mut scratch_b, &secp));
+                hmac(&scratch_b);
+            },
+            &mut || {
+                std::hint::black_box(build_secp(salts_c.next_salt(), &mut scratch_c, &secp_ffi));
+                hmac(&scratch_c);
+            },
+            &mut || {
+                let sig = signer.sign_order(exchange, std::hint::black_box(&order));
+                std::hint::black_box(sig).ok();
+            },
+            &mut || {
+                let digest = domains.order_digest(exchange, std::hint::black_box(&order));
+                std::hint::black_box(sign_secp(&sk, digest));
+            },
+            &mut || {
+                let digest = domains.order_digest(exchange, std::hint::black_box(&order));
+                std::hint::black_box(sign_secp_ffi(&ctx, &key_bytes, &digest));
+            },
+        ],
+    )
+    .into_iter();
+    let mut next = || h.next().expect("six histograms");
+    let (ethers_build, secp_build, secp_ffi_build) = (next(), next(), next());
+    let (ethers_sign, secp_sign, secp_ffi_sign) = (next(), next(), next());
     SignRows {
         presigned,
         ethers_build,
@@ -728,6 +745,34 @@ fn bench_signing(n: usize) -> SignRows {
         secp_sign,
         secp_ffi_sign,
     }
+}
+
+fn sh(cmd: &str) -> String {
+    std::process::Command::new("sh")
+        .arg("-c")
+        .arg(cmd)
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default()
+}
+
+/// Cores, CPU model, kernel and date, for the report's header.
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    format!(
+        "{cores} cores, {cpu}, kernel {}, {}",
+        sh("uname -r"),
+        sh("date -u +%Y-%m-%dT%H:%MZ")
+    )
 }
 
 fn main() {
@@ -756,8 +801,9 @@ fn main() {
     let _ = writeln!(md, "# Component baselines\n");
     let _ = writeln!(
         md,
-        "Generated by `cargo bench --bench components` (bench/components.rs). Shared 2-core VM: \
-         read ratios, not absolutes.\n"
+        "Generated by `cargo bench --bench components` (bench/components.rs) on {}. Shared \
+         machine: read ratios measured in this run, not absolutes.\n",
+        machine()
     );
     let _ = writeln!(
         md,
@@ -832,7 +878,7 @@ fn main() {
 
     let _ = writeln!(
         md,
-        "## Order signing (ns per order, 3000 orders, one clock read each)\n\n\
+        "## Order signing (ns per order, 3000 orders of each path taken in turn, one clock read each)\n\n\
          The full paths end with the `POLY_SIGNATURE` HMAC over the body. The product picks a \
          presigned body from the ladder; without one it builds and signs on the spot with \
          ethers/k256 (`build_buy`). The libsecp256k1 rows sign the same EIP-712 digest with the \
