@@ -191,13 +191,17 @@ impl<'a> Cursor<'a> {
     #[inline(always)]
     fn string(&mut self) -> Option<&'a [u8]> {
         let rest = self.buf.get(self.pos..)?;
-        let len = rest.iter().position(|&b| b == b'"')?;
-        let s = &rest[..len];
-        if !s.iter().all(|&b| (0x20..0x7f).contains(&b) && b != b'\\') {
-            return None;
+        for (len, &b) in rest.iter().enumerate() {
+            match b {
+                b'"' => {
+                    self.pos += len + 1;
+                    return Some(&rest[..len]);
+                }
+                b'\\' | 0..0x20 | 0x7f.. => return None,
+                _ => {}
+            }
         }
-        self.pos += len + 1;
-        Some(s)
+        None
     }
 
     /// An unsigned JSON integer of 1 to 19 digits (so it cannot overflow), no leading zero.
