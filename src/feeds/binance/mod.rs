@@ -2,6 +2,7 @@
 
 pub mod ingest;
 pub mod parse;
+pub mod scan;
 
 pub use parse::{BinanceFrame, BinanceParseError, BinanceParser};
 

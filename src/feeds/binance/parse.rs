@@ -7,6 +7,9 @@
 //! stream without the wrapper, on `e` / the presence of `u` with `b`). Trades no longer carry
 //! the buyer/seller order ids `b`/`a`; nothing here requires them. One function per frame kind
 //! so the JSON parser can be swapped after measurement.
+//!
+//! [`BinanceParser::parse`] tries the byte scanner in `scan.rs` first (the documented layouts,
+//! several times faster, see `perf/COMPONENTS.md`) and falls back to the simd-json path here.
 
 use crate::feeds::decimal::parse_e8;
 use crate::feeds::json::{get_str, get_u64, JsonScratch, Value};
@@ -49,8 +52,25 @@ impl Default for BinanceParser {
 
 impl BinanceParser {
     /// Parse one text frame in place. Stamps are left for the caller to fill.
+    ///
+    /// Frames in the exact layout Binance sends go through the byte scanner
+    /// ([`super::scan`]); anything else, errors included, through [`Self::parse_general`].
     #[inline]
     pub fn parse(
+        &mut self,
+        frame: &mut [u8],
+        assets: &AssetTable,
+    ) -> Result<BinanceFrame, BinanceParseError> {
+        match super::scan::scan_frame(frame, assets) {
+            Some(r) => r,
+            None => self.parse_general(frame, assets),
+        }
+    }
+
+    /// The general path: simd-json into the reused tape, any key order and spacing. Public
+    /// so tests and benches can compare it with the scanner.
+    #[inline]
+    pub fn parse_general(
         &mut self,
         frame: &mut [u8],
         assets: &AssetTable,
