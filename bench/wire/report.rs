@@ -223,6 +223,22 @@ fn wire_hgrm(dir: &Path, results: &[RunResult], rtt: &Histogram<u64>) -> anyhow:
         std::fs::write(d.join(name), hgrm::percentile_distribution(&r.wire, 1000.0))?;
         n += 1;
     }
+    // The pipeline's own stages, per run: `<variant>-<rate>/<stage>.hgrm`.
+    for r in results.iter().filter(|r| !r.stages.is_empty()) {
+        let run_dir = d.join(format!(
+            "{}-{}",
+            r.variant.slug(),
+            rate_label(r.rate_hz).replace("/s", "")
+        ));
+        std::fs::create_dir_all(&run_dir)?;
+        for (stage, h) in r.stages.iter().filter(|(_, h)| !h.is_empty()) {
+            std::fs::write(
+                run_dir.join(format!("{stage}.hgrm")),
+                hgrm::percentile_distribution(h, 1000.0),
+            )?;
+            n += 1;
+        }
+    }
     std::fs::write(
         d.join("loopback-rtt.hgrm"),
         hgrm::percentile_distribution(rtt, 1000.0),
@@ -423,7 +439,8 @@ pub fn write_all(
          (`decide`), frame read → decision (`tick_to_decision`), decision → intent dequeued by \
          `order` (`intent_to_order`), intent dequeued → request written, presigned or signed on \
          the spot (`order_write_*`), frame read → request written (`tick_to_trade`). `.hgrm` \
-         files: `perf/hgrm/wire/`.\n"
+         files: `perf/hgrm/wire/<variant>-<rate>.hgrm` end to end and \
+         `perf/hgrm/wire/<variant>-<rate>/<stage>.hgrm` per stage.\n"
     );
     for &rate in &rates {
         for v in [
