@@ -81,10 +81,12 @@ fn main() -> anyhow::Result<()> {
         spec.warmup,
         spec.span
     );
-    let rtt = loopback::round_trip(20_000)?;
+    // The floor is sampled before every run and pooled, so it sees the machine as the runs do.
+    let mut rtt = loopback::round_trip(5_000)?;
     let mut results = Vec::new();
     for &rate in &rates {
         for &v in &variants {
+            rtt.add(loopback::round_trip(2_000)?)?;
             eprint!("  {:>9} /s  {:<34}", rate, v.label());
             match run::run(v, rate, spec) {
                 Ok(r) => {

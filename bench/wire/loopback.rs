@@ -10,6 +10,9 @@ use std::net::{TcpListener, TcpStream};
 
 use hdrhistogram::Histogram;
 
+/// Round trips run before recording, to warm the path up.
+const WARM: usize = 500;
+
 pub fn round_trip(iterations: usize) -> anyhow::Result<Histogram<u64>> {
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?;
@@ -29,12 +32,11 @@ pub fn round_trip(iterations: usize) -> anyhow::Result<Histogram<u64>> {
     let mut h = super::run::new_histogram();
     let msg = [7u8; 64];
     let mut back = [0u8; 64];
-    for i in 0..iterations + 1_000 {
+    for i in 0..iterations + WARM {
         let t = std::time::Instant::now();
         s.write_all(&msg)?;
         s.read_exact(&mut back)?;
-        // The first thousand warm the path up.
-        if i >= 1_000 {
+        if i >= WARM {
             h.saturating_record(t.elapsed().as_nanos() as u64);
         }
     }

@@ -350,7 +350,8 @@ pub fn write_all(
     );
     let _ = writeln!(
         s,
-        "Kernel loopback round trip (64 B echo, two threads, blocking, this run): \
+        "Kernel loopback round trip (64 B echo, two threads, blocking; sampled before every \
+         run of this report and pooled): \
          p50 {} / p90 {} / p99 {} / p99.9 {} / max {} µs.\n",
         us(q(rtt, 0.5)),
         us(q(rtt, 0.9)),

@@ -75,6 +75,12 @@ impl TickSize {
             .ok_or(AmountError::UnknownTickSize)
     }
 
+    /// The tick of a price grid in 1e-4 units (the books' unit), if the venue knows it.
+    pub fn from_e4(tick_e4: u16) -> Option<TickSize> {
+        let tick_u6 = tick_e4 as u64 * 100;
+        TickSize::ALL.into_iter().find(|t| t.tick_u6() == tick_u6)
+    }
+
     /// The venue's spelling of this tick.
     pub const fn as_str(self) -> &'static str {
         match self {

@@ -200,6 +200,12 @@ impl LadderSigner {
                 let Some(&(ask, tick)) = asks.get(slot) else {
                     continue;
                 };
+                // Sign on the grid the book is on now (the venue moves the tick near the
+                // extremes), not the one the token was discovered with.
+                let mut info = t.info;
+                if let Some(grid) = crate::clob::amounts::TickSize::from_e4(tick) {
+                    info.tick = grid;
+                }
                 let tick = tick.max(1) as u32;
                 let lo = ask.saturating_sub(self.cfg.band_ticks * tick).max(tick);
                 let hi = (ask + self.cfg.band_ticks * tick).min(PX_SCALE - tick);
@@ -231,7 +237,7 @@ impl LadderSigner {
                                 &self.signer,
                                 &self.account,
                                 &self.owner,
-                                &t.info,
+                                &info,
                                 t.slot,
                                 price,
                                 size_e6,

@@ -185,8 +185,13 @@ impl LiveExec {
             bump(&self.counters.presigned);
             return Ok(b);
         }
-        let info =
+        let mut info =
             self.tokens[intent.token.0 as usize % MAX_TOKENS].ok_or(SendError::UnknownToken)?;
+        // The venue moves a market's tick (`tick_size_change`) near the extremes; the book the
+        // decision saw carries the tick in force, the set-up only the one at discovery.
+        if let Some(tick) = crate::clob::amounts::TickSize::from_e4(intent.book.tick_e4) {
+            info.tick = tick;
+        }
         let b = build_buy(
             &self.signer,
             &self.account,
@@ -571,6 +576,81 @@ fn report_from(intent: &OrderIntent, http_status: u16, a: Option<OrderAnswer>) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A `LiveExec` that never connects, with token slot 1 set up at `tick_e4`.
+    fn offline_exec(tick_e4: u16) -> LiveExec {
+        use crate::clob::order::{Chain, OrderVersion, SignatureType};
+        use crate::clob::sign::PrivateKey;
+        use crate::pipeline::rings::tap;
+        let key = PrivateKey::parse_hex(
+            "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
+        )
+        .unwrap();
+        let account = Account {
+            maker: key.address(),
+            signature_type: SignatureType::Eoa,
+            version: OrderVersion::V2,
+        };
+        let creds = Credentials::new(
+            "00000000-0000-0000-0000-000000000000".into(),
+            "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA==".into(),
+            "passphrase".into(),
+        )
+        .unwrap();
+        let dropped = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let (_pre_tx, pre_rx) = tap(8, dropped.clone());
+        let (used_tx, _used_rx) = tap(8, dropped.clone());
+        let (mut tok_tx, tok_rx) = tap(8, dropped);
+        let info = TokenOrderInfo::from_window(
+            "71321045679252212594626385532706912750332728571942532289631379312455583992563",
+            tick_e4,
+            false,
+            5_000_000,
+        )
+        .unwrap();
+        assert!(tok_tx.offer((TokenId(1), info)));
+        let mut x = LiveExec::new(
+            HttpTarget::parse("http://127.0.0.1:9").unwrap(),
+            OrderSigner::new(key, Chain::Polygon),
+            account,
+            creds,
+            pre_rx,
+            used_tx,
+            tok_rx,
+            Default::default(),
+            std::sync::Arc::new(std::sync::atomic::AtomicU8::new(2)),
+        )
+        .unwrap();
+        assert_eq!(x.absorb(), 1);
+        x
+    }
+
+    #[test]
+    fn orders_signed_on_the_spot_follow_the_tick_the_book_carries() {
+        // Discovered at 0.01; the venue has since moved the market to 0.001 near the top.
+        let mut x = offline_exec(100);
+        let mut intent = OrderIntent {
+            token: TokenId(1),
+            limit_price_e4: 9730,
+            size_e6: 10_000_000,
+            ..Default::default()
+        };
+        intent.book.tick_e4 = 10;
+        let body = *x
+            .build_only(&intent, 1_800_000_000_000)
+            .expect("buildable at 0.001");
+        assert_eq!(body.price_e4, 9730);
+        // The same price on the discovery tick is off the grid: refused, not mispriced.
+        intent.book.tick_e4 = 100;
+        assert_eq!(
+            x.build_only(&intent, 1_800_000_000_000).err(),
+            Some(SendError::CannotBuild)
+        );
+        // A book without a known tick falls back to the discovery tick.
+        intent.book.tick_e4 = 0;
+        intent.limit_price_e4 = 9700;
+        assert!(x.build_only(&intent, 1_800_000_000_000).is_ok());
+    }
 
     #[test]
     fn venue_answers_become_reports() {

@@ -79,8 +79,7 @@ impl TokenOrderInfo {
         min_size_e6: u64,
     ) -> Option<Self> {
         let token_id = ClobTokenId::parse_decimal(token_id).ok()?;
-        let tick_u6 = tick_e4 as u64 * 100;
-        let tick = TickSize::ALL.into_iter().find(|t| t.tick_u6() == tick_u6)?;
+        let tick = TickSize::from_e4(tick_e4)?;
         Some(TokenOrderInfo {
             token_id,
             tick,
