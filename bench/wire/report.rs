@@ -441,7 +441,11 @@ pub fn write_all(
          `order` (`intent_to_order`), intent dequeued → request written, presigned or signed on \
          the spot (`order_write_*`), frame read → request written (`tick_to_trade`). `.hgrm` \
          files: `perf/hgrm/wire/<variant>-<rate>.hgrm` end to end and \
-         `perf/hgrm/wire/<variant>-<rate>/<stage>.hgrm` per stage.\n"
+         `perf/hgrm/wire/<variant>-<rate>/<stage>.hgrm` per stage. `order_write_*` and \
+         `tick_to_trade` end after the `write` returns; on loopback the kernel delivers the \
+         request to the simulator inside that call, and with shared cores the scheduler often \
+         runs the simulator's handler before the order thread resumes, so on a small machine \
+         they can exceed the venue-measured wire-to-wire time.\n"
     );
     for &rate in &rates {
         for v in [
