@@ -14,11 +14,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use cassandra::clob::auth::{Credentials, L2Signer, HMAC_SIGNATURE_LEN};
-use cassandra::clob::order::{Chain, OrderVersion, SignatureType};
-use cassandra::clob::sign::{OrderSigner, PrivateKey};
+use cassandra::clob::auth::HMAC_SIGNATURE_LEN;
 use cassandra::exec::ladder::OrderLadder;
-use cassandra::exec::orders::{build_buy, Account, PostBody, SaltSource, TokenOrderInfo};
+use cassandra::exec::orders::{build_buy, PostBody, SaltSource};
 use cassandra::feeds::binance::BinanceParser;
 use cassandra::feeds::polymarket::book::{BookSide, L2Book};
 use cassandra::feeds::polymarket::{PolyBatch, PolyBooks, PolyFrame, PolyParser};
@@ -29,9 +27,11 @@ use cassandra::strategy::edge::buy_edge;
 use cassandra::strategy::fair_value::prob_up;
 use criterion::{criterion_group, criterion_main, Criterion};
 
+#[path = "common/mod.rs"]
+mod common;
+use common::{poly_book_frame, POLY_UP};
+
 const TRADE: &[u8] = br#"{"stream":"btcusdt@trade","data":{"e":"trade","E":1672515782136,"s":"BTCUSDT","t":12345,"p":"97012.35000000","q":"0.01200000","T":1672515782136,"m":true,"M":true}}"#;
-const POLY_UP: &str =
-    "71321045679252212594626385532706912750332728571942532289631379312455583992563";
 
 fn binance_parse(c: &mut Criterion) {
     let assets = AssetTable::from_names(&["BTC", "ETH"]).expect("assets");
@@ -52,29 +52,6 @@ fn binance_parse(c: &mut Criterion) {
         })
     });
     g.finish();
-}
-
-/// A `book` snapshot with 20 levels a side.
-fn poly_book_frame() -> Vec<u8> {
-    let side = |from: u32, step: i32| {
-        (0..20)
-            .map(|i| {
-                let p = (from as i32 + step * i) as u32;
-                format!(
-                    r#"{{"price":"0.{p:02}","size":"{}.{:02}"}}"#,
-                    50 + i * 17,
-                    i * 3
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(",")
-    };
-    format!(
-        r#"{{"event_type":"book","asset_id":"{POLY_UP}","market":"0x5f65","bids":[{}],"asks":[{}],"timestamp":"1757908892351","hash":"0x0a1b"}}"#,
-        side(29, 1),
-        side(70, -1)
-    )
-    .into_bytes()
 }
 
 fn polymarket(c: &mut Criterion) {
@@ -145,23 +122,13 @@ fn strategy(c: &mut Criterion) {
 }
 
 fn order(c: &mut Criterion) {
-    let key =
-        PrivateKey::parse_hex("0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80")
-            .expect("key");
-    let signer = OrderSigner::new(key.clone(), Chain::Polygon);
-    let account = Account {
-        maker: key.address(),
-        signature_type: SignatureType::Eoa,
-        version: OrderVersion::V2,
-    };
-    let info = TokenOrderInfo::from_window(POLY_UP, 100, false, 5_000_000).expect("token");
-    let creds = Credentials::new(
-        "00000000-0000-0000-0000-000000000000".into(),
-        "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA==".into(),
-        "passphrase".into(),
-    )
-    .expect("creds");
-    let l2 = L2Signer::new(&creds).expect("l2");
+    let common::OrderFixture {
+        signer,
+        account,
+        info,
+        l2,
+        ..
+    } = common::order_fixture();
     let hmac = |body: &[u8]| {
         let mut sig = [0u8; HMAC_SIGNATURE_LEN];
         black_box(

@@ -15,6 +15,8 @@
 
 #[path = "baseline_async/mod.rs"]
 mod baseline_async;
+#[path = "common/mod.rs"]
+mod common;
 #[path = "wire/loopback.rs"]
 mod loopback;
 #[path = "wire/plot.rs"]

@@ -7,36 +7,12 @@ use cassandra::feeds::polymarket::{PolyBatch, PolyBooks, PolyParser};
 use cassandra::pipeline::control::TokenKey;
 use hdrhistogram::Histogram;
 
+use super::common::{poly_book_frame, POLY_UP};
 use super::timing::per_parse;
 
-pub const POLY_UP: &str =
-    "71321045679252212594626385532706912750332728571942532289631379312455583992563";
 const POLY_PRICE_CHANGE: &[u8] = include_bytes!("../../tests/data/poly_price_change.json");
 const POLY_LAST_TRADE: &[u8] = include_bytes!("../../tests/data/poly_last_trade_price.json");
 const POLY_TICK_SIZE: &[u8] = include_bytes!("../../tests/data/poly_tick_size_change.json");
-
-/// A `book` snapshot with 20 levels a side (a busy 15-minute market), the fixture's shape.
-fn poly_book_frame() -> Vec<u8> {
-    let side = |from: u32, step: i32| {
-        (0..20)
-            .map(|i| {
-                let p = (from as i32 + step * i) as u32;
-                format!(
-                    r#"{{"price":"0.{p:02}","size":"{}.{:02}"}}"#,
-                    50 + i * 17,
-                    i * 3
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(",")
-    };
-    format!(
-        r#"{{"event_type":"book","asset_id":"{POLY_UP}","market":"0x5f65177b394277fd294cd75650044e32ba009a95022d88a0c1d565897d72f8f1","bids":[{}],"asks":[{}],"timestamp":"1757908892351","hash":"0x0a1b2c3d4e5f60718293a4b5c6d7e8f901234567","tick_size":"0.01"}}"#,
-        side(29, 1),
-        side(70, -1)
-    )
-    .into_bytes()
-}
 
 #[derive(serde::Deserialize)]
 struct PolyLevelWire<'a> {

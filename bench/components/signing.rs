@@ -5,11 +5,8 @@ use std::time::Instant;
 
 use hdrhistogram::Histogram;
 
-use super::polymarket::POLY_UP;
+use super::common::KEY_HEX;
 use super::timing::{hist, interleaved};
-
-const KEY_HEX: &str = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
-const TOKEN_ID: &str = POLY_UP;
 
 pub struct SignRows {
     pub presigned: Histogram<u64>,
@@ -72,18 +69,24 @@ fn sign_secp_ffi(
 
 pub fn bench_signing(n: usize) -> SignRows {
     use cassandra::clob::amounts::{limit_order_amounts, MarketRules};
-    use cassandra::clob::auth::{Credentials, L2Signer, HMAC_SIGNATURE_LEN};
+    use cassandra::clob::auth::HMAC_SIGNATURE_LEN;
     use cassandra::clob::body::{write_post_order_body, PostOptions};
     use cassandra::clob::order::{
         Bytes32, Chain, Exchange, OrderSignature, OrderType as ClobOrderType, OrderV2,
-        OrderVersion, Side as ClobSide, SignatureType, SignedOrder,
+        Side as ClobSide, SignatureType, SignedOrder,
     };
-    use cassandra::clob::sign::{ExchangeDomains, OrderSigner, PrivateKey};
+    use cassandra::clob::sign::ExchangeDomains;
     use cassandra::exec::ladder::OrderLadder;
-    use cassandra::exec::orders::{build_buy, Account, SaltSource, TokenOrderInfo, BODY_MAX};
+    use cassandra::exec::orders::{build_buy, SaltSource, BODY_MAX};
     use cassandra::pipeline::events::{OrderType, TokenId};
 
-    let key = PrivateKey::parse_hex(KEY_HEX).expect("key");
+    let super::common::OrderFixture {
+        signer,
+        account,
+        info,
+        l2,
+        ..
+    } = super::common::order_fixture();
     let mut key_bytes = [0u8; 32];
     for (i, b) in key_bytes.iter_mut().enumerate() {
         *b = u8::from_str_radix(&KEY_HEX[2 * i..2 * i + 2], 16).expect("hex");
@@ -91,21 +94,7 @@ pub fn bench_signing(n: usize) -> SignRows {
     let sk = secp256k1::SecretKey::from_secret_bytes(key_bytes).expect("secp key");
     let mut ctx = secp256k1::Secp256k1::signing_only();
     ctx.seeded_randomize(&[7u8; 32]);
-    let signer = OrderSigner::new(key.clone(), Chain::Polygon);
     let domains = ExchangeDomains::new(Chain::Polygon);
-    let account = Account {
-        maker: key.address(),
-        signature_type: SignatureType::Eoa,
-        version: OrderVersion::V2,
-    };
-    let info = TokenOrderInfo::from_window(TOKEN_ID, 100, false, 5_000_000).expect("token");
-    let creds = Credentials::new(
-        "00000000-0000-0000-0000-000000000000".into(),
-        "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA==".into(),
-        "passphrase".into(),
-    )
-    .expect("creds");
-    let l2 = L2Signer::new(&creds).expect("l2");
     let hmac = |body: &[u8]| {
         let mut sig = [0u8; HMAC_SIGNATURE_LEN];
         std::hint::black_box(l2.sign_into(1_800_000_000, "POST", "/order", Some(body), &mut sig));

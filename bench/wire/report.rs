@@ -20,15 +20,6 @@ pub fn us(ns: u64) -> String {
     }
 }
 
-fn sh(cmd: &str) -> String {
-    std::process::Command::new("sh")
-        .arg("-c")
-        .arg(cmd)
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .unwrap_or_default()
-}
-
 pub fn rate_label(rate: f64) -> String {
     if rate <= 0.0 {
         "flood".into()
@@ -134,13 +125,6 @@ pub fn knee(results: &[RunResult], variant: Variant) -> (Option<f64>, String) {
         }
     }
     (last_ok, "no knee within the rates run".into())
-}
-
-fn machine() -> String {
-    let cpu = sh("lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1");
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let kernel = sh("uname -r");
-    format!("{cpu}, {cores} cores, Linux {kernel}")
 }
 
 /// Another report's body with its title dropped and its headings pushed two levels down.
@@ -273,14 +257,14 @@ pub fn write_all(
     let find = |v: Variant, rate: f64| results.iter().find(|r| r.variant == v && r.rate_hz == rate);
 
     let mut s = String::new();
-    let now = sh("date -u '+%Y-%m-%d %H:%M UTC'");
+    let now = super::common::sh("date -u '+%Y-%m-%d %H:%M UTC'");
     let _ = writeln!(s, "# Cassandra performance report\n");
     let _ = writeln!(
         s,
         "Generated {now} on **{}** by `bash perf/regenerate.sh`; the wire-to-wire part by \
          `{command}`. The simulator, the pipeline under test and this harness share the \
          machine's cores, so every ratio below compares runs made in this same run.\n",
-        machine()
+        super::common::machine()
     );
 
     // Headline against the targets.

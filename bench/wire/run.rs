@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use cassandra::config::Config;
 use cassandra::control::summary::RunSummary;
+use cassandra::exec::live::LiveCounters;
 use cassandra::feeds::polymarket::ingest::PriceSocketAuth;
 use cassandra::pipeline::rings::RingKind;
 use cassandra::pipeline::shared::Mode;
@@ -108,8 +109,7 @@ pub struct RunResult {
     pub refused: u64,
     /// Order-connection failures (each one reconnects with backoff).
     pub reconnects: u64,
-    /// Refusals by reason since the pipeline started: no connection, unknown token, cannot
-    /// build, busy.
+    /// Refusals by reason: no connection, unknown token, cannot build, busy.
     pub refused_by: [u64; 4],
 }
 
@@ -206,22 +206,6 @@ fn start_product(
     )
 }
 
-fn plan_of(p: &Pipeline) -> String {
-    p.plan
-        .threads
-        .iter()
-        .map(|t| {
-            format!(
-                "{}@{}/{}",
-                t.name,
-                t.core.map_or("-".into(), |c| c.to_string()),
-                t.wait.name()
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 /// Measure `variant` at `rate_hz` in a fresh simulator process.
 pub fn run(variant: Variant, rate_hz: f64, spec: RunSpec) -> anyhow::Result<RunResult> {
     let key_hex = throwaway_key_hex();
@@ -254,7 +238,7 @@ pub fn run(variant: Variant, rate_hz: f64, spec: RunSpec) -> anyhow::Result<RunR
         Variant::Async => run_async(&sim, &key_hex, spec, &mut result)?,
         _ => {
             let p = start_product(variant, rate_hz, spec, &sim, &key_hex)?;
-            result.plan = plan_of(&p);
+            result.plan = p.plan.compact();
             std::thread::sleep(spec.warmup);
             let shared = p.shared.clone();
             let c = &shared.counters;
@@ -262,14 +246,7 @@ pub fn run(variant: Variant, rate_hz: f64, spec: RunSpec) -> anyhow::Result<RunR
             shared.reset_latency.store(true, Ordering::SeqCst);
             let f0 = c.binance.frames.load(Ordering::Relaxed);
             let full0 = c.snapshot().hot_ring_full;
-            let live0 = p.live.as_ref().map(|l| {
-                (
-                    l.presigned.load(Ordering::Relaxed),
-                    l.signed_now.load(Ordering::Relaxed),
-                    l.sent.load(Ordering::Relaxed),
-                    l.reconnects.load(Ordering::Relaxed),
-                )
-            });
+            let live0 = p.live.as_deref().map(live_counts);
             let intents0 = c.order.orders.load(Ordering::Relaxed);
             let t = Instant::now();
             std::thread::sleep(spec.span);
@@ -277,19 +254,14 @@ pub fn run(variant: Variant, rate_hz: f64, spec: RunSpec) -> anyhow::Result<RunR
             let secs = t.elapsed().as_secs_f64();
             result.read_per_s = (c.binance.frames.load(Ordering::Relaxed) - f0) as f64 / secs;
             result.hot_ring_full = c.snapshot().hot_ring_full - full0;
-            if let (Some(l), Some((p0, s0, sent0, r0))) = (p.live.as_ref(), live0) {
-                result.presigned = l.presigned.load(Ordering::Relaxed) - p0;
-                result.signed_now = l.signed_now.load(Ordering::Relaxed) - s0;
-                let sent = l.sent.load(Ordering::Relaxed) - sent0;
+            if let (Some(l), Some(c0)) = (p.live.as_deref(), live0) {
+                let d: Vec<u64> = live_counts(l).iter().zip(c0).map(|(a, b)| a - b).collect();
                 let intents = c.order.orders.load(Ordering::Relaxed) - intents0;
-                result.refused = intents.saturating_sub(sent);
-                result.reconnects = l.reconnects.load(Ordering::Relaxed) - r0;
-                result.refused_by = [
-                    l.refused_no_connection.load(Ordering::Relaxed),
-                    l.refused_unknown_token.load(Ordering::Relaxed),
-                    l.refused_cannot_build.load(Ordering::Relaxed),
-                    l.refused_busy.load(Ordering::Relaxed),
-                ];
+                result.presigned = d[0];
+                result.signed_now = d[1];
+                result.refused = intents.saturating_sub(d[2]);
+                result.reconnects = d[3];
+                result.refused_by = [d[4], d[5], d[6], d[7]];
             }
             absorb(&mut result, &before, &after, secs);
             let plan = p.plan.clone();
@@ -301,6 +273,23 @@ pub fn run(variant: Variant, rate_hz: f64, spec: RunSpec) -> anyhow::Result<RunR
     }
     sim.stop();
     Ok(result)
+}
+
+/// The live path's counters, in the order the run reads them: presigned, signed on the spot,
+/// sent, reconnects, then refusals by reason (no connection, unknown token, cannot build,
+/// busy).
+fn live_counts(l: &LiveCounters) -> [u64; 8] {
+    [
+        &l.presigned,
+        &l.signed_now,
+        &l.sent,
+        &l.reconnects,
+        &l.refused_no_connection,
+        &l.refused_unknown_token,
+        &l.refused_cannot_build,
+        &l.refused_busy,
+    ]
+    .map(|c| c.load(Ordering::Relaxed))
 }
 
 /// Fold the venue's report for the measured span into `r`.

@@ -166,7 +166,10 @@ impl LadderSigner {
         while self.shared.is_running() {
             while let Ok(t) = self.tokens.try_recv() {
                 outstanding.retain(|(slot, _, _), _| *slot != t.slot.0);
-                live.insert(t.slot.0, t);
+                // Switched off, the ladder takes no token and so signs nothing.
+                if self.cfg.enabled {
+                    live.insert(t.slot.0, t);
+                }
             }
             while let Some((token, price, size)) = self.used.pop() {
                 outstanding.remove(&(token.0, price, size));
@@ -193,9 +196,6 @@ impl LadderSigner {
                     })
                     .collect()
             };
-            if !self.cfg.enabled {
-                live.clear();
-            }
             'tokens: for (slot, t) in &live {
                 let Some(&(ask, tick)) = asks.get(slot) else {
                     continue;

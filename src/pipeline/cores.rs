@@ -146,6 +146,18 @@ impl CorePlan {
             .expect("every hot thread has a plan")
     }
 
+    /// The whole plan on one line, `thread@core/wait …` (`-` for unpinned), for reports.
+    pub fn compact(&self) -> String {
+        self.threads
+            .iter()
+            .map(|t| {
+                let core = t.core.map_or("-".to_string(), |c| c.to_string());
+                format!("{}@{core}/{}", t.name, t.wait.name())
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
     /// One line per thread, for the start-up banner.
     pub fn describe(&self) -> String {
         let mut s = String::new();
