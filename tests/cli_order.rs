@@ -13,7 +13,7 @@ use std::process::{Command, Output, Stdio};
 const BIN: &str = env!("CARGO_BIN_EXE_cassandra");
 const VECTORS_V2: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/testdata/polymarket/vectors-v2.json"
+    "/tests/data/polymarket_vectors/vectors-v2.json"
 );
 const ANVIL_KEY_0: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 const ANVIL_ADDRESS_0: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";

@@ -5,11 +5,11 @@ use serde_json::Value;
 
 pub const VECTORS_V2: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/testdata/polymarket/vectors-v2.json"
+    "/tests/data/polymarket_vectors/vectors-v2.json"
 );
 pub const VECTORS_ALL: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/testdata/polymarket/vectors-all-versions.json"
+    "/tests/data/polymarket_vectors/vectors-all-versions.json"
 );
 
 /// The anvil/hardhat key #0 every signature vector uses (public test key).

@@ -3,9 +3,10 @@
 
 use serde_json::Value;
 
-/// `/work/shared/testdata/polymarket` seen from this worktree.
+/// Polymarket's client test vectors, copied into the repository with their provenance
+/// (`tests/data/polymarket_vectors/README.md`).
 pub const POLY_TESTDATA: &str =
-    concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/testdata/polymarket");
+    concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/polymarket_vectors");
 
 fn load(file: &str) -> Value {
     let path = format!("{POLY_TESTDATA}/{file}");
