@@ -1,4 +1,4 @@
-//! Every fee vector of Polymarket's own client suites (`testdata/polymarket`), run through
+//! Every fee vector of Polymarket's own client suites (`tests/data/polymarket_vectors`), run through
 //! `strategy::fees`. Kinds: `fee_platform_fee`, `fee_production_schedule_case`,
 //! `fee_adjust_buy_amount`, `fee_builder_fee` (v2 file) and `fee_platform_fee`,
 //! `fee_adjust_buy_amount` (all-versions file). The clients compare after rounding to 12

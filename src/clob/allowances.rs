@@ -1,7 +1,7 @@
 //! Token approvals the V2 exchange contracts need, read and set through a Polygon JSON-RPC
 //! endpoint: pUSD `allowance`/`approve` (ERC-20) and conditional-token
 //! `isApprovedForAll`/`setApprovalForAll` (ERC-1155), for the CTF exchange, the neg-risk
-//! exchange, the neg-risk adapter and Exchange V3 (`protocols/polymarket.md` §1, Collateral).
+//! exchange, the neg-risk adapter and Exchange V3 (`docs/venue/polymarket.md` §1, Collateral).
 //!
 //! Control side only (the API, the CLI): blocking HTTP, allocation is fine here.
 

@@ -1,7 +1,7 @@
 //! CLOB request authentication: L2 HMAC headers for trading calls, L1 (`ClobAuth`) headers
 //! for creating/deriving API keys, and loading the secrets from the environment.
 //!
-//! L2 (shared/protocols/polymarket.md §3): `message = timestamp_s + METHOD + path + body`,
+//! L2 (docs/venue/polymarket.md §3): `message = timestamp_s + METHOD + path + body`,
 //! `path` without the query string, `body` the exact bytes sent with every `'` replaced by
 //! `"` (as py and Rust do); `key = urlsafe_b64decode(secret)`; `POLY_SIGNATURE =
 //! urlsafe_b64encode(HMAC-SHA256(key, message))` **with** `=` padding (44 characters).

@@ -1,6 +1,6 @@
 //! The exact bytes of the `POST /order` body.
 //!
-//! The body is HMAC-signed and sent as the same bytes (shared/protocols/polymarket.md §3), so
+//! The body is HMAC-signed and sent as the same bytes (docs/venue/polymarket.md §3), so
 //! it is written by hand, not through serde: compact JSON in the key order of
 //! py-clob-client-v2's `order_to_json_v2` dumped with `separators=(",", ":")`:
 //!

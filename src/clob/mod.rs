@@ -13,7 +13,7 @@
 //! 5. [`auth`]: the L2 HMAC over those same bytes, L1 `ClobAuth` headers, and credentials
 //!    loaded from the environment with secrets kept out of `Debug` and errors.
 //!
-//! Facts come from `shared/protocols/polymarket.md` §1–§3; vectors
+//! Facts come from `docs/venue/polymarket.md` §1–§3; vectors
 //! from Polymarket's clients are checked in `tests/clob_*.rs`, and `tests/clob_oracle.rs`
 //! compares against py-clob-client-v2 itself.
 //!

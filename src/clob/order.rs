@@ -8,7 +8,7 @@
 //! allocate. An [`Address`] carries its EIP-55 text, computed once when it is made (setup),
 //! so writing a body never hashes.
 //!
-//! Facts from shared/protocols/polymarket.md §1: field order is the typehash order; the
+//! Facts from docs/venue/polymarket.md §1: field order is the typehash order; the
 //! `timestamp` is milliseconds and signed; `expiration` is seconds, *not* signed, and sent
 //! only in the JSON body; `salt` travels as a JSON number and so stays `<= 2^53 - 1`.
 

@@ -10,7 +10,7 @@
 //!   POLY_1271), one digest and one ECDSA signature, and does not allocate.
 //! - Signatures are 65 bytes `r‖s‖v`, low-S, v = 27/28 (RFC 6979, deterministic), as py's
 //!   `eth_account` makes them. POLY_1271 wraps that in the ERC-7739 envelope
-//!   (shared/protocols/polymarket.md §1, six steps).
+//!   (docs/venue/polymarket.md §1, six steps).
 //! - A private key never appears in `Debug` output or in an error.
 //!
 //! Limits: recovery checks the ECDSA signature only. It cannot know whether a deposit wallet

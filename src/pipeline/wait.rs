@@ -1,7 +1,7 @@
 //! Wait strategies: what a hot thread does when it has nothing to do.
 //!
 //! - `spin`: busy-poll. Lowest latency; needs a core of its own (a parked consumer pays
-//!   20–45 µs per futex wake-up on a VM, see `protocols/binance.md` §d).
+//!   20–45 µs per futex wake-up on a VM, see `docs/venue/binance.md` §2).
 //! - `spin-yield`: busy-poll, yielding the core after a short burst of empty polls.
 //! - `park`: spin briefly, then sleep until a producer rings the [`Doorbell`] (or a socket is
 //!   readable, for the ingest threads), with a bounded sleep so a lost wake-up costs at most

@@ -2,7 +2,7 @@
 //!
 //! Fee on a fill of `shares` at `price` (CLOB V2, `fd {r, e, to}` of `/clob-markets`):
 //! `fee_usdc = shares × r × (p·(1−p))^e`, the formula of Polymarket's own clients and the one
-//! every `fee_*` vector in `testdata/polymarket/` checks. On a BUY the venue takes the fee in
+//! every `fee_*` vector in `tests/data/polymarket_vectors/` checks. On a BUY the venue takes the fee in
 //! the tokens bought (docs: "fees are taken from proceeds"), converted at the fill price:
 //! `tokens_received = shares − fee_usdc / price`, while the USDC paid is `shares × price`.
 //! A fill across several levels pays the fee per level at that level's price.
