@@ -252,11 +252,7 @@ fn main() -> anyhow::Result<()> {
             config,
         } => {
             let mut cfg = Config::load(config.as_deref())?;
-            let open = || {
-                std::fs::File::open(&file)
-                    .map(std::io::BufReader::new)
-                    .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", file.display()))
-            };
+            let open = || cassandra::record::replay::open_recording(&file);
             if let Some(len) = cassandra::record::replay::window_length(open()?) {
                 cassandra::demo::scale_to_window(&mut cfg.strategy, len);
             }

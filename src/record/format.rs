@@ -75,11 +75,14 @@ pub fn write_record(
     w.write_all(b"\n")
 }
 
-/// Iterate the records of a recording; a malformed line is an error naming it.
+/// Iterate the records of a recording; a malformed line is an error naming it. A read error
+/// (a directory, a device that fails) ends the iteration after it is reported once: a reader
+/// that kept answering the same error would spin any caller that skips errors.
 pub struct Reader<R> {
     inner: R,
     line: u64,
     buf: Vec<u8>,
+    failed: bool,
 }
 
 impl<R: BufRead> Reader<R> {
@@ -88,6 +91,7 @@ impl<R: BufRead> Reader<R> {
             inner,
             line: 0,
             buf: Vec::new(),
+            failed: false,
         }
     }
 }
@@ -104,11 +108,17 @@ impl<R: BufRead> Iterator for Reader<R> {
     type Item = Result<Record, RecordError>;
 
     fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
         self.buf.clear();
         match self.inner.read_until(b'\n', &mut self.buf) {
             Ok(0) => return None,
             Ok(_) => {}
-            Err(e) => return Some(Err(e.into())),
+            Err(e) => {
+                self.failed = true;
+                return Some(Err(e.into()));
+            }
         }
         self.line += 1;
         let line = self.line;

@@ -102,6 +102,26 @@ pub enum ReplayError {
     Record(#[from] RecordError),
     #[error("line {line}: bad window: {why}")]
     Window { line: u64, why: String },
+    /// Nothing to replay: an empty file is a mistake to report, not a report of zero trades.
+    #[error("the recording holds no records (record one with `cassandra demo --record FILE`)")]
+    Empty,
+}
+
+/// Open a recording for reading. Only a regular file is a recording: a directory or a FIFO
+/// is refused here with its name rather than failing somewhere inside the replay.
+pub fn open_recording(path: &std::path::Path) -> anyhow::Result<std::io::BufReader<std::fs::File>> {
+    let meta = std::fs::metadata(path)
+        .map_err(|e| anyhow::anyhow!("cannot open recording {}: {e}", path.display()))?;
+    if !meta.is_file() {
+        anyhow::bail!(
+            "{} is not a recording: it is a {}, expected a file written by `cassandra record` or `demo --record`",
+            path.display(),
+            if meta.is_dir() { "directory" } else { "special file" }
+        );
+    }
+    let f = std::fs::File::open(path)
+        .map_err(|e| anyhow::anyhow!("cannot open recording {}: {e}", path.display()))?;
+    Ok(std::io::BufReader::new(f))
 }
 
 /// Length of the windows in a recording (from its first `W` line), to scale the strategy's
@@ -309,6 +329,9 @@ pub fn replay(
             strategies.insert(name, strategy_report(&mine, start_cash));
         }
     }
+    if frames == 0 && windows == 0 {
+        return Err(ReplayError::Empty);
+    }
     Ok(ReplayReport {
         frames,
         parse_errors,
@@ -321,11 +344,17 @@ pub fn replay(
     })
 }
 
+/// A sum that starts from +0.0: `Iterator::sum` of f64 starts from −0.0, so an empty sum
+/// would print as "-0.00".
+fn sum(values: impl Iterator<Item = f64>) -> f64 {
+    values.fold(0.0, |a, b| a + b)
+}
+
 fn strategy_report(trades: &[Trade], start_cash: f64) -> StrategyReport {
     let settled: Vec<&Trade> = trades.iter().filter(|t| t.won.is_some()).collect();
     let wins = settled.iter().filter(|t| t.won == Some(true)).count() as u32;
     let losses = settled.len() as u32 - wins;
-    let pnl: f64 = settled.iter().filter_map(|t| t.pnl).sum();
+    let pnl = sum(settled.iter().filter_map(|t| t.pnl));
     let (mut equity, mut peak, mut dd) = (start_cash, start_cash, 0.0f64);
     for t in &settled {
         equity += t.pnl.unwrap_or(0.0);
@@ -364,7 +393,7 @@ fn strategy_report(trades: &[Trade], start_cash: f64) -> StrategyReport {
             wins as f64 / settled.len() as f64
         },
         pnl_after_fees: pnl,
-        fees: trades.iter().map(|t| t.fee).sum(),
+        fees: sum(trades.iter().map(|t| t.fee)),
         max_drawdown: dd,
         calibration,
     }
