@@ -47,27 +47,9 @@ impl Services {
             whale_thread: None,
             api: None,
         };
-        if cfg.whales.enabled {
-            let poller = WhalePoller::new(
-                &cfg.whales,
-                &cfg.venues.data_api,
-                cfg.windows.length_s,
-                pipeline.shared.clone(),
-                pipeline.state.clone(),
-            );
-            let mut poller = match poller {
-                Ok(p) => p,
-                Err(e) => {
-                    s.finish();
-                    return Err(e);
-                }
-            };
-            if let Some(a) = &s.alerts {
-                poller = poller.with_alerts(a.tx());
-            }
-            s.whales = Some(poller.stats());
-            s.whale_thread = Some(poller.spawn()?);
-        }
+        // The API first: it is what fails in practice (its port taken). The whale thread
+        // ends only when the pipeline stops, so it starts last, after everything that can
+        // still fail: an error path that joined it would wait forever.
         if cfg.api.enabled {
             let started = ApiContext::new(
                 cfg,
@@ -82,6 +64,35 @@ impl Services {
             });
             match started {
                 Ok(h) => s.api = Some(h),
+                Err(e) => {
+                    s.stop_api();
+                    s.finish();
+                    return Err(e);
+                }
+            }
+        }
+        if cfg.whales.enabled {
+            let poller = WhalePoller::new(
+                &cfg.whales,
+                &cfg.venues.data_api,
+                cfg.windows.length_s,
+                pipeline.shared.clone(),
+                pipeline.state.clone(),
+            );
+            let mut poller = match poller {
+                Ok(p) => p,
+                Err(e) => {
+                    s.stop_api();
+                    s.finish();
+                    return Err(e);
+                }
+            };
+            if let Some(a) = &s.alerts {
+                poller = poller.with_alerts(a.tx());
+            }
+            s.whales = Some(poller.stats());
+            match poller.spawn() {
+                Ok(t) => s.whale_thread = Some(t),
                 Err(e) => {
                     s.stop_api();
                     s.finish();
