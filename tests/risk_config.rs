@@ -41,7 +41,7 @@ fn validate_names_every_bad_field() {
     };
     let e = c.validate().unwrap_err();
     assert_eq!(
-        e.fields,
+        e.fields.iter().map(|f| f.field).collect::<Vec<_>>(),
         [
             "max_order_notional_usdc",
             "max_window_exposure_usdc",
@@ -56,5 +56,35 @@ fn validate_names_every_bad_field() {
             "venue_error_window_ms",
         ]
     );
-    assert!(e.to_string().contains("max_drawdown_frac"));
+    // Each bad field comes with its value and what is allowed.
+    let msg = e.to_string();
+    assert!(
+        msg.contains("max_drawdown_frac = 1.5: expected a fraction in (0, 1]"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("max_orders_per_minute = 5000: expected an integer in [1, 1024]"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("max_window_exposure_usdc = NaN: expected a finite number > 0"),
+        "{msg}"
+    );
+}
+
+/// From a configuration file, the error names the section, the key, the value and the range.
+#[test]
+fn config_file_errors_give_the_value_and_the_range() {
+    let e = cassandra::config::Config::from_toml(
+        "[risk]\nmax_drawdown_frac = 2.0\n[strategy.gates]\nmax_prob = 0.2\n[strategy.sizing]\nkelly_fraction = 3.0\n",
+    )
+    .unwrap_err()
+    .to_string();
+    for needle in [
+        "risk.max_drawdown_frac = 2: expected a fraction in (0, 1]",
+        "strategy.gates.max_prob = 0.2: expected in [0.5, 1]",
+        "strategy.sizing.kelly_fraction = 3: expected a fraction in [0, 1]",
+    ] {
+        assert!(e.contains(needle), "{needle:?} missing from {e}");
+    }
 }

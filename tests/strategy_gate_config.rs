@@ -39,12 +39,21 @@ fn validation_names_every_bad_field() {
     };
     let err = c.validate().unwrap_err();
     assert_eq!(
-        err.fields,
+        err.fields.iter().map(|f| f.field).collect::<Vec<_>>(),
         vec![
             "max_secs_into_window",
             "max_frac_into_window",
             "max_spread",
             "max_prob"
         ]
+    );
+    let msg = err.to_string();
+    assert!(
+        msg.contains("max_prob = 0.3: expected in [0.5, 1]"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("max_frac_into_window = 2: expected a fraction in [0, 1]"),
+        "{msg}"
     );
 }

@@ -159,6 +159,6 @@ fn config_validation_names_the_bad_field() {
     };
     assert_eq!(
         bad.validate().unwrap_err().to_string(),
-        "sizing config: bad `max_depth_fraction`"
+        "sizing config: max_depth_fraction = 1.5: expected a fraction in [0, 1]"
     );
 }

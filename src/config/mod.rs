@@ -7,6 +7,8 @@
 
 use serde::Deserialize;
 
+pub mod bad_field;
+
 use crate::pipeline::shared::Mode;
 use crate::pipeline::wait::WaitStrategy;
 
@@ -428,21 +430,19 @@ impl Config {
         }
         if let Err(e) = self.strategy.gates.validate() {
             for f in e.fields {
-                bad.push(format!(
-                    "strategy.gates.{f}: out of range (see the field's documentation)"
-                ));
+                bad.push(format!("strategy.gates.{f}"));
             }
         }
-        if let Err(e) = self.strategy.sizing.validate() {
-            bad.push(format!("strategy.sizing: {e}"));
+        if let Err(crate::strategy::sizing::SizingConfigError::Bad(f)) =
+            self.strategy.sizing.validate()
+        {
+            bad.push(format!("strategy.sizing.{f}"));
         }
-        if let Err(e) = self.strategy.vol.validate() {
-            bad.push(format!("strategy.vol: {e}"));
+        if let Err(crate::strategy::vol::VolConfigError::Bad(f)) = self.strategy.vol.validate() {
+            bad.push(format!("strategy.vol.{f}"));
         }
         if let Err(f) = self.strategy.sniper.validate() {
-            bad.push(format!(
-                "strategy.sniper.{f}: out of range (see the field's documentation)"
-            ));
+            bad.push(format!("strategy.sniper.{f}"));
         }
         for asset in self.strategy.per_asset.keys() {
             if !self.assets.iter().any(|a| a.eq_ignore_ascii_case(asset)) {
@@ -463,9 +463,7 @@ impl Config {
         bad.extend(self.api.problems());
         if let Err(e) = self.risk.validate() {
             for f in e.fields {
-                bad.push(format!(
-                    "risk.{f}: out of range (see the field's documentation)"
-                ));
+                bad.push(format!("risk.{f}"));
             }
         }
         if bad.is_empty() {

@@ -6,6 +6,7 @@
 use serde::Deserialize;
 
 use super::rate::RATE_RING;
+use crate::config::bad_field::BadField;
 
 /// Every limit and breaker of the [`super::RiskBook`]. All amounts are USDC.
 #[derive(Clone, Copy, Debug, PartialEq, Deserialize)]
@@ -77,9 +78,9 @@ impl Default for RiskConfig {
 
 /// Every bad field of a [`RiskConfig`]. Fatal at start: fix the configuration.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("risk config: bad {fields:?}")]
+#[error("risk config: {}", crate::config::bad_field::join(fields))]
 pub struct RiskConfigError {
-    pub fields: Vec<&'static str>,
+    pub fields: Vec<BadField>,
 }
 
 impl RiskConfig {
@@ -88,41 +89,53 @@ impl RiskConfig {
         let mut bad = Vec::new();
         let pos = |x: f64| x.is_finite() && x > 0.0;
         let ring = |n: u32| n >= 1 && n as usize <= RATE_RING;
-        if !pos(self.max_order_notional_usdc) {
-            bad.push("max_order_notional_usdc");
-        }
-        if !pos(self.max_window_exposure_usdc) {
-            bad.push("max_window_exposure_usdc");
-        }
-        if !pos(self.max_asset_exposure_usdc) {
-            bad.push("max_asset_exposure_usdc");
-        }
-        if !pos(self.max_total_exposure_usdc) {
-            bad.push("max_total_exposure_usdc");
+        const POSITIVE: &str = "a finite number > 0";
+        const RING: &str = "an integer in [1, 1024]";
+        for (field, v) in [
+            ("max_order_notional_usdc", self.max_order_notional_usdc),
+            ("max_window_exposure_usdc", self.max_window_exposure_usdc),
+            ("max_asset_exposure_usdc", self.max_asset_exposure_usdc),
+            ("max_total_exposure_usdc", self.max_total_exposure_usdc),
+        ] {
+            if !pos(v) {
+                bad.push(BadField::new(field, v, POSITIVE));
+            }
         }
         if self.max_open_positions == 0 {
-            bad.push("max_open_positions");
+            bad.push(BadField::new("max_open_positions", 0, "at least 1"));
         }
         if !ring(self.max_orders_per_minute) {
-            bad.push("max_orders_per_minute");
+            bad.push(BadField::new(
+                "max_orders_per_minute",
+                self.max_orders_per_minute,
+                RING,
+            ));
         }
         if !pos(self.daily_loss_limit_usdc) {
-            bad.push("daily_loss_limit_usdc");
+            bad.push(BadField::new(
+                "daily_loss_limit_usdc",
+                self.daily_loss_limit_usdc,
+                POSITIVE,
+            ));
         }
         if self.max_consecutive_losses == 0 {
-            bad.push("max_consecutive_losses");
+            bad.push(BadField::new("max_consecutive_losses", 0, "at least 1"));
         }
         if !(self.max_drawdown_frac.is_finite()
             && self.max_drawdown_frac > 0.0
             && self.max_drawdown_frac <= 1.0)
         {
-            bad.push("max_drawdown_frac");
+            bad.push(BadField::new(
+                "max_drawdown_frac",
+                self.max_drawdown_frac,
+                "a fraction in (0, 1]",
+            ));
         }
         if !ring(self.venue_error_max) {
-            bad.push("venue_error_max");
+            bad.push(BadField::new("venue_error_max", self.venue_error_max, RING));
         }
         if self.venue_error_window_ms == 0 {
-            bad.push("venue_error_window_ms");
+            bad.push(BadField::new("venue_error_window_ms", 0, "at least 1 ms"));
         }
         if bad.is_empty() {
             Ok(())

@@ -13,6 +13,8 @@
 
 use serde::{Deserialize, Serialize, Serializer};
 
+use crate::config::bad_field::BadField;
+
 /// Why a decision did not trade. `name()` is stable: it is written in JSON and the journal.
 #[repr(u8)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -179,9 +181,9 @@ impl Default for GateConfig {
 
 /// Every bad field of a [`GateConfig`] (fatal at start: fix the config).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("gate config: bad {fields:?}")]
+#[error("gate config: {}", crate::config::bad_field::join(fields))]
 pub struct GateConfigError {
-    pub fields: Vec<&'static str>,
+    pub fields: Vec<BadField>,
 }
 
 impl GateConfig {
@@ -190,31 +192,56 @@ impl GateConfig {
         let mut bad = Vec::new();
         let nonneg = |x: f64| x.is_finite() && x >= 0.0;
         let frac = |x: Option<f64>| x.is_none_or(|f| f.is_finite() && (0.0..=1.0).contains(&f));
+        let show = |x: Option<f64>| x.map_or("none".to_string(), |f| f.to_string());
         if !self.min_edge.is_finite() {
-            bad.push("min_edge");
+            bad.push(BadField::new("min_edge", self.min_edge, "a finite number"));
         }
         if !nonneg(self.min_secs_into_window) {
-            bad.push("min_secs_into_window");
+            bad.push(BadField::new(
+                "min_secs_into_window",
+                self.min_secs_into_window,
+                "a finite number ≥ 0",
+            ));
         }
         if !nonneg(self.max_secs_into_window)
             || self.max_secs_into_window < self.min_secs_into_window
         {
-            bad.push("max_secs_into_window");
+            bad.push(BadField::new(
+                "max_secs_into_window",
+                self.max_secs_into_window,
+                "a finite number ≥ min_secs_into_window",
+            ));
         }
         if !frac(self.min_frac_into_window) {
-            bad.push("min_frac_into_window");
+            bad.push(BadField::new(
+                "min_frac_into_window",
+                show(self.min_frac_into_window),
+                "a fraction in [0, 1]",
+            ));
         }
         if !frac(self.max_frac_into_window) {
-            bad.push("max_frac_into_window");
+            bad.push(BadField::new(
+                "max_frac_into_window",
+                show(self.max_frac_into_window),
+                "a fraction in [0, 1]",
+            ));
         }
         if !nonneg(self.min_move_bps) {
-            bad.push("min_move_bps");
+            bad.push(BadField::new(
+                "min_move_bps",
+                self.min_move_bps,
+                "a finite number ≥ 0",
+            ));
         }
         if !nonneg(self.max_spread) {
-            bad.push("max_spread");
+            bad.push(BadField::new(
+                "max_spread",
+                self.max_spread,
+                "a finite number ≥ 0",
+            ));
         }
         if !(self.max_prob.is_finite() && (0.5..=1.0).contains(&self.max_prob)) {
-            bad.push("max_prob");
+            bad.push(BadField::new("max_prob", self.max_prob, "in [0.5, 1]"));
         }
         if bad.is_empty() {
             Ok(())

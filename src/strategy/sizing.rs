@@ -14,6 +14,8 @@
 
 use serde::Deserialize;
 
+use crate::config::bad_field::BadField;
+
 /// Venue size precision: sizes are rounded down to 2 decimals of a share (1e-6 units).
 pub const SIZE_LOT_E6: u64 = 10_000;
 
@@ -58,11 +60,11 @@ impl Default for SizingConfig {
 }
 
 /// A configuration value that cannot work, named by its field.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum SizingConfigError {
     /// Fatal at start: fix the config.
-    #[error("sizing config: bad `{0}`")]
-    Bad(&'static str),
+    #[error("sizing config: {0}")]
+    Bad(BadField),
 }
 
 impl SizingConfig {
@@ -70,16 +72,32 @@ impl SizingConfig {
     pub fn validate(&self) -> Result<(), SizingConfigError> {
         let nonneg = |x: f64| x.is_finite() && x >= 0.0;
         if !nonneg(self.notional_usdc) {
-            return Err(SizingConfigError::Bad("notional_usdc"));
+            return Err(SizingConfigError::Bad(BadField::new(
+                "notional_usdc",
+                self.notional_usdc,
+                "a finite number ≥ 0",
+            )));
         }
         if !(nonneg(self.kelly_fraction) && self.kelly_fraction <= 1.0) {
-            return Err(SizingConfigError::Bad("kelly_fraction"));
+            return Err(SizingConfigError::Bad(BadField::new(
+                "kelly_fraction",
+                self.kelly_fraction,
+                "a fraction in [0, 1]",
+            )));
         }
         if !nonneg(self.max_notional_usdc) {
-            return Err(SizingConfigError::Bad("max_notional_usdc"));
+            return Err(SizingConfigError::Bad(BadField::new(
+                "max_notional_usdc",
+                self.max_notional_usdc,
+                "a finite number ≥ 0",
+            )));
         }
         if !(nonneg(self.max_depth_fraction) && self.max_depth_fraction <= 1.0) {
-            return Err(SizingConfigError::Bad("max_depth_fraction"));
+            return Err(SizingConfigError::Bad(BadField::new(
+                "max_depth_fraction",
+                self.max_depth_fraction,
+                "a fraction in [0, 1]",
+            )));
         }
         Ok(())
     }

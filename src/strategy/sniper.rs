@@ -4,6 +4,7 @@
 
 use serde::Deserialize;
 
+use crate::config::bad_field::BadField;
 use crate::strategy::candidate::{price_side, Candidate, MarketView, Strategy, StrategyKind};
 use crate::strategy::gates::{check_trade, GateConfig, SkipReason};
 use crate::strategy::sizing::SizingConfig;
@@ -34,15 +35,23 @@ impl Default for SniperConfig {
 }
 
 impl SniperConfig {
-    pub fn validate(&self) -> Result<(), &'static str> {
+    pub fn validate(&self) -> Result<(), BadField> {
         if !(0.0..=1.0).contains(&self.min_frac_into_window) {
-            return Err("min_frac_into_window");
+            return Err(BadField::new(
+                "min_frac_into_window",
+                self.min_frac_into_window,
+                "a fraction in [0, 1]",
+            ));
         }
         if !(0.0 < self.min_price && self.min_price <= self.max_price && self.max_price < 1.0) {
-            return Err("min_price/max_price");
+            return Err(BadField::new(
+                "min_price/max_price",
+                format!("{}/{}", self.min_price, self.max_price),
+                "0 < min_price ≤ max_price < 1",
+            ));
         }
         if !self.min_ev.is_finite() {
-            return Err("min_ev");
+            return Err(BadField::new("min_ev", self.min_ev, "a finite number"));
         }
         Ok(())
     }

@@ -17,6 +17,8 @@
 
 use serde::Deserialize;
 
+use crate::config::bad_field::BadField;
+
 /// Seconds in a year for annualising a 24/7 market: 365 days.
 pub const SECONDS_PER_YEAR: f64 = 365.0 * 86_400.0;
 
@@ -70,12 +72,12 @@ impl Default for VolConfig {
 }
 
 /// A configuration value that cannot work, named by its field.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum VolConfigError {
     /// The named field is not a finite positive number, or floor ≤ prior ≤ cap does not hold
     /// (fatal at start: fix the config).
-    #[error("vol config: bad `{0}`")]
-    Bad(&'static str),
+    #[error("vol config: {0}")]
+    Bad(BadField),
 }
 
 impl VolConfig {
@@ -83,25 +85,49 @@ impl VolConfig {
     pub fn validate(&self) -> Result<(), VolConfigError> {
         let pos = |x: f64| x.is_finite() && x > 0.0;
         if !pos(self.horizon_s) {
-            return Err(VolConfigError::Bad("horizon_s"));
+            return Err(VolConfigError::Bad(BadField::new(
+                "horizon_s",
+                self.horizon_s,
+                "a finite number of seconds > 0",
+            )));
         }
         if !pos(self.half_life_s) {
-            return Err(VolConfigError::Bad("half_life_s"));
+            return Err(VolConfigError::Bad(BadField::new(
+                "half_life_s",
+                self.half_life_s,
+                "a finite number of seconds > 0",
+            )));
         }
         if !pos(self.floor_annual) {
-            return Err(VolConfigError::Bad("floor_annual"));
+            return Err(VolConfigError::Bad(BadField::new(
+                "floor_annual",
+                self.floor_annual,
+                "a finite number > 0",
+            )));
         }
         if !pos(self.cap_annual) || self.cap_annual < self.floor_annual {
-            return Err(VolConfigError::Bad("cap_annual"));
+            return Err(VolConfigError::Bad(BadField::new(
+                "cap_annual",
+                self.cap_annual,
+                "a finite number ≥ floor_annual",
+            )));
         }
         if !pos(self.prior_annual)
             || self.prior_annual < self.floor_annual
             || self.prior_annual > self.cap_annual
         {
-            return Err(VolConfigError::Bad("prior_annual"));
+            return Err(VolConfigError::Bad(BadField::new(
+                "prior_annual",
+                self.prior_annual,
+                "in [floor_annual, cap_annual]",
+            )));
         }
         if self.max_gap_s.is_nan() || self.max_gap_s < self.horizon_s {
-            return Err(VolConfigError::Bad("max_gap_s"));
+            return Err(VolConfigError::Bad(BadField::new(
+                "max_gap_s",
+                self.max_gap_s,
+                "a finite number of seconds > 0",
+            )));
         }
         Ok(())
     }
@@ -256,6 +282,13 @@ mod tests {
             prior_annual: 0.5,
             ..VolConfig::default()
         };
-        assert_eq!(bad.validate(), Err(VolConfigError::Bad("prior_annual")));
+        let Err(VolConfigError::Bad(f)) = bad.validate() else {
+            panic!("prior outside [floor, cap] accepted");
+        };
+        assert_eq!(f.field, "prior_annual");
+        assert_eq!(
+            f.to_string(),
+            "prior_annual = 0.5: expected in [floor_annual, cap_annual]"
+        );
     }
 }
