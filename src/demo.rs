@@ -213,6 +213,12 @@ impl Demo {
                 return Err(e);
             }
         };
+        tracing::info!(
+            mode = cfg.mode.name(),
+            window_s = cfg.demo.window_s,
+            plan = %pipeline.plan.compact(),
+            "demo started: simulator, pipeline and services"
+        );
         Ok(Demo {
             sim,
             pipeline,

@@ -49,6 +49,9 @@ enum Cmd {
         /// orders sent to the simulated CLOB with a throwaway key).
         #[arg(long)]
         mode: Option<String>,
+        /// Print a one-line status every this many seconds (0: never).
+        #[arg(long, default_value_t = 10)]
+        status_every: u64,
     },
     /// The pipeline against the venues of the configuration, in its mode (paper, shadow, live).
     Run {
@@ -61,6 +64,9 @@ enum Cmd {
         /// Stop after this many seconds (default: until Ctrl-C).
         #[arg(long)]
         duration: Option<f64>,
+        /// Print a one-line status every this many seconds (0: never).
+        #[arg(long, default_value_t = 10)]
+        status_every: u64,
     },
     /// Record raw frames from the real venues (nothing is traded: mode off).
     Record {
@@ -138,6 +144,8 @@ fn main() -> anyhow::Result<()> {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
         )
         .with_writer(std::io::stderr)
+        // Colour codes only for a terminal: redirected logs stay plain text.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     match Cli::parse().cmd {
         Cmd::Demo {
@@ -148,6 +156,7 @@ fn main() -> anyhow::Result<()> {
             record,
             journal,
             mode,
+            status_every,
         } => {
             let mut cfg = Config::load(config.as_deref())?;
             if let Some(m) = mode {
@@ -177,11 +186,23 @@ fn main() -> anyhow::Result<()> {
                 ),
                 None => println!("API and dashboard off ([api] enabled = false)."),
             }
+            println!(
+                "{}",
+                cassandra::control::terminal::Configured::from_environment(&demo.config)
+                    .banner(true)
+            );
             match duration {
                 Some(d) => println!("Running for {d} s (Ctrl-C stops early)."),
                 None => println!("Running until Ctrl-C."),
             }
-            wait_until(&stop, duration);
+            let deadline = duration.map(|d| Instant::now() + Duration::from_secs_f64(d.max(0.0)));
+            cassandra::control::terminal::watch(
+                || stop.load(Ordering::SeqCst) || deadline.is_some_and(|d| Instant::now() >= d),
+                &demo.pipeline.shared,
+                &demo.pipeline.state,
+                cassandra::control::terminal::stale_limits(&demo.config),
+                Duration::from_secs(status_every),
+            );
             let s = demo.stop();
             println!("\n{}", s.render());
             if let Some(path) = summary {
@@ -194,6 +215,7 @@ fn main() -> anyhow::Result<()> {
             config,
             mode,
             duration,
+            status_every,
         } => {
             let mut cfg = Config::load(config.as_deref())?;
             if let Some(m) = mode {
@@ -201,7 +223,7 @@ fn main() -> anyhow::Result<()> {
             }
             let stop = stop_flag();
             let deadline = duration.map(|d| Instant::now() + Duration::from_secs_f64(d.max(0.0)));
-            cassandra::cli::run::run(cfg, || {
+            cassandra::cli::run::run(cfg, Duration::from_secs(status_every), || {
                 stop.load(Ordering::SeqCst) || deadline.is_some_and(|d| Instant::now() >= d)
             })
         }

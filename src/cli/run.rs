@@ -74,8 +74,8 @@ pub fn live_setup_from_env(cfg: &Config) -> anyhow::Result<LiveSetup> {
     }
 }
 
-/// Run until `stop` returns true.
-pub fn run(cfg: Config, mut stop: impl FnMut() -> bool) -> anyhow::Result<()> {
+/// Run until `stop` returns true, printing a status line every `status_every` (zero: never).
+pub fn run(cfg: Config, status_every: Duration, stop: impl FnMut() -> bool) -> anyhow::Result<()> {
     cfg.validate()?;
     let live = match cfg.mode {
         Mode::Shadow | Mode::Live => Some(live_setup_from_env(&cfg)?),
@@ -123,9 +123,22 @@ pub fn run(cfg: Config, mut stop: impl FnMut() -> bool) -> anyhow::Result<()> {
     if let Some(h) = &services.api {
         println!("Dashboard and API on {}", h.url());
     }
-    while !stop() {
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    println!(
+        "{}",
+        crate::control::terminal::Configured::from_environment(&cfg).banner(false)
+    );
+    tracing::info!(
+        mode = cfg.mode.name(),
+        plan = %pipeline.plan.compact(),
+        "run started: pipeline and services"
+    );
+    crate::control::terminal::watch(
+        stop,
+        &pipeline.shared,
+        &pipeline.state,
+        crate::control::terminal::stale_limits(&cfg),
+        status_every,
+    );
     services.stop_api();
     let shared = pipeline.shared.clone();
     let plan = pipeline.plan.clone();

@@ -15,6 +15,7 @@ pub mod notify;
 pub mod services;
 pub mod state;
 pub mod summary;
+pub mod terminal;
 pub mod whales;
 
 use std::collections::BTreeMap;
