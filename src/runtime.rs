@@ -305,7 +305,12 @@ impl Pipeline {
             record: p_record.take(),
         };
         hot.push(spawn_hot(1, p_plan.core, move || poly.run())?);
-        let mut engine = Engine::new(opts.strategy.clone(), opts.risk, &assets);
+        let mut engine = Engine::new(
+            opts.strategy.clone(),
+            opts.risk,
+            &assets,
+            crate::clock::wall_ms(),
+        );
         if let Some(r) = &restored {
             // Restored positions take slots from the top; new windows fill from the bottom,
             // and the account never overwrites a position it holds.

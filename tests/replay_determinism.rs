@@ -98,3 +98,60 @@ fn recording_never_overwrites_an_existing_file() {
     assert_eq!(std::fs::read(&path).unwrap(), b"keep me");
     let _ = std::fs::remove_file(&path);
 }
+
+/// Time in a replay comes from the recording only. Without any Chainlink price the engine
+/// falls back to Binance's opening price for the strike once `strike_grace_ms` has passed:
+/// on the recording's clock, not the machine's. (With the grace measured from the moment the
+/// replay ran, it never passed inside an older recording, so nothing was ever traded.)
+#[test]
+fn strike_fallback_runs_on_the_recordings_clock() {
+    let path = temp_path("no-oracle");
+    let mut cfg = fast_demo_config(6);
+    trade_eagerly(&mut cfg);
+    cfg.strategy.strike_grace_ms = 500;
+    let demo = Demo::start_with(cfg, Some(path.clone())).expect("demo starts");
+    let shared = demo.pipeline.shared.clone();
+    let strategy = demo.config.strategy.clone();
+    let risk = demo.config.risk;
+    let assets = AssetTable::from_names(&demo.config.assets).unwrap();
+    let c = &shared.counters;
+    assert!(
+        wait_for(Duration::from_secs(30), || {
+            c.signal.settlements.load(Ordering::Relaxed) >= 2
+        }),
+        "demo did not settle windows: {:?}",
+        c.snapshot()
+    );
+    demo.stop();
+    // The same recording without its oracle lines.
+    let text = std::fs::read_to_string(&path).unwrap();
+    let without_oracle: String = text
+        .lines()
+        .filter(|l| l.split(' ').nth(2) != Some("C"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let _ = std::fs::remove_file(&path);
+    let first = replay(
+        without_oracle.as_bytes(),
+        &assets,
+        &strategy,
+        &risk,
+        Speed::Max,
+    )
+    .expect("replays");
+    let second = replay(
+        without_oracle.as_bytes(),
+        &assets,
+        &strategy,
+        &risk,
+        Speed::Max,
+    )
+    .unwrap();
+    assert_eq!(first, second);
+    let trades = first.strategies["latency_arb"].trades;
+    assert!(
+        trades >= 1,
+        "no strike without the oracle, so no trade:\n{}",
+        first.render()
+    );
+}

@@ -142,7 +142,14 @@ pub fn replay(
     risk: &crate::risk::RiskConfig,
     speed: Speed,
 ) -> Result<ReplayReport, ReplayError> {
-    let mut engine = Engine::new(strategy.clone(), *risk, assets);
+    let mut records = Reader::new(input).peekable();
+    // Time comes only from the recording: its first line starts the engine's clock, so the
+    // same file gives the same report on any day.
+    let first_wall_ms = match records.peek() {
+        Some(Ok(r)) => r.wall_ms,
+        _ => 0,
+    };
+    let mut engine = Engine::new(strategy.clone(), *risk, assets, first_wall_ms);
     let mut books = PolyBooks::default();
     let (mut bparser, mut pparser, mut cparser) = (
         BinanceParser::default(),
@@ -190,7 +197,7 @@ pub fn replay(
         }
     };
 
-    for (line_no, rec) in Reader::new(input).enumerate() {
+    for (line_no, rec) in records.enumerate() {
         let mut rec = rec?;
         let (now, wall) = (rec.mono_ns, rec.wall_ms);
         last_wall = last_wall.max(wall);
@@ -226,17 +233,20 @@ pub fn replay(
                         books.tokens.insert(t.0, k);
                     }
                 }
-                engine.control(SignalControl::Window(WindowSpec {
-                    asset: w.asset,
-                    start_s: w.start_s,
-                    end_s: w.end_s,
-                    up,
-                    down,
-                    tick_e4: w.tick_e4,
-                    min_size_e6: w.min_size_e6,
-                    fees: w.fees,
-                    neg_risk: w.neg_risk,
-                }));
+                engine.control(
+                    SignalControl::Window(WindowSpec {
+                        asset: w.asset,
+                        start_s: w.start_s,
+                        end_s: w.end_s,
+                        up,
+                        down,
+                        tick_e4: w.tick_e4,
+                        min_size_e6: w.min_size_e6,
+                        fees: w.fees,
+                        neg_risk: w.neg_risk,
+                    }),
+                    wall,
+                );
                 windows += 1;
             }
             Feed::Binance => {

@@ -144,7 +144,15 @@ pub struct Engine {
 }
 
 impl Engine {
-    pub fn new(cfg: StrategyConfig, risk: RiskConfig, assets: &AssetTable) -> Engine {
+    /// `now_wall_ms`: the wall clock of the first input (the machine's clock live, the
+    /// recording's first line in replay): it starts the risk book's trading day. The engine
+    /// never reads a clock itself.
+    pub fn new(
+        cfg: StrategyConfig,
+        risk: RiskConfig,
+        assets: &AssetTable,
+        now_wall_ms: u64,
+    ) -> Engine {
         let n_assets = assets.len();
         let mut enabled = [0u8; MAX_ASSETS];
         for (id, a) in assets.iter() {
@@ -170,7 +178,7 @@ impl Engine {
         };
         Engine {
             account: PaperAccount::new(cfg.start_cash),
-            risk: RiskBook::new(risk, cfg.start_cash, crate::clock::wall_ms()),
+            risk: RiskBook::new(risk, cfg.start_cash, now_wall_ms),
             latency_arb: LatencyArb {
                 gates: cfg.gates,
                 sizing: cfg.sizing,
@@ -191,9 +199,11 @@ impl Engine {
         &self.cfg
     }
 
-    pub fn control(&mut self, msg: SignalControl) {
+    /// A control message, applied at `now_wall_ms` (when a window set up late starts its
+    /// strike grace).
+    pub fn control(&mut self, msg: SignalControl, now_wall_ms: u64) {
         match msg {
-            SignalControl::Window(spec) => self.add_window(spec),
+            SignalControl::Window(spec) => self.add_window(spec, now_wall_ms),
             SignalControl::WindowClosed { asset, start_s } => {
                 // Settlement happens on `tick`; here only forget a window that never traded.
                 if let Some(a) = self.assets.get_mut(asset.0 as usize) {
@@ -209,7 +219,7 @@ impl Engine {
         }
     }
 
-    fn add_window(&mut self, spec: WindowSpec) {
+    fn add_window(&mut self, spec: WindowSpec, now_wall_ms: u64) {
         let Some(a) = self.assets.get_mut(spec.asset.0 as usize) else {
             return;
         };
@@ -235,7 +245,7 @@ impl Engine {
             binance_open: f64::NAN,
             end_price: first_at(end_ms, u64::MAX),
             last_order_ns: 0,
-            added_wall_ms: crate::clock::wall_ms(),
+            added_wall_ms: now_wall_ms,
         };
         // Replace an empty slot, else the oldest window.
         let slot = match a.windows.iter().position(Option::is_none) {

@@ -54,7 +54,7 @@ impl SignalThread {
         while shared.is_running() {
             let mut work = 0usize;
             while let Some(msg) = self.control.pop() {
-                self.engine.control(msg);
+                self.engine.control(msg, wall_ms());
                 work += 1;
             }
             for _ in 0..BATCH {
