@@ -23,7 +23,7 @@ use crate::feeds::polymarket::ingest::{PolyIngest, PriceSocketAuth};
 use crate::feeds::waiter::{SocketWaiter, WAKER_TOKEN};
 use crate::feeds::ws::{WsConfig, WsUrl};
 use crate::pipeline::cores::{mark_hot_thread, pin_current, CorePlan, CoreRequest, HOT_THREADS};
-use crate::pipeline::registry::{AssetTable, MAX_TOKENS};
+use crate::pipeline::registry::AssetTable;
 use crate::pipeline::rings::{hot_link_on, tap};
 use crate::pipeline::shared::Shared;
 use crate::pipeline::wait::{Doorbell, Idler};
@@ -144,7 +144,7 @@ impl Pipeline {
             let j = crate::journal::Journal::open(std::path::Path::new(&cfg.journal.path))
                 .map_err(|e| anyhow::anyhow!("journal: {e}"))?;
             let r = j
-                .restore()
+                .restore(opts.strategy.start_cash)
                 .map_err(|e| anyhow::anyhow!("journal restore: {e}"))?;
             if r.kill_switch.active {
                 shared.kill.store(true, std::sync::atomic::Ordering::SeqCst);
@@ -307,23 +307,12 @@ impl Pipeline {
         hot.push(spawn_hot(1, p_plan.core, move || poly.run())?);
         let mut engine = Engine::new(opts.strategy.clone(), opts.risk, &assets);
         if let Some(r) = &restored {
-            // Restored positions take slots from the top; new windows fill from the bottom,
-            // and the account never overwrites a position it holds.
-            let mut next = MAX_TOKENS as u16;
-            if let Some(acct) = r.paper_account(|_| {
-                next -= 1;
-                Some(crate::pipeline::events::TokenId(next))
-            }) {
-                engine.account = acct;
-            }
-            engine.risk.seed(&r.risk, crate::clock::wall_ms());
-            for p in &r.positions {
-                if let Some(a) = assets.by_any_name(&p.asset) {
-                    engine
-                        .risk
-                        .restore_position(a, p.window_start_s, p.outcome, p.cost);
-                }
-            }
+            r.seed_engine(
+                &mut engine,
+                &assets,
+                cfg.windows.length_s,
+                crate::clock::wall_ms(),
+            );
         }
         let signal = SignalThread {
             engine,

@@ -16,7 +16,7 @@ use crate::pipeline::events::{ExecStatus, OrderType, Outcome, Side, TokenId};
 
 use super::error::JournalError;
 use super::record::{ControlAction, JournalEvent};
-use super::schema::{CREATE_V1, SCHEMA_VERSION, TABLES};
+use super::schema::{CREATE_V1, MIGRATE_V1_V2, SCHEMA_VERSION, TABLES};
 
 /// How long `open` waits for another writer before calling the database locked.
 const OPEN_BUSY: Duration = Duration::from_millis(1000);
@@ -151,6 +151,14 @@ impl Journal {
         if version == 0 {
             let tx = conn.transaction().map_err(at)?;
             tx.execute_batch(CREATE_V1).map_err(at)?;
+            tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION};"))
+                .map_err(at)?;
+            tx.commit().map_err(at)?;
+        } else if version < SCHEMA_VERSION {
+            let tx = conn.transaction().map_err(at)?;
+            if version < 2 {
+                tx.execute_batch(MIGRATE_V1_V2).map_err(at)?;
+            }
             tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION};"))
                 .map_err(at)?;
             tx.commit().map_err(at)?;
@@ -422,8 +430,8 @@ fn insert(tx: &Transaction<'_>, ev: &JournalEvent) -> rusqlite::Result<()> {
             let x = &s.settlement;
             tx.prepare_cached(
                 "INSERT INTO settlements (wall_ms, asset, asset_idx, window_start_s, strike,
-                    end_price, up_won, winning_tokens, pnl, strike_fallback)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                    end_price, up_won, winning_tokens, pnl, strike_fallback, price_source)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?
             .execute(params![
                 s.wall_ms as i64,
@@ -436,6 +444,7 @@ fn insert(tx: &Transaction<'_>, ev: &JournalEvent) -> rusqlite::Result<()> {
                 x.winning_tokens,
                 x.pnl,
                 x.strike_fallback,
+                x.source.name(),
             ])?;
         }
         JournalEvent::Account(a) => {
