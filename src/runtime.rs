@@ -25,7 +25,7 @@ use crate::feeds::ws::{WsConfig, WsUrl};
 use crate::pipeline::cores::{mark_hot_thread, pin_current, CorePlan, CoreRequest, HOT_THREADS};
 use crate::pipeline::registry::AssetTable;
 use crate::pipeline::rings::{hot_link_on, tap};
-use crate::pipeline::shared::Shared;
+use crate::pipeline::shared::{Mode, Shared};
 use crate::pipeline::wait::{Doorbell, Idler};
 use crate::record::tap::record_tap;
 use crate::record::writer::Recorder;
@@ -149,8 +149,15 @@ impl Pipeline {
             if r.kill_switch.active {
                 shared.kill.store(true, std::sync::atomic::Ordering::SeqCst);
             }
-            if let Some(m) = r.mode {
-                shared.set_mode(m);
+            match r.mode {
+                // Live trading is chosen at start, never restored into a process started
+                // otherwise.
+                Some(Mode::Live) if cfg.mode != Mode::Live => tracing::warn!(
+                    "journal's last mode was live; staying in {} as started",
+                    cfg.mode.name()
+                ),
+                Some(m) => shared.set_mode(m),
+                None => {}
             }
             restored = Some(r);
             journal = Some(j);
@@ -343,6 +350,9 @@ impl Pipeline {
             shared
                 .live_ready
                 .store(true, std::sync::atomic::Ordering::SeqCst);
+            shared
+                .live_at_start
+                .store(cfg.mode == Mode::Live, std::sync::atomic::Ordering::SeqCst);
             let target =
                 crate::clob::http::HttpTarget::parse(&l.clob).map_err(anyhow::Error::msg)?;
             let maker = l.funder.unwrap_or_else(|| l.key.address());

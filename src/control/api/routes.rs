@@ -33,6 +33,9 @@ pub const LIVE_UNAVAILABLE: &str = "live trading is not available in this proces
     without a signing key and CLOB credentials; start it with --mode live (keys from the \
     environment, see README) to trade live";
 
+pub const LIVE_NOT_AT_START: &str = "live mode is chosen at start: this process was not \
+    started with --mode live, so it cannot switch to live; restart it with --mode live";
+
 pub fn router(app: Arc<App>) -> Router {
     let protected = Router::new()
         .route("/api/live-trading/status", get(live_status))
@@ -404,6 +407,13 @@ async fn set_mode(State(app): St, body: Bytes) -> Result<Json<Value>, ApiError> 
         return Err(ApiError {
             status: StatusCode::CONFLICT,
             message: LIVE_UNAVAILABLE.into(),
+            field: Some("mode".into()),
+        });
+    }
+    if mode == Mode::Live && !app.ctx.shared.live_at_start.load(Ordering::SeqCst) {
+        return Err(ApiError {
+            status: StatusCode::CONFLICT,
+            message: LIVE_NOT_AT_START.into(),
             field: Some("mode".into()),
         });
     }
