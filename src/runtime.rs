@@ -434,7 +434,11 @@ impl Pipeline {
         }
         let journal_tx = match journal {
             Some(j) => {
-                let (tx, handle) = crate::journal::JournalWriter::spawn(j)?;
+                use crate::journal::{JournalWriter, WriterConfig};
+                let wc = WriterConfig::default();
+                let (tx, rx) =
+                    JournalWriter::channel_with(wc.capacity, shared.counters.journal.clone());
+                let handle = JournalWriter::start(j, rx, wc)?;
                 control_journal_handle = Some(handle);
                 Some(tx)
             }

@@ -114,6 +114,16 @@ impl Journal {
     /// busy timeout, the schema created on first open. Errors name the path and the cause.
     pub fn open(path: impl AsRef<Path>) -> Result<Journal, JournalError> {
         let path = path.as_ref().to_path_buf();
+        // A file marked read-only is refused even where the process could write it anyway
+        // (root): the operator said it must not change.
+        if let Ok(m) = std::fs::metadata(&path) {
+            if m.is_file() && m.permissions().readonly() {
+                return Err(JournalError::ReadOnly {
+                    path,
+                    detail: "the file is marked read-only".into(),
+                });
+            }
+        }
         let lock = take_lock_file(&path)?;
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
@@ -122,6 +132,12 @@ impl Journal {
             .map_err(|e| JournalError::at_open(&path, e))?;
         let at = |e| JournalError::at_open(&path, e);
         conn.busy_timeout(OPEN_BUSY).map_err(at)?;
+        if conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
+            return Err(JournalError::ReadOnly {
+                path,
+                detail: "SQLite could only open it read-only".into(),
+            });
+        }
         // First read of the header: a non-database or a locked file fails here, before any write.
         let version = known_version(&conn, &path)?;
         if version == 0 {
@@ -163,6 +179,18 @@ impl Journal {
                 .map_err(at)?;
             tx.commit().map_err(at)?;
         }
+        // A real write (the version, unchanged) proves the file, its WAL and its folder take
+        // writes now, not at the first order.
+        conn.execute_batch(&format!(
+            "BEGIN IMMEDIATE; PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+        ))
+        .map_err(|e| match JournalError::at_open(&path, e) {
+            JournalError::Open { path, source } => JournalError::ReadOnly {
+                path,
+                detail: format!("a test write failed: {source}"),
+            },
+            other => other,
+        })?;
         Self::finish(conn, path, lock)
     }
 

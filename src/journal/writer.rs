@@ -5,7 +5,7 @@
 //! `flush_every` or `batch_max` events, whichever comes first; a failed batch is counted and
 //! logged, and the writer goes on. It stops, after a last flush, when every sender is gone.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -36,18 +36,8 @@ impl Default for WriterConfig {
     }
 }
 
-/// Counters shared by the senders and the writer.
-#[derive(Debug, Default)]
-pub struct JournalCounters {
-    /// Events dropped because the channel was full.
-    pub dropped: AtomicU64,
-    /// Events written.
-    pub written: AtomicU64,
-    /// Transactions committed.
-    pub batches: AtomicU64,
-    /// Batches that failed (their events are lost; see the log).
-    pub failed_batches: AtomicU64,
-}
+/// Counters shared by the senders and the writer (and `/health`, `/metrics`).
+pub use crate::telemetry::counters::JournalCounters;
 
 /// The control loop's handle on the journal. Cloning is cheap; the writer stops when every
 /// clone is dropped.
@@ -106,8 +96,13 @@ impl JournalWriter {
 
     /// The channel alone (the writer started later with [`JournalWriter::start`]).
     pub fn channel(capacity: usize) -> (JournalTx, JournalRx) {
+        Self::channel_with(capacity, Arc::new(JournalCounters::default()))
+    }
+
+    /// The channel, counting into `counters` (the process's, so `/health` sees them).
+    pub fn channel_with(capacity: usize, counters: Arc<JournalCounters>) -> (JournalTx, JournalRx) {
         let (tx, rx) = bounded(capacity.max(1));
-        let counters = Arc::new(JournalCounters::default());
+        counters.enabled.store(true, Ordering::SeqCst);
         (
             JournalTx {
                 tx,
@@ -170,7 +165,10 @@ fn flush(journal: &mut Journal, batch: &mut Vec<JournalEvent>, c: &JournalCounte
             c.batches.fetch_add(1, Ordering::Relaxed);
         }
         Err(e) => {
-            c.failed_batches.fetch_add(1, Ordering::Relaxed);
+            if let Ok(mut last) = c.last_error.lock() {
+                *last = e.to_string();
+            }
+            c.failed_batches.fetch_add(1, Ordering::SeqCst);
             tracing::error!(events = batch.len(), "journal write failed: {e}");
         }
     }

@@ -184,7 +184,14 @@ async fn health(State(app): St) -> Json<Value> {
             .map(|s| views::asset_name(&app.ctx.assets, s.asset.0))
             .collect()
     };
-    let ok = threads.iter().all(|t| t.alive) && feeds[..2].iter().all(|f| f.connected && f.fresh);
+    let j = &sh.counters.journal;
+    let journal_enabled = j.enabled.load(Ordering::Relaxed);
+    let journal_failed = j.failed_batches.load(Ordering::Relaxed);
+    let journal_ok =
+        !journal_enabled || (journal_failed == 0 && j.dropped.load(Ordering::Relaxed) == 0);
+    let ok = threads.iter().all(|t| t.alive)
+        && feeds[..2].iter().all(|f| f.connected && f.fresh)
+        && journal_ok;
     let c = &app.counters;
     Json(json!({
         "status": if ok { "ok" } else { "degraded" },
@@ -199,6 +206,14 @@ async fn health(State(app): St) -> Json<Value> {
         "threads": threads,
         "feeds": feeds,
         "counters": sh.counters.snapshot(),
+        "journal": {
+            "enabled": journal_enabled,
+            "ok": journal_ok,
+            "written": j.written.load(Ordering::Relaxed),
+            "failed_batches": journal_failed,
+            "dropped": j.dropped.load(Ordering::Relaxed),
+            "last_error": if journal_failed > 0 { Value::from(j.last_error()) } else { Value::Null },
+        },
         "ws": {
             "clients": ApiCounters::get(&c.ws_clients),
             "dropped_slow": ApiCounters::get(&c.ws_dropped_slow),
