@@ -104,6 +104,9 @@ pub struct Pipeline {
     journal: Option<JoinHandle<crate::journal::Journal>>,
     /// Counters of the live path (presigned vs signed on the spot, sent, venue errors).
     pub live: Option<Arc<crate::exec::live::LiveCounters>>,
+    /// Commits to the journal before acknowledging (the API's kill switch); does not keep
+    /// the writer running.
+    pub journal_durable: Option<crate::journal::DurableTx>,
 }
 
 fn spawn_hot(
@@ -278,6 +281,7 @@ impl Pipeline {
 
         let assets_for_control = assets.clone();
         let mut control_journal_handle = None;
+        let mut journal_durable = None;
         let mut hot = Vec::new();
         let binance = BinanceIngest {
             url: binance_url,
@@ -440,6 +444,7 @@ impl Pipeline {
                     JournalWriter::channel_with(wc.capacity, shared.counters.journal.clone());
                 let handle = JournalWriter::start(j, rx, wc)?;
                 control_journal_handle = Some(handle);
+                journal_durable = Some(tx.durable());
                 Some(tx)
             }
             None => None,
@@ -537,6 +542,7 @@ impl Pipeline {
             control: control_threads,
             journal: control_journal_handle,
             live: live_counters,
+            journal_durable,
         })
     }
 

@@ -133,7 +133,14 @@ fn age_ms(now_ns: u64, then_ns: u64) -> Option<u64> {
 }
 
 pub fn kill_view(app: &App) -> KillSwitchView {
-    let (reason, changed_ms) = app.kill_note.lock().expect("kill note").clone();
+    let (mut reason, mut changed_ms) = app.kill_note.lock().expect("kill note").clone();
+    if changed_ms == 0 {
+        // Not changed through the API: the reason it was set with (restored from the journal,
+        // a Telegram /kill, a failing journal).
+        if let Some((r, t)) = app.ctx.state.lock().expect("state").kill_reason.clone() {
+            (reason, changed_ms) = (r, t);
+        }
+    }
     KillSwitchView {
         active: app.ctx.shared.killed(),
         reason,
@@ -446,6 +453,17 @@ async fn set_mode(State(app): St, body: Bytes) -> Result<Json<Value>, ApiError> 
 
 /// Longest kill-switch reason kept.
 const MAX_REASON: usize = 500;
+/// How long the kill switch may wait for the journal's commit before the API says it failed.
+const KILL_PERSIST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// A reason as it is kept, logged and shown: trimmed, control characters (newlines above all,
+/// which would forge log lines) replaced by spaces.
+pub fn sanitize_reason(s: &str) -> String {
+    s.trim()
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
 
 async fn kill_switch(State(app): St, body: Bytes) -> Result<Json<KillSwitchView>, ApiError> {
     let m = json_object(&body, &["active", "reason"])?;
@@ -461,7 +479,7 @@ async fn kill_switch(State(app): St, body: Bytes) -> Result<Json<KillSwitchView>
     };
     let reason = match m.get("reason") {
         None | Some(Value::Null) => String::new(),
-        Some(Value::String(s)) if s.chars().count() <= MAX_REASON => s.trim().to_string(),
+        Some(Value::String(s)) if s.chars().count() <= MAX_REASON => sanitize_reason(s),
         Some(Value::String(_)) => {
             return Err(ApiError::field(
                 "reason",
@@ -470,9 +488,38 @@ async fn kill_switch(State(app): St, body: Bytes) -> Result<Json<KillSwitchView>
         }
         Some(_) => return Err(ApiError::field("reason", "reason must be a string")),
     };
-    let was = app.ctx.shared.kill.swap(active, Ordering::SeqCst);
     let now = wall_ms();
+    let was = {
+        // The reason first, under the state lock the control loop journals under, so its
+        // record of the change carries the reason.
+        let mut st = app.ctx.state.lock().expect("state");
+        st.kill_reason = active.then(|| (reason.clone(), now));
+        app.ctx.shared.kill.swap(active, Ordering::SeqCst)
+    };
     *app.kill_note.lock().expect("kill note") = (reason.clone(), now);
+    // Acknowledged only once on disk: a process killed right after the 200 keeps it.
+    if let Some(j) = app.ctx.journal.clone() {
+        let ev = crate::journal::JournalEvent::Control {
+            wall_ms: now,
+            action: crate::journal::ControlAction::KillSwitch {
+                active,
+                reason: reason.clone(),
+            },
+        };
+        let persisted = tokio::task::spawn_blocking(move || j.persist(ev, KILL_PERSIST_TIMEOUT))
+            .await
+            .unwrap_or_else(|e| Err(e.to_string()));
+        if let Err(e) = persisted {
+            let msg = format!(
+                "the kill switch is {} in this process but was not journaled ({e}): it will not \
+                 survive a restart",
+                if active { "ON" } else { "off" }
+            );
+            tracing::error!("{msg}");
+            note_alert(&app, "critical", "kill_switch", msg.clone());
+            return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, msg));
+        }
+    }
     if was != active {
         let msg = format!(
             "kill switch {}{}",
