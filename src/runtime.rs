@@ -23,9 +23,9 @@ use crate::feeds::polymarket::ingest::{PolyIngest, PriceSocketAuth};
 use crate::feeds::waiter::{SocketWaiter, WAKER_TOKEN};
 use crate::feeds::ws::{WsConfig, WsUrl};
 use crate::pipeline::cores::{mark_hot_thread, pin_current, CorePlan, CoreRequest, HOT_THREADS};
-use crate::pipeline::registry::{AssetTable, MAX_TOKENS};
+use crate::pipeline::registry::AssetTable;
 use crate::pipeline::rings::{hot_link_on, tap};
-use crate::pipeline::shared::Shared;
+use crate::pipeline::shared::{Mode, Shared};
 use crate::pipeline::wait::{Doorbell, Idler};
 use crate::record::tap::record_tap;
 use crate::record::writer::Recorder;
@@ -104,6 +104,9 @@ pub struct Pipeline {
     journal: Option<JoinHandle<crate::journal::Journal>>,
     /// Counters of the live path (presigned vs signed on the spot, sent, venue errors).
     pub live: Option<Arc<crate::exec::live::LiveCounters>>,
+    /// Commits to the journal before acknowledging (the API's kill switch); does not keep
+    /// the writer running.
+    pub journal_durable: Option<crate::journal::DurableTx>,
 }
 
 fn spawn_hot(
@@ -144,13 +147,20 @@ impl Pipeline {
             let j = crate::journal::Journal::open(std::path::Path::new(&cfg.journal.path))
                 .map_err(|e| anyhow::anyhow!("journal: {e}"))?;
             let r = j
-                .restore()
+                .restore(opts.strategy.start_cash)
                 .map_err(|e| anyhow::anyhow!("journal restore: {e}"))?;
             if r.kill_switch.active {
                 shared.kill.store(true, std::sync::atomic::Ordering::SeqCst);
             }
-            if let Some(m) = r.mode {
-                shared.set_mode(m);
+            match r.mode {
+                // Live trading is chosen at start, never restored into a process started
+                // otherwise.
+                Some(Mode::Live) if cfg.mode != Mode::Live => tracing::warn!(
+                    "journal's last mode was live; staying in {} as started",
+                    cfg.mode.name()
+                ),
+                Some(m) => shared.set_mode(m),
+                None => {}
             }
             restored = Some(r);
             journal = Some(j);
@@ -271,6 +281,7 @@ impl Pipeline {
 
         let assets_for_control = assets.clone();
         let mut control_journal_handle = None;
+        let mut journal_durable = None;
         let mut hot = Vec::new();
         let binance = BinanceIngest {
             url: binance_url,
@@ -312,23 +323,12 @@ impl Pipeline {
             crate::clock::wall_ms(),
         );
         if let Some(r) = &restored {
-            // Restored positions take slots from the top; new windows fill from the bottom,
-            // and the account never overwrites a position it holds.
-            let mut next = MAX_TOKENS as u16;
-            if let Some(acct) = r.paper_account(|_| {
-                next -= 1;
-                Some(crate::pipeline::events::TokenId(next))
-            }) {
-                engine.account = acct;
-            }
-            engine.risk.seed(&r.risk, crate::clock::wall_ms());
-            for p in &r.positions {
-                if let Some(a) = assets.by_any_name(&p.asset) {
-                    engine
-                        .risk
-                        .restore_position(a, p.window_start_s, p.outcome, p.cost);
-                }
-            }
+            r.seed_engine(
+                &mut engine,
+                &assets,
+                cfg.windows.length_s,
+                crate::clock::wall_ms(),
+            );
         }
         let signal = SignalThread {
             engine,
@@ -359,6 +359,9 @@ impl Pipeline {
             shared
                 .live_ready
                 .store(true, std::sync::atomic::Ordering::SeqCst);
+            shared
+                .live_at_start
+                .store(cfg.mode == Mode::Live, std::sync::atomic::Ordering::SeqCst);
             let target =
                 crate::clob::http::HttpTarget::parse(&l.clob).map_err(anyhow::Error::msg)?;
             let maker = l.funder.unwrap_or_else(|| l.key.address());
@@ -440,8 +443,13 @@ impl Pipeline {
         }
         let journal_tx = match journal {
             Some(j) => {
-                let (tx, handle) = crate::journal::JournalWriter::spawn(j)?;
+                use crate::journal::{JournalWriter, WriterConfig};
+                let wc = WriterConfig::default();
+                let (tx, rx) =
+                    JournalWriter::channel_with(wc.capacity, shared.counters.journal.clone());
+                let handle = JournalWriter::start(j, rx, wc)?;
                 control_journal_handle = Some(handle);
+                journal_durable = Some(tx.durable());
                 Some(tx)
             }
             None => None,
@@ -539,6 +547,7 @@ impl Pipeline {
             control: control_threads,
             journal: control_journal_handle,
             live: live_counters,
+            journal_durable,
         })
     }
 

@@ -400,3 +400,32 @@ fn a_busy_port_is_a_clear_error() {
         "{e}"
     );
 }
+
+#[test]
+fn a_shadow_process_with_keys_cannot_switch_to_live() {
+    // Keys and credentials are loaded (the live path runs for shadow), but live was not
+    // chosen at start: 409, and the mode stays.
+    let (h, shared) = start(Some(KEY));
+    shared
+        .live_ready
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    shared.set_mode(Mode::Shadow);
+    let post = |b: &str| call(&h, "POST", "/api/live-trading/mode", Some(KEY), b);
+    let (s, v) = post(r#"{"mode":"live"}"#);
+    assert_eq!(s, 409, "{v}");
+    assert!(
+        v["error"].as_str().unwrap().contains("chosen at start"),
+        "{v}"
+    );
+    assert_eq!(v["field"], "mode");
+    assert_eq!(shared.mode(), Mode::Shadow);
+    // Other switches still work.
+    let (s, _) = post(r#"{"mode":"paper"}"#);
+    assert_eq!((s, shared.mode()), (StatusCode::OK, Mode::Paper));
+    // A process started live may go back to live after a pause in paper.
+    shared
+        .live_at_start
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let (s, v) = post(r#"{"mode":"live"}"#);
+    assert_eq!((s, shared.mode()), (StatusCode::OK, Mode::Live), "{v}");
+}

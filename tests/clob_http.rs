@@ -115,3 +115,49 @@ fn garbage_is_a_protocol_error_and_a_closed_port_a_connect_error() {
         Err(HttpError::Connect(_))
     ));
 }
+
+/// A server that answers with `response` after reading anything; the connection's first
+/// verdict.
+fn verdict_on(response: &'static [u8]) -> Result<(u16, usize), String> {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let (mut s, _) = l.accept().unwrap();
+        let _ = s.write_all(response);
+        std::thread::sleep(Duration::from_millis(300));
+    });
+    let target = HttpTarget::parse(&format!("http://127.0.0.1:{port}")).unwrap();
+    let mut conn = HttpConn::connect(&target, Duration::from_secs(2)).unwrap();
+    let end = Instant::now() + Duration::from_secs(2);
+    loop {
+        match conn.poll() {
+            Ok(Some(r)) => return Ok((r.status, r.body.len())),
+            Ok(None) => {
+                assert!(Instant::now() < end, "no verdict");
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+}
+
+#[test]
+fn a_huge_chunk_size_is_a_protocol_error_not_a_panic() {
+    for head in [
+        &b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\nab\r\n0\r\n\r\n"[..],
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffe\r\nab\r\n0\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n7fffffffffffffff\r\nab\r\n",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\nffffffffffffffff\r\n",
+    ] {
+        let e = verdict_on(head).expect_err("must be refused");
+        assert!(e.contains("chunk larger than the buffer"), "{e}");
+    }
+    let e = verdict_on(b"HTTP/1.1 200 OK\r\nContent-Length: 18446744073709551615\r\n\r\n")
+        .expect_err("must be refused");
+    assert!(e.contains("Content-Length larger"), "{e}");
+    // A sane chunked body still arrives.
+    assert_eq!(
+        verdict_on(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n0\r\n\r\n"),
+        Ok((200, 2))
+    );
+}

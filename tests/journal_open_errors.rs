@@ -53,7 +53,7 @@ fn a_database_held_by_another_writer_is_locked() {
     assert!(e.to_string().contains("another process"), "{e}");
     // Readers are welcome while it runs.
     let reader = Journal::open_read_only(&path).unwrap();
-    assert!(reader.restore().unwrap().account.is_none());
+    assert!(reader.restore(1000.0).unwrap().account.is_none());
     drop(first);
     assert!(Journal::open(&path).is_ok());
     let _ = std::fs::remove_dir_all(dir);

@@ -62,6 +62,7 @@ fn restore_gives_back_account_positions_and_kill_switch() {
             winning_tokens: paid,
             pnl,
             strike_fallback: false,
+            source: cassandra::signal::SettleSource::Oracle,
         };
         tx.send(settled(&s, T0_MS + 900_000));
     }
@@ -116,7 +117,7 @@ fn restore_gives_back_account_positions_and_kill_switch() {
 
     // Reopen as a new process would.
     let j = Journal::open(&path).unwrap();
-    let r = j.restore().unwrap();
+    let r = j.restore(1000.0).unwrap();
     let a = r.account.clone().expect("account");
     assert!(close(a.start_cash, paper.start_cash));
     assert!(close(a.cash, paper.cash), "{} vs {}", a.cash, paper.cash);
@@ -184,7 +185,7 @@ fn restore_gives_back_account_positions_and_kill_switch() {
 fn a_fresh_journal_restores_nothing() {
     let dir = temp_dir("fresh");
     let j = Journal::open(dir.join("j.db")).unwrap();
-    let r = j.restore().unwrap();
+    let r = j.restore(1000.0).unwrap();
     assert!(r.account.is_none());
     assert!(r.positions.is_empty());
     assert!(!r.kill_switch.active);
@@ -209,7 +210,7 @@ fn the_last_kill_switch_action_wins() {
         .unwrap();
     }
     drop(j);
-    let r = Journal::open(&path).unwrap().restore().unwrap();
+    let r = Journal::open(&path).unwrap().restore(1000.0).unwrap();
     assert!(!r.kill_switch.active);
     assert_eq!(r.kill_switch.reason, "step 3");
     assert_eq!(r.kill_switch.wall_ms, T0_MS + 3);

@@ -82,7 +82,7 @@ fn settlement_removes_positions_from_the_restore() {
     let a = report(1, 0, 2, Outcome::Down, W, 4_000_000, 7_800_000);
     let b = report(2, 0, 4, Outcome::Up, W + 900, 4_000_000, 7_800_000);
     j.write_batch(&[exec(&a), exec(&b)]).unwrap();
-    let r = j.restore().unwrap();
+    let r = j.restore(1000.0).unwrap();
     assert_eq!(r.positions.len(), 2);
     assert!((r.account.as_ref().unwrap().cash - 492.0).abs() < 1e-9);
     // The first window settles DOWN: the position pays 7.8.
@@ -99,7 +99,7 @@ fn settlement_removes_positions_from_the_restore() {
     ))
     .unwrap();
     drop(j);
-    let r = Journal::open(&path).unwrap().restore().unwrap();
+    let r = Journal::open(&path).unwrap().restore(1000.0).unwrap();
     assert_eq!(r.positions.len(), 1);
     assert_eq!(r.positions[0].window_start_s, W + 900);
     let acct = r.account.unwrap();

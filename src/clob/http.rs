@@ -213,6 +213,10 @@ impl HttpConn {
             return self.dechunk(status, body_off);
         }
         let len = content_length.unwrap_or(0);
+        if len > self.rx.len() {
+            // Could never fit: say so now rather than wait for a buffer that cannot fill.
+            return Err(HttpError::Protocol("Content-Length larger than the buffer"));
+        }
         if self.end - body_off < len {
             return Ok(None);
         }
@@ -233,6 +237,11 @@ impl HttpConn {
             };
             let size = parse_hex(&self.rx[pos..pos + line_end])
                 .ok_or(HttpError::Protocol("bad chunk size"))?;
+            // A chunk can be no larger than the buffer that must hold it; checking here keeps
+            // every sum below far from overflow (a hostile size like ffffffffffffffff).
+            if size > self.rx.len() {
+                return Err(HttpError::Protocol("chunk larger than the buffer"));
+            }
             pos += line_end + 2;
             if size == 0 {
                 // Trailer: an empty line ends the message.

@@ -79,14 +79,43 @@ struct LiveWindow {
     down: TokenId,
 }
 
+/// A failed journal write (`seen`: failures already handled): in `live` mode trading stops
+/// (kill switch, with the reason) because orders would go unrecorded; in every mode it is a
+/// critical alert, and `/health` and `/metrics` show it.
+pub fn watch_journal(shared: &Shared, state: &Mutex<ControlState>, seen: &mut u64) {
+    let j = &shared.counters.journal;
+    let failed = j.failed_batches.load(std::sync::atomic::Ordering::SeqCst);
+    if failed <= *seen {
+        return;
+    }
+    *seen = failed;
+    let error = j.last_error();
+    let live = shared.mode() == crate::pipeline::shared::Mode::Live;
+    let mut st = state.lock().expect("state");
+    if live && !shared.killed() {
+        let reason = format!("journal write failed, live trading halted: {error}");
+        tracing::error!("{reason}");
+        st.kill_reason = Some((reason, wall_ms()));
+        shared.kill.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+    st.push_alert(state::Alert {
+        ts_ms: wall_ms(),
+        level: "critical".into(),
+        kind: "journal".into(),
+        message: format!("journal write failed ({failed} batches lost so far): {error}"),
+    });
+}
+
 impl ControlLoop {
     pub fn run(mut self) {
         let mut live: Vec<LiveWindow> = Vec::new();
         let mut next_token: u16 = 0;
         let mut last_latency = std::time::Instant::now();
+        let mut journal_failures = 0u64;
         loop {
             let running = self.shared.is_running();
             let mut busy = self.drain_taps();
+            watch_journal(&self.shared, &self.state, &mut journal_failures);
             while let Ok(w) = self.discovered.try_recv() {
                 busy = true;
                 let up = TokenId(next_token % MAX_TOKENS as u16);

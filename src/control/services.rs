@@ -60,6 +60,7 @@ impl Services {
             )
             .and_then(|mut ctx| {
                 ctx.wallet = wallet;
+                ctx.journal = pipeline.journal_durable.clone();
                 api::spawn(cfg.api.clone(), ctx)
             });
             match started {

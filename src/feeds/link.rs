@@ -24,6 +24,11 @@ pub struct LinkRules {
     pub backoff_max_ms: u64,
 }
 
+/// A connection up this long counts as healthy: the backoff starts again from its base. At
+/// least 1 s keeps a server that accepts then drops under one attempt a second (Binance
+/// allows 300 per 5 minutes per IP).
+pub const STABLE_AFTER_NS: u64 = 10_000_000_000;
+
 impl Default for LinkRules {
     fn default() -> Self {
         LinkRules {
@@ -47,6 +52,9 @@ pub struct FeedLink {
     last_frame_ns: u64,
     last_app_ping_ns: u64,
     connected_once: bool,
+    /// The backoff is reset only once a connection has stayed up this long; a server that
+    /// accepts and drops at once keeps backing off.
+    stable_after_ns: u64,
     /// Why the last connection ended (for the control side's log; set only on errors).
     pub last_error: Option<String>,
 }
@@ -76,6 +84,7 @@ impl FeedLink {
             last_frame_ns: 0,
             last_app_ping_ns: 0,
             connected_once: false,
+            stable_after_ns: STABLE_AFTER_NS,
             last_error: None,
         }
     }
@@ -90,8 +99,10 @@ impl FeedLink {
         }
         match WsConn::connect(&self.url, &self.cfg) {
             Ok(conn) => {
+                // No backoff reset here: a handshake that is closed right after must not
+                // bring the next attempt back to the base delay (`housekeeping` resets once
+                // the connection has proved stable).
                 self.conn = Some(conn);
-                self.backoff.reset();
                 self.connected_at_ns = now_ns;
                 self.last_frame_ns = now_ns;
                 self.last_app_ping_ns = now_ns;
@@ -138,13 +149,25 @@ impl FeedLink {
         self.retry_at_ns = now_ns + self.backoff.next_delay_ms() * 1_000_000;
     }
 
-    /// Drop the connection on the venue's request and reconnect at once.
+    /// Drop the connection on the venue's request and reconnect: at once after a stable
+    /// connection (a rotation), after the backoff when it had just been made.
     pub fn reconnect_now(&mut self, h: &FeedHealth) {
+        let now = crate::clock::mono_ns();
+        let stable = now.saturating_sub(self.connected_at_ns) >= self.stable_after_ns;
         if let Some(mut c) = self.conn.take() {
             c.close();
         }
         h.connected.store(false, Ordering::Relaxed);
-        self.retry_at_ns = 0;
+        self.retry_at_ns = if stable {
+            0
+        } else {
+            now + self.backoff.next_delay_ms() * 1_000_000
+        };
+    }
+
+    /// Attempts so far without a stable connection (for tests and logs).
+    pub fn attempts_unstable(&self) -> u32 {
+        self.backoff.attempt()
     }
 
     /// Periodic checks: silence, age, application keepalive. Cheap; call every loop.
@@ -152,6 +175,9 @@ impl FeedLink {
         let Some(conn) = self.conn.as_mut() else {
             return;
         };
+        if now_ns.saturating_sub(self.connected_at_ns) >= self.stable_after_ns {
+            self.backoff.reset();
+        }
         if now_ns.saturating_sub(self.last_frame_ns) > self.rules.stale_after_ns {
             bump(&c.stale);
             self.fail(

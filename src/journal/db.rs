@@ -16,7 +16,7 @@ use crate::pipeline::events::{ExecStatus, OrderType, Outcome, Side, TokenId};
 
 use super::error::JournalError;
 use super::record::{ControlAction, JournalEvent};
-use super::schema::{CREATE_V1, SCHEMA_VERSION, TABLES};
+use super::schema::{CREATE_V1, MIGRATE_V1_V2, SCHEMA_VERSION, TABLES};
 
 /// How long `open` waits for another writer before calling the database locked.
 const OPEN_BUSY: Duration = Duration::from_millis(1000);
@@ -114,6 +114,16 @@ impl Journal {
     /// busy timeout, the schema created on first open. Errors name the path and the cause.
     pub fn open(path: impl AsRef<Path>) -> Result<Journal, JournalError> {
         let path = path.as_ref().to_path_buf();
+        // A file marked read-only is refused even where the process could write it anyway
+        // (root): the operator said it must not change.
+        if let Ok(m) = std::fs::metadata(&path) {
+            if m.is_file() && m.permissions().readonly() {
+                return Err(JournalError::ReadOnly {
+                    path,
+                    detail: "the file is marked read-only".into(),
+                });
+            }
+        }
         let lock = take_lock_file(&path)?;
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
@@ -122,6 +132,12 @@ impl Journal {
             .map_err(|e| JournalError::at_open(&path, e))?;
         let at = |e| JournalError::at_open(&path, e);
         conn.busy_timeout(OPEN_BUSY).map_err(at)?;
+        if conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
+            return Err(JournalError::ReadOnly {
+                path,
+                detail: "SQLite could only open it read-only".into(),
+            });
+        }
         // First read of the header: a non-database or a locked file fails here, before any write.
         let version = known_version(&conn, &path)?;
         if version == 0 {
@@ -154,7 +170,27 @@ impl Journal {
             tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION};"))
                 .map_err(at)?;
             tx.commit().map_err(at)?;
+        } else if version < SCHEMA_VERSION {
+            let tx = conn.transaction().map_err(at)?;
+            if version < 2 {
+                tx.execute_batch(MIGRATE_V1_V2).map_err(at)?;
+            }
+            tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION};"))
+                .map_err(at)?;
+            tx.commit().map_err(at)?;
         }
+        // A real write (the version, unchanged) proves the file, its WAL and its folder take
+        // writes now, not at the first order.
+        conn.execute_batch(&format!(
+            "BEGIN IMMEDIATE; PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+        ))
+        .map_err(|e| match JournalError::at_open(&path, e) {
+            JournalError::Open { path, source } => JournalError::ReadOnly {
+                path,
+                detail: format!("a test write failed: {source}"),
+            },
+            other => other,
+        })?;
         Self::finish(conn, path, lock)
     }
 
@@ -422,8 +458,8 @@ fn insert(tx: &Transaction<'_>, ev: &JournalEvent) -> rusqlite::Result<()> {
             let x = &s.settlement;
             tx.prepare_cached(
                 "INSERT INTO settlements (wall_ms, asset, asset_idx, window_start_s, strike,
-                    end_price, up_won, winning_tokens, pnl, strike_fallback)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                    end_price, up_won, winning_tokens, pnl, strike_fallback, price_source)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?
             .execute(params![
                 s.wall_ms as i64,
@@ -436,6 +472,7 @@ fn insert(tx: &Transaction<'_>, ev: &JournalEvent) -> rusqlite::Result<()> {
                 x.winning_tokens,
                 x.pnl,
                 x.strike_fallback,
+                x.source.name(),
             ])?;
         }
         JournalEvent::Account(a) => {

@@ -27,6 +27,11 @@ pub enum JournalError {
         "journal {path}: an SQLite database of another program (tables {tables}); not touched"
     )]
     Foreign { path: PathBuf, tables: String },
+    /// The file (or its folder) cannot be written: marked read-only, or SQLite opened it
+    /// read-only, or a test write failed (fatal at start: a journal that cannot record is no
+    /// journal; fix the permissions or point `[journal] path` elsewhere).
+    #[error("journal {path}: not writable ({detail}); fix its permissions or point [journal] path elsewhere")]
+    ReadOnly { path: PathBuf, detail: String },
     /// The file is damaged (fatal: restore a backup).
     #[error("journal {path}: database is corrupt: {detail}")]
     Corrupt { path: PathBuf, detail: String },
@@ -64,6 +69,10 @@ impl JournalError {
         match e.sqlite_error_code() {
             Some(C::NotADatabase) => JournalError::NotADatabase { path },
             Some(C::DatabaseBusy) | Some(C::DatabaseLocked) => JournalError::Locked {
+                path,
+                detail: e.to_string(),
+            },
+            Some(C::ReadOnly) | Some(C::PermissionDenied) => JournalError::ReadOnly {
                 path,
                 detail: e.to_string(),
             },

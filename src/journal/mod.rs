@@ -27,4 +27,4 @@ pub use record::{
 };
 pub use restore::{KillSwitchState, Restored, RestoredAccount, RestoredPosition};
 pub use schema::SCHEMA_VERSION;
-pub use writer::{JournalCounters, JournalRx, JournalTx, JournalWriter, WriterConfig};
+pub use writer::{DurableTx, JournalCounters, JournalRx, JournalTx, JournalWriter, WriterConfig};

@@ -7,10 +7,11 @@ use rusqlite::OptionalExtension;
 use serde::Serialize;
 
 use crate::pipeline::events::{AssetId, ExecReport, ExecStatus, Outcome, TokenId, SIZE_SCALE};
+use crate::pipeline::registry::{AssetTable, MAX_TOKENS};
 use crate::pipeline::shared::Mode;
 use crate::risk::{RiskSeed, DAY_MS};
 use crate::signal::account::PaperAccount;
-use crate::signal::AccountSnapshot;
+use crate::signal::{AccountSnapshot, Engine, SettleSource};
 
 use super::error::JournalError;
 
@@ -49,6 +50,9 @@ pub struct RestoredPosition {
     pub tokens: f64,
     /// USDC paid.
     pub cost: f64,
+    /// The window's strike as last journaled with a decision (NaN if none was).
+    pub strike: f64,
+    pub strike_fallback: bool,
 }
 
 /// The kill switch as last journaled.
@@ -62,14 +66,15 @@ pub struct KillSwitchState {
 /// Everything `restore` gives back.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Restored {
-    /// `None` when the journal holds no account snapshot (a fresh journal): start from the
+    /// `None` for a fresh journal (no account snapshot, fill or settlement): start from the
     /// configuration.
     pub account: Option<RestoredAccount>,
     pub positions: Vec<RestoredPosition>,
     pub kill_switch: KillSwitchState,
     /// The last journaled mode change, if any.
     pub mode: Option<Mode>,
-    /// Equity, peak, the last settlement day's PnL and the loss streak, for `RiskBook::seed`.
+    /// Equity, peak, the last settlement day's PnL and the loss streak, for `RiskBook::seed`;
+    /// from the configured start cash when the journal has none (a fresh journal).
     pub risk: RiskSeed,
     /// The last account snapshot as `signal` published it (for display and cross-checks).
     pub last_snapshot: Option<AccountSnapshot>,
@@ -80,8 +85,10 @@ impl Journal {
     ///
     /// The account is rebuilt from the responses and settlements (the same arithmetic as
     /// `PaperAccount`: fees taken in tokens, winning tokens pay 1), starting from the first
-    /// account snapshot's start cash, so a dropped snapshot loses nothing.
-    pub fn restore(&self) -> Result<Restored, JournalError> {
+    /// account snapshot's start cash, so a dropped snapshot loses nothing. `config_start_cash`
+    /// (the configuration's) stands in where the journal holds no snapshot yet: a fresh
+    /// journal seeds the risk book at the start cash, not at 0.
+    pub fn restore(&self, config_start_cash: f64) -> Result<Restored, JournalError> {
         let c = &self.conn;
         let start_cash: Option<f64> = c
             .query_row(
@@ -158,17 +165,21 @@ impl Journal {
                         window_start_s: r.get::<_, i64>(5)? as u64,
                         tokens: received as f64 / SIZE_SCALE as f64,
                         cost: cost as f64 / SIZE_SCALE as f64,
+                        strike: f64::NAN,
+                        strike_fallback: false,
                     },
                 });
             }
         }
 
-        // Settlements in order: which windows are over, and the risk seed.
-        let mut settled_windows: HashMap<(String, u64), bool> = HashMap::new();
+        // Settlements in order: which windows are over (and how: `None` = written off,
+        // unresolved), and the risk seed.
+        let mut settled_windows: HashMap<(String, u64), Option<bool>> = HashMap::new();
         let mut settlement_rows: Vec<(String, u64, f64, u64)> = Vec::new();
         {
             let mut st = c.prepare(
-                "SELECT asset, window_start_s, up_won, pnl, wall_ms FROM settlements ORDER BY id",
+                "SELECT asset, window_start_s, up_won, pnl, wall_ms, price_source
+                 FROM settlements ORDER BY id",
             )?;
             let mut rows = st.query([])?;
             while let Some(r) = rows.next()? {
@@ -177,12 +188,47 @@ impl Journal {
                 let up_won: bool = r.get(2)?;
                 let pnl: Option<f64> = r.get(3)?;
                 let wall = r.get::<_, i64>(4)? as u64;
-                settled_windows.entry((asset.clone(), w)).or_insert(up_won);
+                let source: Option<String> = r.get(5)?;
+                let source = match source.as_deref() {
+                    None => SettleSource::Oracle,
+                    Some(s) => SettleSource::parse(s).ok_or_else(|| JournalError::BadValue {
+                        table: "settlements",
+                        column: "price_source",
+                        value: s.to_string(),
+                    })?,
+                };
+                let decided = (source != SettleSource::Unresolved).then_some(up_won);
+                settled_windows.entry((asset.clone(), w)).or_insert(decided);
                 settlement_rows.push((asset, w, pnl.unwrap_or(0.0), wall));
             }
         }
 
-        let start = start_cash.unwrap_or(0.0);
+        // Strikes of the windows still open, as last journaled with a decision.
+        {
+            let mut st = c.prepare(
+                "SELECT strike, strike_fallback FROM signals
+                 WHERE asset = ?1 AND window_start_s = ?2 AND strike IS NOT NULL
+                 ORDER BY id DESC LIMIT 1",
+            )?;
+            for g in groups.iter_mut() {
+                let key = (g.pos.asset.clone(), g.pos.window_start_s);
+                if settled_windows.contains_key(&key) {
+                    continue;
+                }
+                if let Some((k, fb)) = st
+                    .query_row(rusqlite::params![key.0, key.1 as i64], |r| {
+                        Ok((r.get::<_, f64>(0)?, r.get::<_, bool>(1)?))
+                    })
+                    .optional()?
+                {
+                    g.pos.strike = k;
+                    g.pos.strike_fallback = fb;
+                }
+            }
+        }
+
+        let fresh = start_cash.is_none() && groups.is_empty() && settlement_rows.is_empty();
+        let start = start_cash.unwrap_or(config_start_cash);
         let mut acct = RestoredAccount {
             start_cash: start,
             cash: start - total_cost_e6 as f64 / SIZE_SCALE as f64,
@@ -198,8 +244,8 @@ impl Journal {
             let p = g.pos;
             traded.insert((p.asset.clone(), p.window_start_s), ());
             match settled_windows.get(&(p.asset.clone(), p.window_start_s)) {
-                Some(&up_won) => {
-                    let won = (p.outcome == Outcome::Up) == up_won;
+                Some(&decided) => {
+                    let won = decided.is_some_and(|up_won| (p.outcome == Outcome::Up) == up_won);
                     let payout = if won { p.tokens } else { 0.0 };
                     acct.cash += payout;
                     acct.realized_pnl += payout - p.cost;
@@ -263,7 +309,7 @@ impl Journal {
             .and_then(|m| m.parse::<Mode>().ok());
 
         Ok(Restored {
-            account: start_cash.map(|_| acct),
+            account: (!fresh).then_some(acct),
             positions,
             kill_switch,
             mode,
@@ -274,6 +320,43 @@ impl Journal {
 }
 
 impl Restored {
+    /// Give `engine` what was restored: the paper account (positions in token slots from the
+    /// top, so new windows filling from the bottom never meet them), the risk state, each
+    /// position's exposure and its window, which settles like any other: from a Chainlink
+    /// price at its end seen by this run, else (it ended while the process was down) written
+    /// off and flagged `unresolved`, so no position holds a slot forever.
+    pub fn seed_engine(
+        &self,
+        engine: &mut Engine,
+        assets: &AssetTable,
+        window_len_s: u64,
+        wall_ms: u64,
+    ) {
+        let mut next = MAX_TOKENS as u16;
+        if let Some(acct) = self.paper_account(|_| {
+            next = next.saturating_sub(1);
+            Some(TokenId(next))
+        }) {
+            engine.account = acct;
+        }
+        engine.risk.seed(&self.risk, wall_ms);
+        for p in &self.positions {
+            if let Some(a) = assets.by_any_name(&p.asset) {
+                engine
+                    .risk
+                    .restore_position(a, p.window_start_s, p.outcome, p.cost);
+                engine.restore_window(
+                    a,
+                    p.window_start_s,
+                    p.window_start_s + window_len_s,
+                    p.strike,
+                    p.strike_fallback,
+                    wall_ms,
+                );
+            }
+        }
+    }
+
     /// A paper account holding the restored cash, counters and open positions. `slot_of`
     /// gives each position's token slot in this run (by its venue token id); positions it
     /// returns `None` for are left out (and their cost is still out of the cash).

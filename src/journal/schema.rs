@@ -4,7 +4,7 @@
 //! refused. A future version N+1 adds a migration step here and bumps [`SCHEMA_VERSION`].
 
 /// Schema version this build writes and reads.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Tables of the journal (also what tells a cassandra journal from another program's file).
 pub const TABLES: [&str; 6] = [
@@ -16,6 +16,11 @@ pub const TABLES: [&str; 6] = [
     "signals",
 ];
 
+/// Version 1 → 2: where a settlement's end price came from (`oracle`, `stale`,
+/// `unresolved`; NULL in rows written by version 1, which only knew the oracle path).
+pub const MIGRATE_V1_V2: &str = "ALTER TABLE settlements ADD COLUMN price_source TEXT;";
+
+/// The current schema, created on a fresh file.
 pub const CREATE_V1: &str = "
 CREATE TABLE orders (
     id INTEGER PRIMARY KEY,
@@ -67,7 +72,8 @@ CREATE TABLE settlements (
     up_won INTEGER NOT NULL,
     winning_tokens REAL,
     pnl REAL,
-    strike_fallback INTEGER NOT NULL
+    strike_fallback INTEGER NOT NULL,
+    price_source TEXT
 );
 CREATE INDEX settlements_window ON settlements (asset, window_start_s);
 CREATE TABLE account_snapshots (

@@ -4,13 +4,18 @@
 //! the event is dropped and counted. The writer batches events into one transaction every
 //! `flush_every` or `batch_max` events, whichever comes first; a failed batch is counted and
 //! logged, and the writer goes on. It stops, after a last flush, when every sender is gone.
+//!
+//! [`DurableTx::persist`] is the other way in, for what must be on disk before it is
+//! acknowledged (the kill switch): the writer commits it at once in its own transaction
+//! (after what was queued before it) and answers. A `DurableTx` does not keep the writer
+//! alive; once it has stopped, `persist` fails.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crossbeam::channel::{bounded, Receiver, RecvTimeoutError, Sender, TrySendError};
+use crossbeam::channel::{bounded, select, Receiver, Sender, TrySendError};
 
 use super::db::Journal;
 use super::record::JournalEvent;
@@ -36,25 +41,44 @@ impl Default for WriterConfig {
     }
 }
 
-/// Counters shared by the senders and the writer.
-#[derive(Debug, Default)]
-pub struct JournalCounters {
-    /// Events dropped because the channel was full.
-    pub dropped: AtomicU64,
-    /// Events written.
-    pub written: AtomicU64,
-    /// Transactions committed.
-    pub batches: AtomicU64,
-    /// Batches that failed (their events are lost; see the log).
-    pub failed_batches: AtomicU64,
-}
+/// Counters shared by the senders and the writer (and `/health`, `/metrics`).
+pub use crate::telemetry::counters::JournalCounters;
 
 /// The control loop's handle on the journal. Cloning is cheap; the writer stops when every
 /// clone is dropped.
 #[derive(Clone)]
 pub struct JournalTx {
     tx: Sender<JournalEvent>,
+    durable: Sender<DurableRequest>,
     counters: Arc<JournalCounters>,
+}
+
+/// One event to commit now, and where to say how it went.
+type DurableRequest = (JournalEvent, Sender<Result<(), String>>);
+
+/// A handle for writes that must be committed before they are acknowledged. It does not keep
+/// the writer running.
+#[derive(Clone)]
+pub struct DurableTx {
+    tx: Sender<DurableRequest>,
+}
+
+impl DurableTx {
+    /// Commit `ev` in its own transaction and wait (at most `timeout`) for the commit.
+    /// `Err` says why it is not on disk (write failed, writer stopped, timed out).
+    pub fn persist(&self, ev: JournalEvent, timeout: Duration) -> Result<(), String> {
+        let (done_tx, done_rx) = bounded(1);
+        self.tx
+            .send_timeout((ev, done_tx), timeout)
+            .map_err(|_| "the journal writer is not running".to_string())?;
+        match done_rx.recv_timeout(timeout) {
+            Ok(r) => r,
+            Err(_) => Err(format!(
+                "the journal did not confirm the write within {} ms",
+                timeout.as_millis()
+            )),
+        }
+    }
 }
 
 impl JournalTx {
@@ -78,11 +102,19 @@ impl JournalTx {
     pub fn counters(&self) -> &Arc<JournalCounters> {
         &self.counters
     }
+
+    /// A handle for writes committed before they are acknowledged.
+    pub fn durable(&self) -> DurableTx {
+        DurableTx {
+            tx: self.durable.clone(),
+        }
+    }
 }
 
 /// The writer's receiving end, before its thread is started.
 pub struct JournalRx {
     rx: Receiver<JournalEvent>,
+    durable: Receiver<DurableRequest>,
     counters: Arc<JournalCounters>,
 }
 
@@ -106,14 +138,25 @@ impl JournalWriter {
 
     /// The channel alone (the writer started later with [`JournalWriter::start`]).
     pub fn channel(capacity: usize) -> (JournalTx, JournalRx) {
+        Self::channel_with(capacity, Arc::new(JournalCounters::default()))
+    }
+
+    /// The channel, counting into `counters` (the process's, so `/health` sees them).
+    pub fn channel_with(capacity: usize, counters: Arc<JournalCounters>) -> (JournalTx, JournalRx) {
         let (tx, rx) = bounded(capacity.max(1));
-        let counters = Arc::new(JournalCounters::default());
+        let (durable_tx, durable_rx) = bounded(64);
+        counters.enabled.store(true, Ordering::SeqCst);
         (
             JournalTx {
                 tx,
+                durable: durable_tx,
                 counters: counters.clone(),
             },
-            JournalRx { rx, counters },
+            JournalRx {
+                rx,
+                durable: durable_rx,
+                counters,
+            },
         )
     }
 
@@ -135,20 +178,48 @@ fn run(mut journal: Journal, rx: JournalRx, cfg: WriterConfig) -> Journal {
     let mut last_flush = Instant::now();
     loop {
         let wait = cfg.flush_every.saturating_sub(last_flush.elapsed());
-        let done = match rx.rx.recv_timeout(wait) {
-            Ok(ev) => {
-                batch.push(ev);
-                // Take what is already queued without waiting.
-                while batch.len() < batch_max {
-                    match rx.rx.try_recv() {
-                        Ok(ev) => batch.push(ev),
-                        Err(_) => break,
+        let done = select! {
+            recv(rx.rx) -> ev => match ev {
+                Ok(ev) => {
+                    batch.push(ev);
+                    // Take what is already queued without waiting.
+                    while batch.len() < batch_max {
+                        match rx.rx.try_recv() {
+                            Ok(ev) => batch.push(ev),
+                            Err(_) => break,
+                        }
                     }
+                    false
+                }
+                Err(_) => true,
+            },
+            recv(rx.durable) -> req => {
+                if let Ok((ev, done)) = req {
+                    // What was queued before it goes first, so the order holds.
+                    while let Ok(ev) = rx.rx.try_recv() {
+                        batch.push(ev);
+                    }
+                    flush(&mut journal, &mut batch, &rx.counters);
+                    last_flush = Instant::now();
+                    let r = journal.write(&ev).map_err(|e| e.to_string());
+                    match &r {
+                        Ok(()) => {
+                            rx.counters.written.fetch_add(1, Ordering::Relaxed);
+                            rx.counters.batches.fetch_add(1, Ordering::Relaxed);
+                        }
+                        Err(e) => {
+                            if let Ok(mut last) = rx.counters.last_error.lock() {
+                                *last = e.clone();
+                            }
+                            rx.counters.failed_batches.fetch_add(1, Ordering::SeqCst);
+                            tracing::error!("journal write (durable) failed: {e}");
+                        }
+                    }
+                    let _ = done.send(r);
                 }
                 false
-            }
-            Err(RecvTimeoutError::Timeout) => false,
-            Err(RecvTimeoutError::Disconnected) => true,
+            },
+            default(wait) => false,
         };
         if batch.len() >= batch_max || last_flush.elapsed() >= cfg.flush_every || done {
             flush(&mut journal, &mut batch, &rx.counters);
@@ -170,7 +241,10 @@ fn flush(journal: &mut Journal, batch: &mut Vec<JournalEvent>, c: &JournalCounte
             c.batches.fetch_add(1, Ordering::Relaxed);
         }
         Err(e) => {
-            c.failed_batches.fetch_add(1, Ordering::Relaxed);
+            if let Ok(mut last) = c.last_error.lock() {
+                *last = e.to_string();
+            }
+            c.failed_batches.fetch_add(1, Ordering::SeqCst);
             tracing::error!(events = batch.len(), "journal write failed: {e}");
         }
     }

@@ -92,6 +92,9 @@ pub struct Shared {
     /// The process was started with a signing key and CLOB credentials (the live path runs),
     /// so `shadow` and `live` may be switched on.
     pub live_ready: AtomicBool,
+    /// The process was started in `live` mode (with the live path): only then may the mode be
+    /// switched (back) to `live` at run time. Live trading is a start-time decision.
+    pub live_at_start: AtomicBool,
 }
 
 impl Shared {
@@ -105,6 +108,7 @@ impl Shared {
             heartbeat_ns: Default::default(),
             reset_latency: AtomicBool::new(false),
             live_ready: AtomicBool::new(false),
+            live_at_start: AtomicBool::new(false),
         }
     }
 

@@ -119,6 +119,24 @@ impl PaperAccount {
         (paid, pnl)
     }
 
+    /// Write off every position of `asset`'s window as a loss (an outcome no price can
+    /// decide): the slots are freed and the cost is realized. Returns (0, PnL).
+    pub fn write_off(&mut self, asset: AssetId, window_start_s: u64) -> (f64, f64) {
+        let mut pnl = 0.0;
+        for slot in self.positions.iter_mut() {
+            let Some(p) = *slot else { continue };
+            if p.asset != asset || p.window_start_s != window_start_s {
+                continue;
+            }
+            self.realized_pnl -= p.cost;
+            pnl -= p.cost;
+            self.settled += 1;
+            self.losses += 1;
+            *slot = None;
+        }
+        (0.0, pnl)
+    }
+
     pub fn has_position(&self, asset: AssetId, window_start_s: u64) -> bool {
         self.positions
             .iter()

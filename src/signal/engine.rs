@@ -25,7 +25,7 @@ use crate::strategy::sniper::{Sniper, SniperConfig};
 use crate::strategy::vol::{VolConfig, VolEstimator};
 
 use super::account::PaperAccount;
-use super::snapshot::{Settlement, SignalSnapshot};
+use super::snapshot::{SettleSource, Settlement, SignalSnapshot};
 
 /// Strategy settings (`[strategy]` in the configuration).
 #[derive(Clone, Debug, Deserialize)]
@@ -86,6 +86,9 @@ struct WindowState {
     last_order_ns: u64,
     /// When the window was set up: the strike grace runs from here if it was set up late.
     added_wall_ms: u64,
+    /// Set up from the journal at restart (a position's window), with no tokens followed
+    /// until discovery announces it again.
+    restored: bool,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -93,6 +96,8 @@ struct AssetState {
     spot: f64,
     spot_ns: u64,
     spot_stamps: WireStamps,
+    /// Wall clock of the last Binance price, unix ms (0: none yet).
+    spot_wall_ms: u64,
     /// Last Chainlink price (price, venue ms).
     oracle: (f64, u64),
     vol: VolEstimator,
@@ -109,6 +114,9 @@ struct AssetState {
 const WINDOW_SLOTS: usize = 4;
 /// Chainlink points remembered per asset (at 1 Hz, four minutes).
 const ORACLE_HISTORY: usize = 256;
+/// A fallback end price (no Chainlink price after the end) must be from no later than this
+/// past the settle grace: the window was watched around its end, not restored long after.
+const STALE_SLACK_MS: u64 = 5_000;
 
 #[derive(Clone, Copy, Debug)]
 struct TokenState {
@@ -169,6 +177,7 @@ impl Engine {
             spot: f64::NAN,
             spot_ns: 0,
             spot_stamps: WireStamps::default(),
+            spot_wall_ms: 0,
             oracle: (f64::NAN, 0),
             vol: VolEstimator::new(&cfg.vol),
             basis: BasisEma::new(&cfg.basis),
@@ -223,13 +232,23 @@ impl Engine {
         let Some(a) = self.assets.get_mut(spec.asset.0 as usize) else {
             return;
         };
-        if a.windows
-            .iter()
+        if let Some(w) = a
+            .windows
+            .iter_mut()
             .flatten()
-            .any(|w| w.spec.start_s == spec.start_s)
+            .find(|w| w.spec.start_s == spec.start_s)
         {
+            if !w.restored {
+                return;
+            }
+            // A window restored from the journal, announced again: follow its tokens, keep
+            // its journaled strike.
+            w.spec = spec;
+            w.restored = false;
+            self.follow_tokens(spec);
             return;
         }
+        let grace = self.cfg.settle_grace_ms;
         let (start_ms, end_ms) = (spec.start_s * 1000, spec.end_s * 1000);
         let first_at = |from: u64, to: u64| {
             a.oracle_hist
@@ -243,12 +262,18 @@ impl Engine {
             strike: first_at(start_ms, end_ms),
             strike_fallback: false,
             binance_open: f64::NAN,
-            end_price: first_at(end_ms, u64::MAX),
+            end_price: first_at(end_ms, end_ms + grace),
             last_order_ns: 0,
             added_wall_ms: now_wall_ms,
+            restored: false,
         };
-        // Replace an empty slot, else the oldest window.
-        let slot = match a.windows.iter().position(Option::is_none) {
+        a.windows[Self::free_slot(a)] = Some(fresh);
+        self.follow_tokens(spec);
+    }
+
+    /// An empty window slot, else the oldest window's.
+    fn free_slot(a: &AssetState) -> usize {
+        match a.windows.iter().position(Option::is_none) {
             Some(i) => i,
             None => {
                 let (i, _) = a
@@ -259,8 +284,56 @@ impl Engine {
                     .expect("slots");
                 i
             }
+        }
+    }
+
+    /// The window of a position restored from the journal, so it settles like any other:
+    /// from a Chainlink price at its end seen by this run, else (it ended while the process
+    /// was down) written off and flagged `Unresolved`. `strike` is the journaled one (NaN if
+    /// none). No token is followed until discovery announces the window again.
+    pub fn restore_window(
+        &mut self,
+        asset: AssetId,
+        start_s: u64,
+        end_s: u64,
+        strike: f64,
+        strike_fallback: bool,
+        wall_ms: u64,
+    ) {
+        let Some(a) = self.assets.get_mut(asset.0 as usize) else {
+            return;
         };
-        a.windows[slot] = Some(fresh);
+        if a.windows
+            .iter()
+            .flatten()
+            .any(|w| w.spec.start_s == start_s)
+        {
+            return;
+        }
+        let slot = Self::free_slot(a);
+        a.windows[slot] = Some(WindowState {
+            spec: WindowSpec {
+                asset,
+                start_s,
+                end_s,
+                up: TokenId(u16::MAX),
+                down: TokenId(u16::MAX),
+                tick_e4: 0,
+                min_size_e6: 0,
+                fees: Default::default(),
+                neg_risk: false,
+            },
+            strike,
+            strike_fallback: strike_fallback && !strike.is_nan(),
+            binance_open: f64::NAN,
+            end_price: f64::NAN,
+            last_order_ns: 0,
+            added_wall_ms: wall_ms,
+            restored: true,
+        });
+    }
+
+    fn follow_tokens(&mut self, spec: WindowSpec) {
         for (token, outcome) in [(spec.up, Outcome::Up), (spec.down, Outcome::Down)] {
             if let Some(t) = self.tokens.get_mut(token.0 as usize) {
                 *t = Some(TokenState {
@@ -286,6 +359,7 @@ impl Engine {
         a.spot = price;
         a.spot_ns = now_ns;
         a.spot_stamps = t.stamps;
+        a.spot_wall_ms = wall_ms;
         a.vol.update(price, now_ns);
         a.basis.on_binance(price, now_ns);
         for w in a.windows.iter_mut().flatten() {
@@ -322,7 +396,12 @@ impl Engine {
                         w.strike = price;
                         w.strike_fallback = false;
                     }
-                    if w.end_price.is_nan() && o.venue_ts_ms >= end_ms {
+                    // Only a price from the end's neighbourhood decides a window: a window
+                    // restored long after its end must not settle on today's price.
+                    if w.end_price.is_nan()
+                        && o.venue_ts_ms >= end_ms
+                        && o.venue_ts_ms < end_ms + self.cfg.settle_grace_ms
+                    {
                         w.end_price = price;
                     }
                 }
@@ -407,16 +486,28 @@ impl Engine {
                     fallbacks += 1;
                 }
                 if wall_ms >= end_ms {
+                    let grace = self.cfg.settle_grace_ms;
                     let end_price = if !w.end_price.is_nan() {
-                        Some(w.end_price)
-                    } else if wall_ms >= end_ms + self.cfg.settle_grace_ms {
-                        // No Chainlink price after the end: the last one seen (or Binance).
-                        let (p, _) = self.assets[i].oracle;
-                        Some(if p.is_nan() { self.assets[i].spot } else { p })
+                        Some((w.end_price, SettleSource::Oracle))
+                    } else if wall_ms >= end_ms + grace {
+                        // No Chainlink price after the end: the last price seen during the
+                        // window (Chainlink's, else Binance's), flagged stale; none from the
+                        // window's time (it ended while the process was down): unresolved.
+                        let st = &self.assets[i];
+                        let during =
+                            |ts: u64| ts >= start_ms && ts <= end_ms + grace + STALE_SLACK_MS;
+                        let (p, ts) = st.oracle;
+                        Some(if !p.is_nan() && during(ts) {
+                            (p, SettleSource::Stale)
+                        } else if !st.spot.is_nan() && during(st.spot_wall_ms) {
+                            (st.spot, SettleSource::Stale)
+                        } else {
+                            (f64::NAN, SettleSource::Unresolved)
+                        })
                     } else {
                         None
                     };
-                    if let Some(end) = end_price {
+                    if let Some((end, source)) = end_price {
                         self.assets[i].windows[slot] = None;
                         for t in self.tokens.iter_mut() {
                             if t.is_some_and(|t| {
@@ -428,11 +519,20 @@ impl Engine {
                                 *t = None;
                             }
                         }
-                        if w.strike.is_nan() || end.is_nan() {
+                        let decided = !w.strike.is_nan() && !end.is_nan();
+                        if !decided && !self.account.has_position(asset, w.spec.start_s) {
                             continue;
                         }
-                        let up_won = end >= w.strike;
-                        let (paid, pnl) = self.account.settle(asset, w.spec.start_s, up_won);
+                        let (up_won, source) = if decided {
+                            (end >= w.strike, source)
+                        } else {
+                            (false, SettleSource::Unresolved)
+                        };
+                        let (paid, pnl) = if decided {
+                            self.account.settle(asset, w.spec.start_s, up_won)
+                        } else {
+                            self.account.write_off(asset, w.spec.start_s)
+                        };
                         let s = Settlement {
                             asset,
                             window_start_s: w.spec.start_s,
@@ -442,6 +542,7 @@ impl Engine {
                             winning_tokens: paid,
                             pnl,
                             strike_fallback: w.strike_fallback,
+                            source,
                         };
                         self.risk.on_settlement(&s, wall_ms);
                         emit(s);

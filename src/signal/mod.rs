@@ -13,7 +13,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 pub use engine::{Decision, Engine, StrategyConfig};
-pub use snapshot::{AccountSnapshot, Settlement, SignalSnapshot, SignalTap};
+pub use snapshot::{AccountSnapshot, SettleSource, Settlement, SignalSnapshot, SignalTap};
 
 use crate::clock::{mono_ns, wall_ms};
 use crate::pipeline::control::SignalControl;

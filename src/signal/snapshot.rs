@@ -40,6 +40,44 @@ pub struct Settlement {
     /// Realized PnL of the window's positions, USDC.
     pub pnl: f64,
     pub strike_fallback: bool,
+    /// Where the end price came from; anything but `Oracle` is flagged in the journal and
+    /// the API.
+    pub source: SettleSource,
+}
+
+/// How a window's outcome was decided.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SettleSource {
+    /// A Chainlink price at or just after the window's end (within the settle grace).
+    #[default]
+    Oracle,
+    /// No Chainlink price after the end within the grace (an oracle outage): the last price
+    /// seen during the window (Chainlink's, else Binance's) decided it. May be wrong.
+    Stale,
+    /// No price from the window's time is known (it ended while the process was down, or it
+    /// never had a strike): its positions are written off as losses so their slots and
+    /// exposure are freed. `up_won` means nothing; the venue's resolution must be checked.
+    Unresolved,
+}
+
+impl SettleSource {
+    /// Stable name (journal column `price_source`, API).
+    pub const fn name(self) -> &'static str {
+        match self {
+            SettleSource::Oracle => "oracle",
+            SettleSource::Stale => "stale",
+            SettleSource::Unresolved => "unresolved",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<SettleSource> {
+        match s {
+            "oracle" => Some(SettleSource::Oracle),
+            "stale" => Some(SettleSource::Stale),
+            "unresolved" => Some(SettleSource::Unresolved),
+            _ => None,
+        }
+    }
 }
 
 /// The paper account's state after a change.

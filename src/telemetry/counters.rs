@@ -50,6 +50,33 @@ pub struct OrderCounters {
     pub rejects: AtomicU64,
 }
 
+/// The journal's health (written by its writer thread and senders; read by `/health`,
+/// `/metrics` and the control loop, which halts live trading on a failed write).
+#[derive(Debug, Default)]
+pub struct JournalCounters {
+    /// A journal is configured and open.
+    pub enabled: std::sync::atomic::AtomicBool,
+    /// Events dropped because the channel was full.
+    pub dropped: AtomicU64,
+    /// Events written.
+    pub written: AtomicU64,
+    /// Transactions committed.
+    pub batches: AtomicU64,
+    /// Batches that failed (their events are lost; see the log).
+    pub failed_batches: AtomicU64,
+    /// The last write error, for `/health` (control side only; never on a hot thread).
+    pub last_error: std::sync::Mutex<String>,
+}
+
+impl JournalCounters {
+    pub fn last_error(&self) -> String {
+        self.last_error
+            .lock()
+            .map(|s| s.clone())
+            .unwrap_or_default()
+    }
+}
+
 /// Every counter of the process, padded so two writer threads never share a cache line.
 #[derive(Debug, Default)]
 pub struct Counters {
@@ -71,6 +98,8 @@ pub struct Counters {
     pub tap_dropped_order: Arc<AtomicU64>,
     /// Frames the recorder could not keep (its ring was full), when recording.
     pub record_dropped: Arc<AtomicU64>,
+    /// The journal's writes, when there is one.
+    pub journal: Arc<JournalCounters>,
 }
 
 /// The counters as the demo summary names them (these names never change).

@@ -92,9 +92,17 @@ impl CommandCtx {
     pub fn execute(&self, cmd: &Command) -> String {
         match cmd {
             Command::Kill(reason) => {
-                let reason = reason.clone().unwrap_or_else(|| "telegram /kill".into());
-                let was = self.shared.kill.swap(true, Ordering::SeqCst);
-                self.state.lock().expect("state").kill_reason = Some((reason.clone(), wall_ms()));
+                let reason = reason.as_deref().map_or_else(
+                    || "telegram /kill".into(),
+                    crate::control::api::routes::sanitize_reason,
+                );
+                // The reason before the switch, under the lock the control loop journals
+                // under: its record of the change carries the reason.
+                let was = {
+                    let mut st = self.state.lock().expect("state");
+                    st.kill_reason = Some((reason.clone(), wall_ms()));
+                    self.shared.kill.swap(true, Ordering::SeqCst)
+                };
                 tracing::warn!("kill switch set from Telegram");
                 // The chat gets the answer below; the other destinations the alert.
                 self.alerts.send_except(

@@ -245,6 +245,31 @@ pub fn render(app: &App) -> String {
         "1 while the kill switch is on.",
         u8::from(sh.killed()),
     );
+    let j = &sh.counters.journal;
+    o.one(
+        "cassandra_journal_enabled",
+        "gauge",
+        "1 when a journal is configured and open.",
+        u8::from(j.enabled.load(std::sync::atomic::Ordering::Relaxed)),
+    );
+    o.one(
+        "cassandra_journal_written_total",
+        "counter",
+        "Events written to the journal.",
+        g(&j.written),
+    );
+    o.one(
+        "cassandra_journal_failed_batches_total",
+        "counter",
+        "Journal transactions that failed (their events are lost).",
+        g(&j.failed_batches),
+    );
+    o.one(
+        "cassandra_journal_dropped_total",
+        "counter",
+        "Events dropped before the journal (its channel was full).",
+        g(&j.dropped),
+    );
     o.family("cassandra_mode", "gauge", "1 for the current trading mode.");
     for m in ["off", "paper", "shadow", "live"] {
         o.sample(

@@ -63,6 +63,9 @@ pub struct ApiContext {
     /// The trading wallet, when the process runs the live path: allowances are read for it
     /// and set with its key.
     pub wallet: Option<Arc<ApiWallet>>,
+    /// The journal, when there is one: the kill switch is committed to it before the API
+    /// acknowledges a change.
+    pub journal: Option<crate::journal::DurableTx>,
 }
 
 /// The signing key and the address holding the funds. `Debug` shows the address only.
@@ -112,6 +115,7 @@ impl ApiContext {
             window_s: cfg.windows.length_s,
             polygon_rpc: cfg.venues.polygon_rpc.clone(),
             wallet: None,
+            journal: None,
         })
     }
 }

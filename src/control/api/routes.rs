@@ -33,6 +33,9 @@ pub const LIVE_UNAVAILABLE: &str = "live trading is not available in this proces
     without a signing key and CLOB credentials; start it with --mode live (keys from the \
     environment, see README) to trade live";
 
+pub const LIVE_NOT_AT_START: &str = "live mode is chosen at start: this process was not \
+    started with --mode live, so it cannot switch to live; restart it with --mode live";
+
 pub fn router(app: Arc<App>) -> Router {
     let protected = Router::new()
         .route("/api/live-trading/status", get(live_status))
@@ -130,7 +133,14 @@ fn age_ms(now_ns: u64, then_ns: u64) -> Option<u64> {
 }
 
 pub fn kill_view(app: &App) -> KillSwitchView {
-    let (reason, changed_ms) = app.kill_note.lock().expect("kill note").clone();
+    let (mut reason, mut changed_ms) = app.kill_note.lock().expect("kill note").clone();
+    if changed_ms == 0 {
+        // Not changed through the API: the reason it was set with (restored from the journal,
+        // a Telegram /kill, a failing journal).
+        if let Some((r, t)) = app.ctx.state.lock().expect("state").kill_reason.clone() {
+            (reason, changed_ms) = (r, t);
+        }
+    }
     KillSwitchView {
         active: app.ctx.shared.killed(),
         reason,
@@ -181,7 +191,14 @@ async fn health(State(app): St) -> Json<Value> {
             .map(|s| views::asset_name(&app.ctx.assets, s.asset.0))
             .collect()
     };
-    let ok = threads.iter().all(|t| t.alive) && feeds[..2].iter().all(|f| f.connected && f.fresh);
+    let j = &sh.counters.journal;
+    let journal_enabled = j.enabled.load(Ordering::Relaxed);
+    let journal_failed = j.failed_batches.load(Ordering::Relaxed);
+    let journal_ok =
+        !journal_enabled || (journal_failed == 0 && j.dropped.load(Ordering::Relaxed) == 0);
+    let ok = threads.iter().all(|t| t.alive)
+        && feeds[..2].iter().all(|f| f.connected && f.fresh)
+        && journal_ok;
     let c = &app.counters;
     Json(json!({
         "status": if ok { "ok" } else { "degraded" },
@@ -196,6 +213,14 @@ async fn health(State(app): St) -> Json<Value> {
         "threads": threads,
         "feeds": feeds,
         "counters": sh.counters.snapshot(),
+        "journal": {
+            "enabled": journal_enabled,
+            "ok": journal_ok,
+            "written": j.written.load(Ordering::Relaxed),
+            "failed_batches": journal_failed,
+            "dropped": j.dropped.load(Ordering::Relaxed),
+            "last_error": if journal_failed > 0 { Value::from(j.last_error()) } else { Value::Null },
+        },
         "ws": {
             "clients": ApiCounters::get(&c.ws_clients),
             "dropped_slow": ApiCounters::get(&c.ws_dropped_slow),
@@ -407,6 +432,13 @@ async fn set_mode(State(app): St, body: Bytes) -> Result<Json<Value>, ApiError> 
             field: Some("mode".into()),
         });
     }
+    if mode == Mode::Live && !app.ctx.shared.live_at_start.load(Ordering::SeqCst) {
+        return Err(ApiError {
+            status: StatusCode::CONFLICT,
+            message: LIVE_NOT_AT_START.into(),
+            field: Some("mode".into()),
+        });
+    }
     let previous = app.ctx.shared.mode();
     app.ctx.shared.set_mode(mode);
     if previous != mode {
@@ -421,6 +453,17 @@ async fn set_mode(State(app): St, body: Bytes) -> Result<Json<Value>, ApiError> 
 
 /// Longest kill-switch reason kept.
 const MAX_REASON: usize = 500;
+/// How long the kill switch may wait for the journal's commit before the API says it failed.
+const KILL_PERSIST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// A reason as it is kept, logged and shown: trimmed, control characters (newlines above all,
+/// which would forge log lines) replaced by spaces.
+pub fn sanitize_reason(s: &str) -> String {
+    s.trim()
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
 
 async fn kill_switch(State(app): St, body: Bytes) -> Result<Json<KillSwitchView>, ApiError> {
     let m = json_object(&body, &["active", "reason"])?;
@@ -436,7 +479,7 @@ async fn kill_switch(State(app): St, body: Bytes) -> Result<Json<KillSwitchView>
     };
     let reason = match m.get("reason") {
         None | Some(Value::Null) => String::new(),
-        Some(Value::String(s)) if s.chars().count() <= MAX_REASON => s.trim().to_string(),
+        Some(Value::String(s)) if s.chars().count() <= MAX_REASON => sanitize_reason(s),
         Some(Value::String(_)) => {
             return Err(ApiError::field(
                 "reason",
@@ -445,9 +488,38 @@ async fn kill_switch(State(app): St, body: Bytes) -> Result<Json<KillSwitchView>
         }
         Some(_) => return Err(ApiError::field("reason", "reason must be a string")),
     };
-    let was = app.ctx.shared.kill.swap(active, Ordering::SeqCst);
     let now = wall_ms();
+    let was = {
+        // The reason first, under the state lock the control loop journals under, so its
+        // record of the change carries the reason.
+        let mut st = app.ctx.state.lock().expect("state");
+        st.kill_reason = active.then(|| (reason.clone(), now));
+        app.ctx.shared.kill.swap(active, Ordering::SeqCst)
+    };
     *app.kill_note.lock().expect("kill note") = (reason.clone(), now);
+    // Acknowledged only once on disk: a process killed right after the 200 keeps it.
+    if let Some(j) = app.ctx.journal.clone() {
+        let ev = crate::journal::JournalEvent::Control {
+            wall_ms: now,
+            action: crate::journal::ControlAction::KillSwitch {
+                active,
+                reason: reason.clone(),
+            },
+        };
+        let persisted = tokio::task::spawn_blocking(move || j.persist(ev, KILL_PERSIST_TIMEOUT))
+            .await
+            .unwrap_or_else(|e| Err(e.to_string()));
+        if let Err(e) = persisted {
+            let msg = format!(
+                "the kill switch is {} in this process but was not journaled ({e}): it will not \
+                 survive a restart",
+                if active { "ON" } else { "off" }
+            );
+            tracing::error!("{msg}");
+            note_alert(&app, "critical", "kill_switch", msg.clone());
+            return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, msg));
+        }
+    }
     if was != active {
         let msg = format!(
             "kill switch {}{}",

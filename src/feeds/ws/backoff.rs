@@ -35,7 +35,12 @@ impl Backoff {
         half + self.rng % (d - half + 1)
     }
 
-    /// A connection succeeded: start again from the base delay.
+    /// Delays taken since the last reset.
+    pub fn attempt(&self) -> u32 {
+        self.attempt
+    }
+
+    /// A connection proved healthy: start again from the base delay.
     pub fn reset(&mut self) {
         self.attempt = 0;
     }

@@ -83,6 +83,7 @@ pub struct WsConn {
 impl WsConn {
     /// Connect, upgrade, and switch the socket to non-blocking.
     pub fn connect(url: &WsUrl, cfg: &WsConfig) -> Result<WsConn, WsError> {
+        let deadline = std::time::Instant::now() + cfg.connect_timeout;
         let stream = connect_stream(&url.host, url.port, url.tls, cfg.connect_timeout).map_err(
             |e| match e {
                 ConnectError::Io(e) => WsError::Connect(e),
@@ -104,18 +105,22 @@ impl WsConn {
             mask_rng: mono_ns() | 1,
             pings: 0,
         };
-        ws.upgrade(url)?;
+        ws.upgrade(url, deadline)?;
         make_nonblocking(&ws.stream).map_err(WsError::Connect)?;
         Ok(ws)
     }
 
-    fn upgrade(&mut self, url: &WsUrl) -> Result<(), WsError> {
+    /// Send the upgrade request and read the response, all by `deadline` (TLS included: it
+    /// runs inside the first write and reads): a server that trickles its answer cannot hold
+    /// the ingest thread past `connect_timeout`.
+    fn upgrade(&mut self, url: &WsUrl, deadline: std::time::Instant) -> Result<(), WsError> {
         let request = url
             .to_url()
             .into_client_request()
             .map_err(|e| WsError::Handshake(e.to_string()))?;
         let (bytes, key) = tungstenite::handshake::client::generate_request(request)
             .map_err(|e| WsError::Handshake(e.to_string()))?;
+        self.time_left(deadline)?;
         self.stream.write_all(&bytes).map_err(hs_io)?;
         self.stream.flush().map_err(hs_io)?;
         let expected = tungstenite::handshake::derive_accept_key(key.as_bytes());
@@ -123,6 +128,7 @@ impl WsConn {
             if self.end == self.rx.len() {
                 return Err(WsError::Handshake("response headers too large".into()));
             }
+            self.time_left(deadline)?;
             let n = self.stream.read(&mut self.rx[self.end..]).map_err(hs_io)?;
             if n == 0 {
                 return Err(WsError::Handshake("closed during handshake".into()));
@@ -158,6 +164,19 @@ impl WsConn {
         }
     }
 
+    /// Bound the next blocking socket call by what is left until `deadline`; past it, the
+    /// handshake has timed out.
+    fn time_left(&self, deadline: std::time::Instant) -> Result<(), WsError> {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return Err(WsError::Handshake("timed out (connect_timeout)".into()));
+        }
+        let tcp = self.stream.tcp();
+        tcp.set_read_timeout(Some(left)).map_err(hs_io)?;
+        tcp.set_write_timeout(Some(left)).map_err(hs_io)?;
+        Ok(())
+    }
+
     /// The socket's descriptor, for registering with `mio` in the `park` wait strategy.
     pub fn raw_fd(&self) -> RawFd {
         self.stream.tcp().as_raw_fd()
@@ -184,7 +203,7 @@ impl WsConn {
                     off,
                     len,
                 } => {
-                    if self.frag_opcode.is_none() && fin {
+                    if self.frag_opcode.is_none() && fin && opcode != Data::Continue {
                         return Ok(Some(WsFrame {
                             text: opcode != Data::Binary,
                             data: &mut self.rx[off..off + len],
@@ -262,6 +281,13 @@ impl WsConn {
         if len > self.max_frame as u64 {
             return Err(WsError::FrameTooLarge(len));
         }
+        if header.rsv1 || header.rsv2 || header.rsv3 {
+            // No extension was negotiated (RFC 6455 §5.2): a reserved bit is a broken or
+            // hostile peer.
+            return Err(WsError::Protocol(
+                "reserved bits set with no extension".into(),
+            ));
+        }
         let hlen = cur.position() as usize;
         let total = hlen + len as usize;
         if avail.len() < total {
@@ -285,6 +311,9 @@ impl WsConn {
                 off,
                 len,
             }),
+            OpCode::Control(_) if !header.is_final => {
+                Err(WsError::Protocol("fragmented control frame".into()))
+            }
             OpCode::Control(Control::Ping) => {
                 if len > 125 {
                     return Err(WsError::Protocol("ping payload over 125 bytes".into()));
@@ -399,5 +428,11 @@ fn apply_mask(buf: &mut [u8], mask: [u8; 4]) {
 }
 
 fn hs_io(e: io::Error) -> WsError {
+    if matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    ) {
+        return WsError::Handshake("timed out (connect_timeout)".into());
+    }
     WsError::Handshake(e.to_string())
 }
