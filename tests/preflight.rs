@@ -40,8 +40,10 @@ struct Venue {
 
 /// A simulator where this key's account is ready: credentials known, 50 pUSD, approvals.
 fn venue() -> Venue {
-    let mut cfg = Config::default();
-    cfg.assets = vec!["BTC".into()];
+    let mut cfg = Config {
+        assets: vec!["BTC".into()],
+        ..Config::default()
+    };
     let sim = Simulator::start(cassandra::demo::sim_config(&cfg)).expect("sim");
     cassandra::demo::point_at(&mut cfg, &sim);
     cfg.preflight.geoblock_url = format!("{}/api/geoblock", sim.http_url());
