@@ -137,7 +137,15 @@ pub fn check_all(cfg: &Config, creds: Option<&Credentials>) -> Vec<Row> {
     rows.push(row("polymarket", "poly_ws", poly, max));
     let chainlink_url = format!("{}/ws", v.chainlink_ws.trim_end_matches('/'));
     let chainlink = match creds {
-        None => Err("needs the CLOB credentials (the price socket authenticates with them)".into()),
+        None => {
+            rows.push(Row::fail(
+                "feed chainlink",
+                "needs the CLOB credentials (the price socket authenticates with them)",
+                "set POLYMARKET_API_KEY, POLYMARKET_API_SECRET, POLYMARKET_API_PASSPHRASE \
+                 (`cassandra auth derive-key`)",
+            ));
+            return rows;
+        }
         Some(c) => {
             let mut msg = Vec::new();
             crate::feeds::chainlink::auth_message(

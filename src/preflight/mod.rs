@@ -156,6 +156,23 @@ pub fn run(cfg: &Config, env: Env<'_>) -> Report {
     Report { rows }
 }
 
+/// An error and its causes on one line ("error sending request: … dns error: …"), never the
+/// URL's query (reqwest errors are passed through `without_url` first).
+pub(crate) fn why(e: reqwest::Error) -> String {
+    let e = e.without_url();
+    let mut s = e.to_string();
+    let mut cause = std::error::Error::source(&e);
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !s.contains(&text) {
+            s.push_str(": ");
+            s.push_str(&text);
+        }
+        cause = c.source();
+    }
+    s
+}
+
 /// The real environment.
 pub fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())

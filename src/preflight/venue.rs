@@ -11,7 +11,7 @@
 use serde::Deserialize;
 
 use super::wallet::Identity;
-use super::Row;
+use super::{why, Row};
 use crate::clob::auth::{L2Headers, L2Signer};
 use crate::clock::wall_ms;
 
@@ -31,7 +31,7 @@ pub fn geoblock(client: &reqwest::blocking::Client, url: &str) -> Row {
         preflight.geoblock_url";
     let resp = match client.get(url).send() {
         Ok(r) => r,
-        Err(e) => return Row::fail("geoblock", format!("{url}: {}", e.without_url()), fix_net),
+        Err(e) => return Row::fail("geoblock", format!("{url}: {}", why(e)), fix_net),
     };
     let status = resp.status().as_u16();
     if status != 200 {
@@ -61,7 +61,7 @@ pub fn geoblock(client: &reqwest::blocking::Client, url: &str) -> Row {
         ),
         Err(e) => Row::fail(
             "geoblock",
-            format!("{url}: unreadable answer: {}", e.without_url()),
+            format!("{url}: unreadable answer: {}", why(e)),
             fix_net,
         ),
     }
@@ -84,7 +84,7 @@ pub fn clock(client: &reqwest::blocking::Client, clob: &str, max_skew_ms: u64) -
         .and_then(|r| r.error_for_status()?.text())
     {
         Ok(t) => t,
-        Err(e) => return Row::fail("clock", format!("{url}: {}", e.without_url()), fix_net),
+        Err(e) => return Row::fail("clock", format!("{url}: {}", why(e)), fix_net),
     };
     let t1 = wall_ms();
     let Some(server_s) = text
@@ -159,7 +159,7 @@ pub fn credentials(client: &reqwest::blocking::Client, clob: &str, id: Option<&I
         Err(e) => {
             return Row::fail(
                 "credentials",
-                format!("GET {path}: {}", e.without_url()),
+                format!("GET {path}: {}", why(e)),
                 "check venues.clob and that this host reaches it",
             )
         }
@@ -207,5 +207,20 @@ pub fn credentials(client: &reqwest::blocking::Client, clob: &str, id: Option<&I
             format!("GET {path}: HTTP {s}"),
             "the CLOB is failing: check status.polymarket.com and retry",
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::offset_bounds;
+
+    #[test]
+    fn a_whole_second_answer_bounds_the_offset() {
+        // Asked at local 1000.400 s, answered by 1000.500 s with "1000": the venue's clock
+        // read 1000.000..1000.999 while ours read 1000.400..1000.500.
+        assert_eq!(offset_bounds(1000, 1_000_400, 1_000_500), (-500, 599));
+        // Two minutes behind: certainly off by at least 119 s.
+        let (lo, hi) = offset_bounds(880, 1_000_400, 1_000_500);
+        assert!(hi < 0 && -hi >= 119_000, "{lo} {hi}");
     }
 }

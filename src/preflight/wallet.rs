@@ -45,7 +45,7 @@ fn type_name(t: SignatureType) -> &'static str {
 }
 
 const KEY_FIX: &str = "put the signing key in a file readable by the service user only and set \
-    POLYMARKET_PRIVATE_KEY_FILE to it in the environment file (deploy/cassandra.env.example)";
+    POLYMARKET_PRIVATE_KEY_FILE to it in the environment file (deploy/systemd/cassandra.env.example)";
 
 /// The `signing key` and `wallet type` rows, and the identity when the key is usable.
 pub fn identity(env: Env<'_>) -> (Vec<Row>, Option<Identity>) {
@@ -176,7 +176,7 @@ fn balance_of(
         .json(&body)
         .send()
         .and_then(|r| r.json())
-        .map_err(|e| format!("Polygon RPC: {}", e.without_url()))?;
+        .map_err(|e| format!("Polygon RPC: {}", super::why(e)))?;
     if let Some(e) = v.get("error") {
         return Err(format!("Polygon RPC: balanceOf: {e}"));
     }
