@@ -14,6 +14,7 @@ pub mod exec;
 pub mod feeds;
 pub mod journal;
 pub mod pipeline;
+pub mod preflight;
 pub mod record;
 pub mod risk;
 pub mod runtime;

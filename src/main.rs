@@ -110,6 +110,13 @@ enum Cmd {
         #[arg(long)]
         rate: Option<f64>,
     },
+    /// Go-live checks against the configured venues: geoblock, clock, credentials, wallet,
+    /// pUSD balance and allowances, markets, feeds. Exits non-zero on any failure.
+    Preflight {
+        /// Configuration file (the one `run` will use).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
     /// Sign CLOB orders from JSON lines (`order sign`) or send one (`order post`).
     Order {
         #[command(subcommand)]
@@ -333,6 +340,9 @@ fn main() -> anyhow::Result<()> {
             wait_until(&stop, None);
             sim.shutdown();
             Ok(())
+        }
+        Cmd::Preflight { config } => {
+            cassandra::cli::preflight::command(&Config::load(config.as_deref())?)
         }
         Cmd::Order { cmd } => cassandra::cli::order::run(cmd),
         Cmd::Auth { cmd } => cassandra::cli::auth::run(cmd),

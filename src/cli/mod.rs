@@ -8,6 +8,7 @@
 
 pub mod auth;
 pub mod order;
+pub mod preflight;
 
 /// The venue's CLOB host.
 pub const DEFAULT_CLOB: &str = "https://clob.polymarket.com";

@@ -81,6 +81,9 @@ pub fn run(cfg: Config, status_every: Duration, stop: impl FnMut() -> bool) -> a
         Mode::Shadow | Mode::Live => Some(live_setup_from_env(&cfg)?),
         _ => None,
     };
+    if cfg.mode == Mode::Live {
+        crate::cli::preflight::before_live(&cfg)?;
+    }
     let wallet = live.as_ref().map(LiveSetup::api_wallet);
     let price_socket = Credentials::from_env().ok().map(|c| PriceSocketAuth {
         api_key: c.api_key().to_string(),

@@ -32,6 +32,7 @@ pub struct Config {
     pub api: ApiConfig,
     pub risk: crate::risk::RiskConfig,
     pub journal: JournalConfig,
+    pub preflight: crate::preflight::PreflightConfig,
 }
 
 /// The SQLite journal (`src/journal`).
@@ -227,6 +228,7 @@ impl Default for Config {
             api: ApiConfig::default(),
             risk: crate::risk::RiskConfig::default(),
             journal: JournalConfig::default(),
+            preflight: Default::default(),
         }
     }
 }
@@ -461,6 +463,7 @@ impl Config {
         bad.extend(self.whales.problems());
         bad.extend(self.alerts.problems());
         bad.extend(self.api.problems());
+        bad.extend(self.preflight.problems());
         if let Err(e) = self.risk.validate() {
             for f in e.fields {
                 bad.push(format!("risk.{f}"));

@@ -324,7 +324,7 @@ fn now_s() -> u64 {
 }
 
 /// Checks the five L2 headers of a request; returns the API key.
-fn check_l2(
+pub(crate) fn check_l2(
     clob: &SimClob,
     h: &HeaderMap,
     method: &str,

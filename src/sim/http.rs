@@ -1,7 +1,8 @@
 //! The simulator's HTTP server: Gamma (`/events/slug/..`, `/markets/slug/..`), the CLOB's
-//! public REST (`/clob-markets/..`, `/book`, `/time`, `/version`, `/ok`, `/tick-size`,
+//! public REST (`/clob-markets/..`, `/book`, `/version`, `/ok`, `/tick-size`,
 //! `/neg-risk`, `/midpoint`), its trading and key routes (`/order`, `/cancel-all`, `/auth/..`,
-//! in [`super::clob`]), Binance klines (`/api/v3/klines`), the Data API (`/trades`), the
+//! in [`super::clob`]), `/time`, `/api/geoblock`, `/auth/api-keys` (in [`super::venue_misc`]),
+//! Binance klines (`/api/v3/klines`), the Data API (`/trades`), the
 //! Telegram Bot API (`/telegram/bot<T>/…`) and a Discord webhook (`/discord/api/webhooks/…`),
 //! all on one port.
 //!
@@ -92,10 +93,6 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/tick-size", get(tick_size))
         .route("/neg-risk", get(neg_risk))
         .route("/midpoint", get(midpoint))
-        .route(
-            "/time",
-            get(|| async { Json(crate::clock::wall_ms() / 1000) }),
-        )
         .route("/ok", get(|| async { Json("OK") }))
         .route("/bench/tick-to-trade", get(tick_to_trade))
         .route("/api/v3/klines", get(klines))
@@ -104,6 +101,11 @@ fn router(shared: Arc<Shared>) -> Router {
         .merge(super::discord::routes())
         .merge(super::rpc::routes())
         .merge(super::clob::routes())
+        .merge(super::venue_misc::routes())
+        .layer(middleware::from_fn_with_state(
+            shared.clone(),
+            super::venue_misc::pusd_balance,
+        ))
         .fallback(|| async { (StatusCode::NOT_FOUND, Json(json!({"error": "not found"}))) })
         .layer(middleware::from_fn_with_state(shared.clone(), faults))
         .with_state(shared)

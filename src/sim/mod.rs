@@ -28,6 +28,7 @@ mod polymarket;
 pub mod rpc;
 mod stats;
 mod telegram;
+mod venue_misc;
 mod windows;
 pub mod wire;
 mod world;
@@ -39,6 +40,7 @@ pub use discord::SimDiscord;
 pub use faults::Faults;
 pub use stats::{FeedStats, SimStats};
 pub use telegram::{check_html as check_telegram_html, SimTelegram};
+pub use venue_misc::SimVenueMisc;
 pub use windows::{SimWindow, WindowOutcome};
 
 use faults::Feed;
@@ -208,6 +210,8 @@ pub(crate) struct Shared {
     /// Discord webhook sink.
     pub discord: SimDiscord,
     pub rpc: rpc::SimRpc,
+    /// Geoblock, `/time`, `/auth/api-keys`, pUSD balances (preflight).
+    pub misc: SimVenueMisc,
     /// Frame send stamps and wire-to-wire samples (`GET /bench/tick-to-trade`).
     pub wire: wire::TickToTrade,
 }
@@ -322,6 +326,7 @@ impl Simulator {
             telegram: SimTelegram::default(),
             discord: SimDiscord::default(),
             rpc: rpc::SimRpc::default(),
+            misc: SimVenueMisc::default(),
             wire: wire::TickToTrade::default(),
         });
         let mut sim = Simulator {
@@ -403,6 +408,11 @@ impl Simulator {
     /// The simulated Polygon JSON-RPC node (token approvals).
     pub fn rpc(&self) -> &rpc::SimRpc {
         &self.shared.rpc
+    }
+
+    /// Geoblock and clock switches, pUSD balances (see [`venue_misc`]).
+    pub fn venue_misc(&self) -> &SimVenueMisc {
+        &self.shared.misc
     }
 
     /// Its URL, for `[venues] polygon_rpc`.
