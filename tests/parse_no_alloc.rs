@@ -194,14 +194,16 @@ fn polymarket_price_change_applied_to_books_does_not_allocate() {
 }
 
 #[test]
-fn chainlink_update_parsing_does_not_allocate() {
+fn chainlink_snapshot_parsing_does_not_allocate() {
     let assets = AssetTable::from_names(&["BTC", "ETH"]).unwrap();
     let mut parser = ChainlinkParser::default();
     let mut batch = Box::<ChainlinkBatch>::default();
-    let frame: &[u8] = include_bytes!("data/chainlink_update.json");
-    let mut buf = vec![0u8; 4096];
+    let frame: &[u8] = include_bytes!("data/venue/polybolt/price_crypto_twap_snapshot_btcusd_60s.json");
+    let mut buf = vec![0u8; 16 << 10];
     let ok = |r, b: &ChainlinkBatch| {
-        r == Ok(ChainlinkFrame::Prices) && b.n == 1 && b.points[0].price_e8 == 9_701_212_345_678
+        matches!(r, Ok(ChainlinkFrame::Prices { snapshot: true, .. }))
+            && b.n == 111
+            && b.points[0].price_e8 == 7_878_852_564_291
     };
     for _ in 0..WARM_UP {
         let r = parser.parse(load(&mut buf, frame), &assets, &mut batch);
