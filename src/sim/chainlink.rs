@@ -19,7 +19,7 @@
 
 use super::faults::Feed;
 use super::net::{path_of, Gone, Inbound, WsConn};
-use super::windows::Observations;
+use super::windows::{Observations, Series};
 use super::Shared;
 use serde_json::{json, Value};
 use std::net::TcpStream;
@@ -29,7 +29,6 @@ use tungstenite::protocol::frame::coding::CloseCode;
 
 const PING_EVERY: Duration = Duration::from_secs(25);
 const SNAPSHOT_MS: u64 = 120_000;
-const TWAP_MS: u64 = 60_000;
 const POLL: Duration = Duration::from_millis(5);
 /// Close code for a failed or missing auth.
 const CLOSE_AUTH: u16 = 4001;
@@ -72,7 +71,7 @@ pub fn decimal(v: f64) -> String {
 fn value_at(o: &Observations, ch: Channel, ts: u64, value: f64) -> f64 {
     match ch {
         Channel::Price => value,
-        Channel::Twap => o.twap(ts, TWAP_MS).unwrap_or(value),
+        Channel::Twap => Series::Twap60.value(o, ts, value),
     }
 }
 

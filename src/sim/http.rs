@@ -149,7 +149,7 @@ fn gamma_doc(sh: &Shared, slug: &str, event: bool) -> Option<Value> {
         }),
     };
     Some(if event {
-        gamma::event_json(w, up_price, closed)
+        gamma::event_json(w, up_price, closed, now_s)
     } else {
         gamma::market_json(w, up_price, closed)
     })
