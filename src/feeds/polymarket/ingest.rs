@@ -141,7 +141,7 @@ impl PolyIngest {
                                         parsed_ns: parsed,
                                     };
                                     self.stages.record_span(Stage::PolyParse, read_ns, parsed);
-                                    if batch.ignored > 0 {
+                                    if batch.ignored + batch.unknown + batch.unsized_changes > 0 {
                                         bump(&c.poly.ignored);
                                     }
                                     for tok in batch.touched_tokens() {
