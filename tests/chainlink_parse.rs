@@ -8,8 +8,7 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use cassandra::feeds::chainlink::{
-    ChainlinkBatch, ChainlinkFrame, ChainlinkParseError, ChainlinkParser, PriceChannel,
-    RefusalCode,
+    ChainlinkBatch, ChainlinkFrame, ChainlinkParseError, ChainlinkParser, PriceChannel, RefusalCode,
 };
 use cassandra::pipeline::events::{AssetId, OraclePrice};
 use cassandra::pipeline::registry::AssetTable;
@@ -168,9 +167,18 @@ fn twap_snapshot_and_update_round_the_long_decimal_exactly() {
     assert_eq!(pts.len(), 111);
     // "78788.525642908795142144" → 78788.52564291 (half-up at the 9th decimal, 8 ≥ 5).
     assert_eq!(pts[0], (BTC, 7_878_852_564_291, 1_788_886_057_000));
-    assert_eq!(h.parse(TWAP_UPDATE), Ok(ChainlinkFrame::Prices { channel: PriceChannel::Twap60, snapshot: false }));
+    assert_eq!(
+        h.parse(TWAP_UPDATE),
+        Ok(ChainlinkFrame::Prices {
+            channel: PriceChannel::Twap60,
+            snapshot: false
+        })
+    );
     // "78803.715261094101516288" → 78803.71526109 (9th decimal 4: down).
-    assert_eq!(h.points(), vec![(BTC, 7_880_371_526_109, 1_788_886_177_000)]);
+    assert_eq!(
+        h.points(),
+        vec![(BTC, 7_880_371_526_109, 1_788_886_177_000)]
+    );
 }
 
 #[test]
@@ -187,7 +195,9 @@ fn full_accuracy_value_gives_the_exact_price() {
         }]
     );
     // The decimal string wins over the float when they differ (a float cannot hold it).
-    let f = update(r#"{"full_accuracy_value":"78794.15450449","symbol":"btcusd","timestamp":9,"value":1.5}"#);
+    let f = update(
+        r#"{"full_accuracy_value":"78794.15450449","symbol":"btcusd","timestamp":9,"value":1.5}"#,
+    );
     assert_eq!(h.parse_str(&f), Ok(SPOT));
     assert_eq!(h.points(), vec![(BTC, 7_879_415_450_449, 9)]);
 }
@@ -292,7 +302,10 @@ fn every_truncation_is_refused_without_panic() {
             let r = catch_unwind(AssertUnwindSafe(|| h.parse(&fixture[..cut])))
                 .unwrap_or_else(|_| panic!("{name}: panic when cut at byte {cut}"));
             assert!(
-                matches!(r, Err(_) | Ok(ChainlinkFrame::Ignored) | Ok(ChainlinkFrame::Refused(_))),
+                matches!(
+                    r,
+                    Err(_) | Ok(ChainlinkFrame::Ignored) | Ok(ChainlinkFrame::Refused(_))
+                ),
                 "{name} cut at {cut}: {:?} → {r:?}",
                 String::from_utf8_lossy(&fixture[..cut])
             );

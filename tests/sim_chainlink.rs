@@ -26,15 +26,25 @@ fn auth(ws: &mut Ws, key: &str) -> Value {
 
 /// A point's keys and types as in the real frames; `extra` are the keys beyond the snapshot point.
 fn check_point(p: &Value, extra: &[&str]) {
-    let mut keys: Vec<&str> = p.as_object().expect("object").keys().map(|k| k.as_str()).collect();
+    let mut keys: Vec<&str> = p
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(|k| k.as_str())
+        .collect();
     keys.sort_unstable();
     let mut want = vec!["full_accuracy_value", "timestamp", "value"];
     want.extend_from_slice(extra);
     want.sort_unstable();
     assert_eq!(keys, want, "{p}");
     let value = p["value"].as_f64().expect("value");
-    let full = p["full_accuracy_value"].as_str().expect("full_accuracy_value");
-    assert!(full.contains('.') || full.bytes().all(|b| b.is_ascii_digit()), "{full}");
+    let full = p["full_accuracy_value"]
+        .as_str()
+        .expect("full_accuracy_value");
+    assert!(
+        full.contains('.') || full.bytes().all(|b| b.is_ascii_digit()),
+        "{full}"
+    );
     let back: f64 = full.parse().expect("decimal string");
     assert!((back / value - 1.0).abs() < 1e-12, "{full} vs {value}");
     assert!(back < 1e7, "a decimal, not an E18 integer: {full}");
@@ -56,7 +66,10 @@ fn auth_failure_is_an_error_ack_with_a_string_code() {
     let sim = sim();
     let mut ws = ws_connect(&format!("{}/ws", sim.chainlink_ws_url()));
     let reply = auth(&mut ws, "");
-    assert_eq!(reply, json!({"op": "error", "rid": "a1", "code": "auth_invalid"}));
+    assert_eq!(
+        reply,
+        json!({"op": "error", "rid": "a1", "code": "auth_invalid"})
+    );
     // The connection stays open: a good key is accepted on the same socket.
     assert_eq!(auth(&mut ws, "key"), json!({"op": "authed", "rid": "a1"}));
 }
@@ -99,13 +112,22 @@ fn unserved_window_and_symbol_get_empty_snapshots() {
     let sub = json!({"op": "subscribe", "rid": "s3", "subscriptions": [
         {"channel": "price.crypto.twap", "filter": {"symbol": "btcusd", "window_seconds": 30}}]});
     send_text(&mut ws, &sub.to_string());
-    assert_eq!(expect_json(&mut ws, Duration::from_secs(2))["op"], "subscribed");
+    assert_eq!(
+        expect_json(&mut ws, Duration::from_secs(2))["op"],
+        "subscribed"
+    );
     let snap = expect_json(&mut ws, Duration::from_secs(2));
-    assert_eq!(snap["payload"], json!({"data": [], "symbol": "btcusd", "window_seconds": 30}));
+    assert_eq!(
+        snap["payload"],
+        json!({"data": [], "symbol": "btcusd", "window_seconds": 30})
+    );
     let sub = json!({"op": "subscribe", "rid": "s4", "subscriptions": [
         {"channel": "price.crypto", "filter": {"symbol": "btcusdt"}}]});
     send_text(&mut ws, &sub.to_string());
-    assert_eq!(expect_json(&mut ws, Duration::from_secs(2))["op"], "subscribed");
+    assert_eq!(
+        expect_json(&mut ws, Duration::from_secs(2))["op"],
+        "subscribed"
+    );
     let snap = expect_json(&mut ws, Duration::from_secs(2));
     assert_eq!(snap["payload"], json!({"data": [], "symbol": "btcusdt"}));
 }

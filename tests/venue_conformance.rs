@@ -162,8 +162,14 @@ fn market_book_captured() {
     assert_eq!(m.batch.touched, 1);
     let b = &m.books.books[0];
     // Best first on both sides, whatever order the venue wrote them in.
-    assert_eq!((b.bids()[0].price_e4, b.bids()[0].size_e6), (700, 182_528_550_000));
-    assert_eq!((b.asks()[0].price_e4, b.asks()[0].size_e6), (800, 228_198_280_000));
+    assert_eq!(
+        (b.bids()[0].price_e4, b.bids()[0].size_e6),
+        (700, 182_528_550_000)
+    );
+    assert_eq!(
+        (b.asks()[0].price_e4, b.asks()[0].size_e6),
+        (800, 228_198_280_000)
+    );
     assert_eq!(b.bids().len(), 7);
     assert_eq!(b.asks().len().min(57), b.asks().len());
     assert_eq!(b.tick_e4(), 100);
@@ -256,7 +262,10 @@ fn market_events_not_applied_are_counted_docs() {
         venue!("polymarket/resolved_docs.json"),
     ] {
         assert_eq!(m.apply(f), PolyFrame::Events);
-        assert_eq!((m.batch.ignored, m.batch.unknown, m.batch.touched), (1, 0, 0));
+        assert_eq!(
+            (m.batch.ignored, m.batch.unknown, m.batch.touched),
+            (1, 0, 0)
+        );
     }
     m.apply(br#"{"event_type":"brand_new_event","market":"0x1"}"#);
     assert_eq!((m.batch.ignored, m.batch.unknown), (0, 1));
@@ -282,7 +291,10 @@ fn polybolt(frame: &[u8]) -> (ChainlinkFrame, Vec<(AssetId, i64, u64)>) {
 #[test]
 fn polybolt_acks_and_refusals() {
     use ChainlinkFrame::*;
-    assert_eq!(polybolt(venue!("polybolt/error_bad_op.json")).0, Refused(RefusalCode::BadOp));
+    assert_eq!(
+        polybolt(venue!("polybolt/error_bad_op.json")).0,
+        Refused(RefusalCode::BadOp)
+    );
     assert_eq!(
         polybolt(venue!("polybolt/error_bad_filter.json")).0,
         Refused(RefusalCode::BadFilter)
@@ -294,18 +306,41 @@ fn polybolt_acks_and_refusals() {
         venue!("polybolt/price_equity_update_aapl.json"),
         venue!("polybolt/price_polymarket_snapshot_empty.json"),
     ] {
-        assert_eq!(polybolt(f), (Ignored, vec![]), "{}", String::from_utf8_lossy(f));
+        assert_eq!(
+            polybolt(f),
+            (Ignored, vec![]),
+            "{}",
+            String::from_utf8_lossy(f)
+        );
     }
 }
 
 #[test]
 fn polybolt_snapshots() {
     let (r, pts) = polybolt(venue!("polybolt/price_crypto_snapshot_btcusd.json"));
-    assert_eq!(r, ChainlinkFrame::Prices { channel: PriceChannel::Spot, snapshot: true });
+    assert_eq!(
+        r,
+        ChainlinkFrame::Prices {
+            channel: PriceChannel::Spot,
+            snapshot: true
+        }
+    );
     assert_eq!(pts.len(), 120);
-    assert_eq!(pts[27], (AssetId(0), 7_880_845_000_000, 1_788_886_084_000), "78808.45");
-    let (r, pts) = polybolt(venue!("polybolt/price_crypto_twap_snapshot_btcusd_60s.json"));
-    assert_eq!(r, ChainlinkFrame::Prices { channel: PriceChannel::Twap60, snapshot: true });
+    assert_eq!(
+        pts[27],
+        (AssetId(0), 7_880_845_000_000, 1_788_886_084_000),
+        "78808.45"
+    );
+    let (r, pts) = polybolt(venue!(
+        "polybolt/price_crypto_twap_snapshot_btcusd_60s.json"
+    ));
+    assert_eq!(
+        r,
+        ChainlinkFrame::Prices {
+            channel: PriceChannel::Twap60,
+            snapshot: true
+        }
+    );
     assert_eq!(pts.len(), 111);
     assert_eq!(pts[110], (AssetId(0), 7_880_445_997_747, 1_788_886_175_000));
     for f in [
@@ -320,10 +355,16 @@ fn polybolt_snapshots() {
 
 #[test]
 fn polybolt_updates() {
-    let spot = ChainlinkFrame::Prices { channel: PriceChannel::Spot, snapshot: false };
+    let spot = ChainlinkFrame::Prices {
+        channel: PriceChannel::Spot,
+        snapshot: false,
+    };
     assert_eq!(
         polybolt(venue!("polybolt/price_crypto_update_btcusd.json")),
-        (spot, vec![(AssetId(0), 7_879_415_450_441, 1_788_886_177_000)])
+        (
+            spot,
+            vec![(AssetId(0), 7_879_415_450_441, 1_788_886_177_000)]
+        )
     );
     assert_eq!(
         polybolt(venue!("polybolt/price_crypto_update_ethusd.json")),
@@ -332,7 +373,10 @@ fn polybolt_updates() {
     assert_eq!(
         polybolt(venue!("polybolt/price_crypto_twap_update_btcusd_60s.json")),
         (
-            ChainlinkFrame::Prices { channel: PriceChannel::Twap60, snapshot: false },
+            ChainlinkFrame::Prices {
+                channel: PriceChannel::Twap60,
+                snapshot: false
+            },
             vec![(AssetId(0), 7_880_371_526_109, 1_788_886_177_000)]
         )
     );
@@ -356,8 +400,14 @@ fn gamma_market_5m_twap_captured() {
         g.down_token,
         "38034349155375505476764349018583065542443879908961992019053731521216367745079"
     );
-    assert_eq!((g.tick, g.min_size, g.neg_risk), (Some(0.01), Some(5.0), false));
-    assert_eq!(g.rules.settlement, Settlement::ChainlinkTwap { lookback_s: 60 });
+    assert_eq!(
+        (g.tick, g.min_size, g.neg_risk),
+        (Some(0.01), Some(5.0), false)
+    );
+    assert_eq!(
+        g.rules.settlement,
+        Settlement::ChainlinkTwap { lookback_s: 60 }
+    );
     assert_eq!(
         g.rules.resolution_source,
         "https://data.chain.link/streams/btc-usd-twap-60s-streams"
@@ -365,7 +415,11 @@ fn gamma_market_5m_twap_captured() {
     assert_eq!(g.rules.version, MarketVersion::V1);
     assert_eq!(
         g.rules.fee_schedule,
-        Some(FeeParams { rate: 0.07, exponent: 1.0, taker_only: true })
+        Some(FeeParams {
+            rate: 0.07,
+            exponent: 1.0,
+            taker_only: true
+        })
     );
     // The same market without cryptoMarketConfig: the resolution source alone says TWAP-60.
     let mut bare = v.clone();
@@ -385,16 +439,25 @@ fn gamma_market_states_that_cannot_trade_are_refused() {
         parse_gamma_market(&m)
     };
     assert_eq!(with("closed", json!(true)), Err("market is closed".into()));
-    assert!(with("enableOrderBook", json!(false)).unwrap_err().contains("order book"));
-    assert!(with("acceptingOrders", json!(false)).unwrap_err().contains("not accepting"));
+    assert!(with("enableOrderBook", json!(false))
+        .unwrap_err()
+        .contains("order book"));
+    assert!(with("acceptingOrders", json!(false))
+        .unwrap_err()
+        .contains("not accepting"));
     let e = with("version", json!("v3")).unwrap_err();
     assert!(e.contains("unknown market version \"v3\""), "{e}");
-    assert!(with("version", json!("v2")).unwrap_err().contains("positionIds"));
+    assert!(with("version", json!("v2"))
+        .unwrap_err()
+        .contains("positionIds"));
     let mut v2 = v.clone();
     v2["version"] = json!("v2");
     v2["positionIds"] = json!(["72057594037927936", "72057594037927937"]);
     let g = parse_gamma_market(&v2).unwrap();
-    assert_eq!((g.rules.version, g.up_token.as_str()), (MarketVersion::V2, "72057594037927936"));
+    assert_eq!(
+        (g.rules.version, g.up_token.as_str()),
+        (MarketVersion::V2, "72057594037927936")
+    );
 }
 
 #[test]
@@ -405,11 +468,15 @@ fn gamma_event_metadata_shapes() {
         (Some(77986.83150999999), None)
     );
     assert_eq!(
-        parse_event_metadata(&json!({"priceToBeat": 72151.5956398658, "finalPrice": 72304.1338669154})),
+        parse_event_metadata(
+            &json!({"priceToBeat": 72151.5956398658, "finalPrice": 72304.1338669154})
+        ),
         (Some(72151.5956398658), Some(72304.1338669154))
     );
     assert_eq!(
-        parse_event_metadata(&json!("{\"priceToBeat\":\"76994.84244708234\",\"finalPrice\":77000}")),
+        parse_event_metadata(&json!(
+            "{\"priceToBeat\":\"76994.84244708234\",\"finalPrice\":77000}"
+        )),
         (Some(76994.84244708234), Some(77000.0))
     );
     assert_eq!(parse_event_metadata(&json!(null)), (None, None));
@@ -431,7 +498,10 @@ fn data_api_v2_trades_pysdk() {
         r.condition_id,
         "0xc8a2f17f42fa8493ebae503abec9d51efa7b57c3cc59a7b88933bffaa3618387"
     );
-    assert_eq!((r.side.as_str(), r.size, r.price, r.timestamp), ("BUY", 78.55, 0.62, 1_788_887_014.0));
+    assert_eq!(
+        (r.side.as_str(), r.size, r.price, r.timestamp),
+        ("BUY", 78.55, 0.62, 1_788_887_014.0)
+    );
     assert_eq!((r.outcome.as_str(), r.outcome_index), ("Yes", 999.0));
     assert_eq!(
         r.transaction_hash,

@@ -35,7 +35,9 @@ fn contains_shape(real: &Value, sim: &Value, at: &str) {
     match (real, sim) {
         (Value::Object(r), Value::Object(s)) => {
             for (k, rv) in r {
-                let sv = s.get(k).unwrap_or_else(|| panic!("{at}.{k} missing in {sim}"));
+                let sv = s
+                    .get(k)
+                    .unwrap_or_else(|| panic!("{at}.{k} missing in {sim}"));
                 contains_shape(rv, sv, &format!("{at}.{k}"));
             }
         }
@@ -74,16 +76,26 @@ fn binance_frames_have_the_documented_shapes() {
         sim.binance_ws_url()
     );
     let mut ws = ws_connect(&url);
-    let trade = next_where(&mut ws, Duration::from_secs(3), |v| v["data"]["e"] == "trade");
-    assert_eq!(shape(&trade["data"]), shape(&venue!("binance/trade_raw_docs.json")));
+    let trade = next_where(&mut ws, Duration::from_secs(3), |v| {
+        v["data"]["e"] == "trade"
+    });
     assert_eq!(
-        trade.as_object().map(|m| m.keys().cloned().collect::<Vec<_>>()),
+        shape(&trade["data"]),
+        shape(&venue!("binance/trade_raw_docs.json"))
+    );
+    assert_eq!(
+        trade
+            .as_object()
+            .map(|m| m.keys().cloned().collect::<Vec<_>>()),
         Some(vec!["data".to_string(), "stream".to_string()])
     );
     let bt = next_where(&mut ws, Duration::from_secs(3), |v| {
         v["stream"] == "btcusdt@bookTicker"
     });
-    assert_eq!(shape(&bt["data"]), shape(&venue!("binance/book_ticker_raw_docs.json")));
+    assert_eq!(
+        shape(&bt["data"]),
+        shape(&venue!("binance/book_ticker_raw_docs.json"))
+    );
     send_text(
         &mut ws,
         r#"{"method":"SUBSCRIBE","params":["ethusdt@trade"],"id":1}"#,
@@ -105,9 +117,17 @@ fn market_channel_events_have_the_captured_shapes() {
         ev => ev.clone(),
     };
     assert_eq!(book["event_type"], "book");
-    assert_eq!(shape(&book), shape(&venue!("polymarket/book_captured.json")));
-    let pc = next_where(&mut ws, Duration::from_secs(5), |v| v["event_type"] == "price_change");
-    assert_eq!(shape(&pc), shape(&venue!("polymarket/price_change_captured.json")));
+    assert_eq!(
+        shape(&book),
+        shape(&venue!("polymarket/book_captured.json"))
+    );
+    let pc = next_where(&mut ws, Duration::from_secs(5), |v| {
+        v["event_type"] == "price_change"
+    });
+    assert_eq!(
+        shape(&pc),
+        shape(&venue!("polymarket/price_change_captured.json"))
+    );
 }
 
 #[test]
@@ -140,15 +160,29 @@ fn polybolt_frames_have_the_captured_shapes() {
         seen.entry(kind).or_insert(v);
     }
     let real = [
-        ("subscribed", venue!("polybolt/subscribed_price_crypto.json")),
+        (
+            "subscribed",
+            venue!("polybolt/subscribed_price_crypto.json"),
+        ),
         ("error", venue!("polybolt/error_bad_filter.json")),
-        ("snapshot", venue!("polybolt/price_crypto_snapshot_btcusd.json")),
+        (
+            "snapshot",
+            venue!("polybolt/price_crypto_snapshot_btcusd.json"),
+        ),
         ("update", venue!("polybolt/price_crypto_update_btcusd.json")),
-        ("twap_snapshot", venue!("polybolt/price_crypto_twap_snapshot_btcusd_60s.json")),
-        ("twap_update", venue!("polybolt/price_crypto_twap_update_btcusd_60s.json")),
+        (
+            "twap_snapshot",
+            venue!("polybolt/price_crypto_twap_snapshot_btcusd_60s.json"),
+        ),
+        (
+            "twap_update",
+            venue!("polybolt/price_crypto_twap_update_btcusd_60s.json"),
+        ),
     ];
     for (kind, real) in real {
-        let sim = seen.get(kind).unwrap_or_else(|| panic!("no {kind} frame: {seen:?}"));
+        let sim = seen
+            .get(kind)
+            .unwrap_or_else(|| panic!("no {kind} frame: {seen:?}"));
         assert_eq!(shape(sim), shape(&real), "{kind}: {sim}");
     }
     assert_eq!(seen["error"]["code"], "bad_filter");
@@ -160,7 +194,11 @@ fn gamma_market_and_event_have_the_captured_fields() {
     let w = sim.current_window("BTC").expect("window");
     let (s, market) = http_json(&sim.http_url(), &format!("/markets/slug/{}", w.slug));
     assert_eq!(s, 200);
-    contains_shape(&venue!("gamma/market_btc_updown_5m_twap.json"), &market, "market");
+    contains_shape(
+        &venue!("gamma/market_btc_updown_5m_twap.json"),
+        &market,
+        "market",
+    );
     // Default settlement: the 60-second Chainlink TWAP, named as the venue names it.
     assert_eq!(market["cryptoMarketConfig"]["twapEnabled"], true);
     assert_eq!(market["cryptoMarketConfig"]["twapLookbackSeconds"], 60);
@@ -184,7 +222,10 @@ fn gamma_market_and_event_have_the_captured_fields() {
     assert!(ev["eventMetadata"].get("finalPrice").is_none());
     // The next window has not opened: no price to beat yet.
     let next = w.start_s + (w.end_s - w.start_s);
-    let (_, nev) = http_json(&sim.http_url(), &format!("/events/slug/btc-updown-15m-{next}"));
+    let (_, nev) = http_json(
+        &sim.http_url(),
+        &format!("/events/slug/btc-updown-15m-{next}"),
+    );
     assert!(nev.get("eventMetadata").is_none(), "{nev}");
 }
 

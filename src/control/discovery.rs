@@ -225,7 +225,9 @@ fn settlement_of(m: &GammaMarket) -> Settlement {
 /// A list of ids written as a JSON array or as a JSON-encoded string of one.
 fn id_list(v: &serde_json::Value) -> Result<Vec<String>, String> {
     let arr: Vec<serde_json::Value> = match v {
-        serde_json::Value::String(s) => serde_json::from_str(s).map_err(|e| format!("{s:?}: {e}"))?,
+        serde_json::Value::String(s) => {
+            serde_json::from_str(s).map_err(|e| format!("{s:?}: {e}"))?
+        }
         serde_json::Value::Array(a) => a.clone(),
         other => return Err(format!("{other} is not a list")),
     };
@@ -251,12 +253,14 @@ pub fn parse_event_metadata(meta: &serde_json::Value) -> (Option<f64>, Option<f6
         },
         v => v,
     };
-    let price = |k: &str| match meta.get(k)? {
-        serde_json::Value::Number(n) => n.as_f64(),
-        serde_json::Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-    .filter(|v: &f64| v.is_finite() && *v > 0.0);
+    let price = |k: &str| {
+        match meta.get(k)? {
+            serde_json::Value::Number(n) => n.as_f64(),
+            serde_json::Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+        .filter(|v: &f64| v.is_finite() && *v > 0.0)
+    };
     (price("priceToBeat"), price("finalPrice"))
 }
 
@@ -274,8 +278,8 @@ pub fn parse_gamma_market(v: &serde_json::Value) -> Result<GammaWindow, String> 
     if !m.accepting_orders {
         return Err("market is not accepting orders".into());
     }
-    let outcomes: Vec<String> = serde_json::from_str(&m.outcomes)
-        .map_err(|e| format!("outcomes {:?}: {e}", m.outcomes))?;
+    let outcomes: Vec<String> =
+        serde_json::from_str(&m.outcomes).map_err(|e| format!("outcomes {:?}: {e}", m.outcomes))?;
     let (version, tokens) = match m.version.as_deref() {
         None | Some("v1") => {
             let ids = m.clob_token_ids.as_deref().ok_or("no clobTokenIds")?;
@@ -294,7 +298,9 @@ pub fn parse_gamma_market(v: &serde_json::Value) -> Result<GammaWindow, String> 
         }
     };
     if outcomes.len() != 2 || tokens.len() != 2 {
-        return Err(format!("expected 2 outcomes and 2 tokens, got {outcomes:?}"));
+        return Err(format!(
+            "expected 2 outcomes and 2 tokens, got {outcomes:?}"
+        ));
     }
     let up = outcomes
         .iter()

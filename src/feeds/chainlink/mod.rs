@@ -175,7 +175,9 @@ fn route(
             let code = get_str(root, "code")
                 .map(RefusalCode::parse)
                 // The pre-PolyBolt numeric auth code, kept so an old relay is not silent.
-                .or_else(|| (get_u64(root, "code") == Some(4001)).then_some(RefusalCode::AuthInvalid))
+                .or_else(|| {
+                    (get_u64(root, "code") == Some(4001)).then_some(RefusalCode::AuthInvalid)
+                })
                 .unwrap_or(RefusalCode::Other);
             return Ok(if code.is_auth() {
                 ChainlinkFrame::AuthFailed(code)
