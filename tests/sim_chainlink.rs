@@ -8,7 +8,7 @@ use sim_common as common;
 use cassandra::sim::{SimConfig, Simulator};
 use common::*;
 use serde_json::{json, Value};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn sim() -> Simulator {
     Simulator::start(SimConfig {
@@ -72,6 +72,21 @@ fn auth_failure_is_an_error_ack_with_a_string_code() {
     );
     // The connection stays open: a good key is accepted on the same socket.
     assert_eq!(auth(&mut ws, "key"), json!({"op": "authed", "rid": "a1"}));
+}
+
+#[test]
+fn more_than_eight_auth_frames_close_with_4001() {
+    let sim = sim();
+    let mut ws = ws_connect(&format!("{}/ws", sim.chainlink_ws_url()));
+    for _ in 0..8 {
+        assert_eq!(auth(&mut ws, "")["code"], "auth_invalid");
+    }
+    let msg = json!({"op": "auth", "rid": "a9", "auth": {"apiKey": "k", "secret": "s", "passphrase": "p"}});
+    send_text(&mut ws, &msg.to_string());
+    match next_text(&mut ws, std::time::Instant::now() + Duration::from_secs(2)) {
+        Got::Closed(code) => assert_eq!(code, Some(4001)),
+        other => panic!("expected close 4001, got {other:?}"),
+    }
 }
 
 #[test]

@@ -15,7 +15,8 @@
 //! series TWAP markets settle on. Any other window gets an empty snapshot (as the venue answers a
 //! 30-second window); an unknown symbol too. Subscribing before auth is refused with
 //! `auth_required`, a malformed subscription with `bad_filter`, an unknown op with `bad_op`.
-//! `full_accuracy_value` is a decimal string. The server pings every 25 s.
+//! `full_accuracy_value` is a decimal string. More than 8 auth frames on one connection close it
+//! with code 4001. The server pings every 25 s.
 
 use super::faults::Feed;
 use super::net::{path_of, Gone, Inbound, WsConn};
@@ -32,6 +33,8 @@ const SNAPSHOT_MS: u64 = 120_000;
 const POLL: Duration = Duration::from_millis(5);
 /// Close code for a failed or missing auth.
 const CLOSE_AUTH: u16 = 4001;
+/// Auth frames one connection may send (PolyBolt limit); past it the socket closes with 4001.
+const MAX_AUTH_FRAMES: u32 = 8;
 /// The only TWAP window the venue serves.
 const TWAP_WINDOW_S: u64 = 60;
 
@@ -94,6 +97,7 @@ fn update(ch: Channel, symbol: &str, v: f64, ts: u64) -> Value {
 
 struct Session {
     authed: bool,
+    auth_frames: u32,
     subs: Vec<Sub>,
     seq: u64,
 }
@@ -114,7 +118,8 @@ impl Session {
         v.to_string()
     }
 
-    /// Handle one client message; returns the frames to send and whether to close with 4001.
+    /// Handle one client message; returns the frames to send and whether to close with 4001
+    /// (too many auth frames).
     fn handle(&mut self, shared: &Shared, text: &str, out: &mut Vec<String>) -> bool {
         let Ok(v) = serde_json::from_str::<Value>(text) else {
             out.push(json!({"op":"error","code":"bad_op"}).to_string());
@@ -123,6 +128,10 @@ impl Session {
         let rid = v.get("rid").cloned().unwrap_or(Value::Null);
         match v.get("op").and_then(Value::as_str) {
             Some("auth") => {
+                self.auth_frames += 1;
+                if self.auth_frames > MAX_AUTH_FRAMES {
+                    return true;
+                }
                 let key = v
                     .pointer("/auth/apiKey")
                     .and_then(Value::as_str)
@@ -283,18 +292,19 @@ pub fn serve(shared: Arc<Shared>, stream: TcpStream) {
     };
     let mut s = Session {
         authed: false,
+        auth_frames: 0,
         subs: Vec::new(),
         seq: 0,
     };
     match run(&mut conn, &mut s) {
         Ok(true) => {
-            conn.close_with(CloseCode::from(CLOSE_AUTH), "auth failed");
+            conn.close_with(CloseCode::from(CLOSE_AUTH), "too many auth frames");
         }
         Ok(false) | Err(_) => conn.finish(),
     }
 }
 
-/// Ok(true): close for a failed auth.
+/// Ok(true): close for too many auth frames.
 fn run(conn: &mut WsConn, s: &mut Session) -> Result<bool, Gone> {
     let shared = conn.shared().clone();
     let mut inbound = Vec::new();
