@@ -164,3 +164,28 @@ fn a_market_settling_on_chainlink_spot_is_refused_with_the_reason() {
         other => panic!("expected a refusal, got {other:?}"),
     }
 }
+
+#[test]
+fn five_minute_windows_are_discovered_with_their_duration() {
+    let sim = sim(Series::Twap60, 300);
+    let w = sim.current_window("BTC").expect("window");
+    assert_eq!(w.slug, format!("btc-updown-5m-{}", w.start_s));
+    let d = Discovery::new(&sim.http_url(), &sim.http_url(), "updown-5m", 300).unwrap();
+    assert_eq!(d.window_start(w.start_s + 299), w.start_s);
+    let found = d
+        .discover(AssetId(0), "BTC", w.start_s)
+        .expect("discovered");
+    assert_eq!(
+        (found.slug.as_str(), found.end_s),
+        (w.slug.as_str(), w.start_s + 300)
+    );
+    let (_, m) = http_json(&sim.http_url(), &format!("/markets/slug/{}", w.slug));
+    assert_eq!(m["cryptoMarketConfig"]["duration"], "5m");
+    assert_eq!(m["cryptoMarketConfig"]["id"], "btc-5m-twap-60");
+    // A 15-minute discovery does not find a 5-minute market.
+    let d15 = Discovery::new(&sim.http_url(), &sim.http_url(), "updown-15m", 900).unwrap();
+    assert!(matches!(
+        d15.discover(AssetId(0), "BTC", w.start_s),
+        Err(DiscoveryError::NotFound(_))
+    ));
+}

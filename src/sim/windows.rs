@@ -42,7 +42,7 @@ pub struct SimWindow {
     pub asset: String,
     pub start_s: u64,
     pub end_s: u64,
-    /// Gamma slug: `{asset lowercase}-updown-15m-{start_s}`.
+    /// Gamma slug: `{asset lowercase}-updown-{5m|15m|1h|4h}-{start_s}`.
     pub slug: String,
     pub condition_id: String,
     pub question_id: String,
@@ -133,9 +133,25 @@ pub fn hex32(seed: u64, symbol: &str, start_s: u64, tag: u64) -> String {
     s
 }
 
-/// Gamma slug of a window.
-pub fn slug(symbol: &str, start_s: u64) -> String {
-    format!("{}-updown-15m-{}", symbol.to_ascii_lowercase(), start_s)
+/// The venue's duration label of a window length: `5m`, `15m`, `1h`, `4h`. Lengths the venue
+/// does not list (short test windows) keep the 15-minute label the product looks for.
+pub fn duration_label(window_secs: u64) -> &'static str {
+    match window_secs {
+        300 => "5m",
+        3_600 => "1h",
+        14_400 => "4h",
+        _ => "15m",
+    }
+}
+
+/// Gamma slug of a window: `{asset}-updown-{label}-{start}`.
+pub fn slug(symbol: &str, window_secs: u64, start_s: u64) -> String {
+    format!(
+        "{}-updown-{}-{}",
+        symbol.to_ascii_lowercase(),
+        duration_label(window_secs),
+        start_s
+    )
 }
 
 /// Chainlink observations of one asset, oldest first.
@@ -224,7 +240,7 @@ impl Windows {
                 asset: sym.clone(),
                 start_s,
                 end_s: start_s + self.window_secs,
-                slug: slug(sym, start_s),
+                slug: slug(sym, self.window_secs, start_s),
                 condition_id: hex32(seed, sym, start_s, 1),
                 question_id: hex32(seed, sym, start_s, 2),
                 up_token: token_id(seed, sym, start_s, 0),
