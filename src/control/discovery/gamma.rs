@@ -1,48 +1,15 @@
-//! Window discovery: the current and next up/down market of each asset, from Gamma (ids, tick,
-//! minimum size, neg-risk, settlement series, fee schedule, price to beat) and the CLOB's compact
-//! market record (fee parameters).
+//! Gamma market and event bodies → the facts discovery trades on.
 //!
-//! Runs on its own control-side thread with a blocking HTTP client; what it finds goes to the
-//! control loop over a channel. Slugs are `{asset}-{slug_kind}-{window_start_unix}` with
-//! `slug_kind` like `updown-15m` or `updown-5m` and the matching window length.
-//!
-//! Gamma fields read (real capture `tests/data/venue/gamma/market_btc_updown_5m_twap.json`):
-//! `cryptoMarketConfig` and `resolutionSource` say which Chainlink series settles the market (the
-//! 60-second TWAP or the spot stream); `feeSchedule` is the fee fallback when the CLOB record has
-//! no `fd`; `acceptingOrders`, `enableOrderBook` and `closed` must allow trading; `version` picks
-//! the token ids (`"v1"`/absent: `clobTokenIds`, `"v2"`: `positionIds`), any other version is
-//! refused. The event's `eventMetadata.priceToBeat`/`finalPrice` (published some seconds after
-//! the window opens) are read when present, as numbers or numeric strings.
-//!
-//! The strike feed follows PolyBolt's `price.crypto.twap` (the only Chainlink series there), so a
-//! market that settles on another series is refused with the reason rather than traded on the
-//! wrong series.
-
-use std::time::Duration;
+//! Wire shapes pinned by `tests/data/venue/gamma/market_btc_updown_5m_twap.json` (a real capture):
+//! `clobTokenIds`/`outcomes` are JSON-encoded strings in the same order; tick and minimum size are
+//! numbers (numeric strings are accepted); `cryptoMarketConfig` and `resolutionSource` name the
+//! settlement series; `feeSchedule` the fee curve. `version`/`positionIds` and
+//! `eventMetadata.priceToBeat`/`finalPrice` follow `protocols/polymarket.md` (no public capture).
+//! Pure functions: no I/O, so the conformance tests feed them the captured bodies.
 
 use serde::Deserialize;
 
 use crate::pipeline::control::FeeParams;
-use crate::pipeline::events::{AssetId, SIZE_SCALE};
-
-/// A window ready to trade.
-#[derive(Clone, Debug, PartialEq)]
-pub struct DiscoveredWindow {
-    pub asset: AssetId,
-    pub slug: String,
-    pub question: String,
-    pub condition_id: String,
-    pub start_s: u64,
-    pub end_s: u64,
-    pub up_token: String,
-    pub down_token: String,
-    pub tick_e4: u16,
-    pub min_size_e6: u64,
-    pub fees: FeeParams,
-    pub neg_risk: bool,
-    /// What Gamma says about settlement and the strike.
-    pub rules: MarketRules,
-}
 
 /// The series a market settles on.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -93,27 +60,13 @@ pub struct GammaWindow {
     pub rules: MarketRules,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum DiscoveryError {
-    /// Not listed (yet): try again later.
-    #[error("{0}: not found")]
-    NotFound(String),
-    #[error("{what}: HTTP {status}")]
-    Status { what: String, status: u16 },
-    #[error("{what}: {why}")]
-    Transport { what: String, why: String },
-    /// The venue answered something we cannot trade on.
-    #[error("{what}: {why}")]
-    Bad { what: String, why: String },
-}
-
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct GammaEvent {
+pub(super) struct GammaEvent {
     #[serde(default)]
-    markets: Vec<serde_json::Value>,
+    pub(super) markets: Vec<serde_json::Value>,
     #[serde(default)]
-    event_metadata: Option<serde_json::Value>,
+    pub(super) event_metadata: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -328,159 +281,4 @@ pub fn parse_gamma_market(v: &serde_json::Value) -> Result<GammaWindow, String> 
         neg_risk: m.neg_risk,
         rules,
     })
-}
-
-#[derive(Deserialize)]
-struct ClobMarket {
-    #[serde(default)]
-    mts: Option<f64>,
-    #[serde(default)]
-    mos: Option<f64>,
-    #[serde(default)]
-    nr: Option<bool>,
-    fd: Option<ClobFees>,
-}
-
-#[derive(Deserialize)]
-struct ClobFees {
-    r: f64,
-    e: f64,
-    #[serde(default)]
-    to: bool,
-}
-
-pub struct Discovery {
-    http: reqwest::blocking::Client,
-    gamma: String,
-    clob: String,
-    slug_kind: String,
-    length_s: u64,
-}
-
-impl Discovery {
-    pub fn new(gamma: &str, clob: &str, slug_kind: &str, length_s: u64) -> anyhow::Result<Self> {
-        Ok(Discovery {
-            http: reqwest::blocking::Client::builder()
-                .timeout(Duration::from_secs(5))
-                .build()?,
-            gamma: gamma.trim_end_matches('/').to_string(),
-            clob: clob.trim_end_matches('/').to_string(),
-            slug_kind: slug_kind.to_string(),
-            length_s,
-        })
-    }
-
-    /// Start of the window containing `now_s`.
-    pub fn window_start(&self, now_s: u64) -> u64 {
-        now_s - now_s % self.length_s
-    }
-
-    pub fn length_s(&self) -> u64 {
-        self.length_s
-    }
-
-    pub fn slug(&self, asset_name: &str, start_s: u64) -> String {
-        format!(
-            "{}-{}-{start_s}",
-            asset_name.to_ascii_lowercase(),
-            self.slug_kind
-        )
-    }
-
-    fn get<T: for<'de> Deserialize<'de>>(
-        &self,
-        url: &str,
-        what: &str,
-    ) -> Result<T, DiscoveryError> {
-        let resp = self
-            .http
-            .get(url)
-            .send()
-            .map_err(|e| DiscoveryError::Transport {
-                what: what.to_string(),
-                why: e.without_url().to_string(),
-            })?;
-        match resp.status().as_u16() {
-            200 => {}
-            404 => return Err(DiscoveryError::NotFound(what.to_string())),
-            s => {
-                return Err(DiscoveryError::Status {
-                    what: what.to_string(),
-                    status: s,
-                })
-            }
-        }
-        resp.json::<T>().map_err(|e| DiscoveryError::Bad {
-            what: what.to_string(),
-            why: e.without_url().to_string(),
-        })
-    }
-
-    /// Look up one window of one asset.
-    pub fn discover(
-        &self,
-        asset: AssetId,
-        asset_name: &str,
-        start_s: u64,
-    ) -> Result<DiscoveredWindow, DiscoveryError> {
-        let slug = self.slug(asset_name, start_s);
-        let ev: GammaEvent = self.get(&format!("{}/events/slug/{slug}", self.gamma), &slug)?;
-        let bad = |why: String| DiscoveryError::Bad {
-            what: slug.clone(),
-            why,
-        };
-        let market = ev
-            .markets
-            .first()
-            .ok_or_else(|| bad("event has no market".into()))?;
-        let mut m = parse_gamma_market(market).map_err(bad)?;
-        if let Some(meta) = &ev.event_metadata {
-            (m.rules.price_to_beat, m.rules.final_price) = parse_event_metadata(meta);
-        }
-        if m.rules.settlement == Settlement::ChainlinkSpot {
-            return Err(bad(format!(
-                "settles on the Chainlink spot stream ({}); the strike feed follows the 60 s TWAP (price.crypto.twap), so this market is not traded",
-                m.rules.resolution_source
-            )));
-        }
-        let what = format!("clob-markets/{}", m.condition_id);
-        let cm: ClobMarket = self.get(
-            &format!("{}/clob-markets/{}", self.clob, m.condition_id),
-            &what,
-        )?;
-        let fees = match (cm.fd, m.rules.fee_schedule) {
-            (Some(fd), _) => FeeParams {
-                rate: fd.r,
-                exponent: fd.e,
-                taker_only: fd.to,
-            },
-            (None, Some(fs)) => fs,
-            (None, None) => {
-                return Err(bad(
-                    "no fee parameters (no fd on the CLOB market, no feeSchedule in Gamma)".into(),
-                ))
-            }
-        };
-        let tick = cm.mts.or(m.tick).unwrap_or(0.01);
-        let tick_e4 = (tick * 1e4).round();
-        if !(1.0..=1000.0).contains(&tick_e4) {
-            return Err(bad(format!("tick size {tick}")));
-        }
-        let min_size = cm.mos.or(m.min_size).unwrap_or(5.0);
-        Ok(DiscoveredWindow {
-            asset,
-            question: m.question,
-            condition_id: m.condition_id,
-            start_s,
-            end_s: start_s + self.length_s,
-            up_token: m.up_token,
-            down_token: m.down_token,
-            tick_e4: tick_e4 as u16,
-            min_size_e6: (min_size * SIZE_SCALE as f64).round() as u64,
-            fees,
-            neg_risk: cm.nr.unwrap_or(m.neg_risk),
-            rules: m.rules,
-            slug,
-        })
-    }
 }
