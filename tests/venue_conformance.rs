@@ -528,3 +528,24 @@ fn data_api_v2_positions_pysdk_shape() {
     assert_eq!(p["status"], "OPEN");
     assert!(p["redeemable"].is_boolean() && p["opposite_token_id"].is_string());
 }
+
+// ---------------------------------------------------------------- CLOB /clob-markets (docs)
+
+#[test]
+fn clob_market_details_docs() {
+    use cassandra::control::discovery::parse_clob_market;
+    let m = parse_clob_market(venue!("clob_markets/clob_market_details_docs.json")).unwrap();
+    assert_eq!((m.mts, m.mos, m.nr), (Some(0.01), Some(5.0), None));
+    assert_eq!(
+        m.fees(),
+        Some(FeeParams {
+            rate: 0.02,
+            exponent: 2.0,
+            taker_only: true
+        })
+    );
+    // A fee rate written as a string is not the documented number: refused, named.
+    assert!(parse_clob_market(br#"{"fd":{"r":"0.02","e":2}}"#)
+        .unwrap_err()
+        .contains("/clob-markets"));
+}

@@ -260,3 +260,19 @@ fn data_api_v2_trades_have_the_captured_shape() {
     assert_eq!(shape(&body["pagination"]), shape(&envelope["pagination"]));
     assert_eq!(body["data"][0]["proxy_wallet"], user);
 }
+
+#[test]
+fn clob_market_record_has_the_documented_types_for_the_keys_read() {
+    let sim = sim();
+    let w = sim.current_window("BTC").expect("window");
+    let (s, body) = http_json(
+        &sim.http_url(),
+        &format!("/clob-markets/{}", w.condition_id),
+    );
+    assert_eq!(s, 200);
+    let docs = venue!("clob_markets/clob_market_details_docs.json");
+    // The keys discovery reads, with the documented types.
+    for k in ["mts", "mos", "fd", "t"] {
+        assert_eq!(shape(&body[k]), shape(&docs[k]), "{k}: {body}");
+    }
+}

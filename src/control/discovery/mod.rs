@@ -63,18 +63,39 @@ pub enum DiscoveryError {
     Bad { what: String, why: String },
 }
 
-#[derive(Deserialize)]
-struct ClobMarket {
+/// The compact CLOB market record `GET /clob-markets/{condition_id}`: the keys discovery reads
+/// (`mts` tick, `mos` minimum size, `nr` neg-risk, `fd {r, e, to}` fee curve); the venue's other
+/// keys (`gst`, `r`, `t`, `mbf`, `tbf`, `rfqe`, `itode`, `ibce`, `oas`, …) are ignored. Shape of
+/// Polymarket's documented `ClobMarketDetails` example (`tests/data/venue/clob_markets/`).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+pub struct ClobMarketInfo {
     #[serde(default)]
-    mts: Option<f64>,
+    pub mts: Option<f64>,
     #[serde(default)]
-    mos: Option<f64>,
+    pub mos: Option<f64>,
     #[serde(default)]
-    nr: Option<bool>,
+    pub nr: Option<bool>,
+    #[serde(default)]
     fd: Option<ClobFees>,
 }
 
-#[derive(Deserialize)]
+impl ClobMarketInfo {
+    /// The fee curve, when the record has one.
+    pub fn fees(&self) -> Option<FeeParams> {
+        self.fd.as_ref().map(|fd| FeeParams {
+            rate: fd.r,
+            exponent: fd.e,
+            taker_only: fd.to,
+        })
+    }
+}
+
+/// Parse a `/clob-markets/{condition_id}` body.
+pub fn parse_clob_market(body: &[u8]) -> Result<ClobMarketInfo, String> {
+    serde_json::from_slice(body).map_err(|e| format!("bad /clob-markets body: {e}"))
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 struct ClobFees {
     r: f64,
     e: f64,
@@ -178,16 +199,12 @@ impl Discovery {
             )));
         }
         let what = format!("clob-markets/{}", m.condition_id);
-        let cm: ClobMarket = self.get(
+        let cm: ClobMarketInfo = self.get(
             &format!("{}/clob-markets/{}", self.clob, m.condition_id),
             &what,
         )?;
-        let fees = match (cm.fd, m.rules.fee_schedule) {
-            (Some(fd), _) => FeeParams {
-                rate: fd.r,
-                exponent: fd.e,
-                taker_only: fd.to,
-            },
+        let fees = match (cm.fees(), m.rules.fee_schedule) {
+            (Some(fd), _) => fd,
             (None, Some(fs)) => fs,
             (None, None) => {
                 return Err(bad(
