@@ -1,7 +1,8 @@
 //! Binance spot frames (`protocols/binance.md` §1.3) → `BinanceFrame`.
 //!
-//! Fixtures in `tests/data/binance_*.json` are shaped like the documented examples, in both the
-//! combined-stream wrapper and the raw form. The parser works in place, so every parse gets a
+//! Fixtures in `tests/data/synthetic/binance_*.json` are hand-written in the documented shapes, in
+//! both the combined-stream wrapper and the raw form (the real frames: `tests/data/venue/` and
+//! `tests/venue_conformance.rs`). The parser works in place, so every parse gets a
 //! fresh copy of the fixture.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -10,15 +11,16 @@ use cassandra::feeds::binance::{BinanceFrame, BinanceParseError, BinanceParser};
 use cassandra::pipeline::events::{AssetId, SpotKind, SpotTick};
 use cassandra::pipeline::registry::AssetTable;
 
-const TRADE: &[u8] = include_bytes!("data/binance_trade.json");
-const TRADE_RAW: &[u8] = include_bytes!("data/binance_trade_raw.json");
-const TRADE_WITH_ORDER_IDS: &[u8] = include_bytes!("data/binance_trade_with_order_ids.json");
-const BOOK_TICKER: &[u8] = include_bytes!("data/binance_book_ticker.json");
-const BOOK_TICKER_RAW: &[u8] = include_bytes!("data/binance_book_ticker_raw.json");
-const SHUTDOWN: &[u8] = include_bytes!("data/binance_server_shutdown.json");
-const SHUTDOWN_RAW: &[u8] = include_bytes!("data/binance_server_shutdown_raw.json");
-const SUBSCRIBE_REPLY: &[u8] = include_bytes!("data/binance_subscribe_reply.json");
-const AGG_TRADE: &[u8] = include_bytes!("data/binance_agg_trade.json");
+const TRADE: &[u8] = include_bytes!("data/synthetic/binance_trade.json");
+const TRADE_RAW: &[u8] = include_bytes!("data/synthetic/binance_trade_raw.json");
+const TRADE_WITH_ORDER_IDS: &[u8] =
+    include_bytes!("data/synthetic/binance_trade_with_order_ids.json");
+const BOOK_TICKER: &[u8] = include_bytes!("data/synthetic/binance_book_ticker.json");
+const BOOK_TICKER_RAW: &[u8] = include_bytes!("data/synthetic/binance_book_ticker_raw.json");
+const SHUTDOWN: &[u8] = include_bytes!("data/synthetic/binance_server_shutdown.json");
+const SHUTDOWN_RAW: &[u8] = include_bytes!("data/synthetic/binance_server_shutdown_raw.json");
+const SUBSCRIBE_REPLY: &[u8] = include_bytes!("data/synthetic/binance_subscribe_reply.json");
+const AGG_TRADE: &[u8] = include_bytes!("data/synthetic/binance_agg_trade.json");
 
 const ALL_FIXTURES: &[(&str, &[u8])] = &[
     ("binance_trade", TRADE),

@@ -132,12 +132,15 @@ fn binance_no_alloc(frame: &[u8], want_seq: u64) {
 
 #[test]
 fn binance_trade_parsing_does_not_allocate() {
-    binance_no_alloc(include_bytes!("data/binance_trade.json"), 12345);
+    binance_no_alloc(include_bytes!("data/synthetic/binance_trade.json"), 12345);
 }
 
 #[test]
 fn binance_book_ticker_parsing_does_not_allocate() {
-    binance_no_alloc(include_bytes!("data/binance_book_ticker.json"), 400_900_217);
+    binance_no_alloc(
+        include_bytes!("data/synthetic/binance_book_ticker.json"),
+        400_900_217,
+    );
 }
 
 #[test]
@@ -153,15 +156,15 @@ fn polymarket_price_change_applied_to_books_does_not_allocate() {
     let mut batch = PolyBatch::default();
     let mut buf = vec![0u8; 8192];
     for snap in [
-        &include_bytes!("data/poly_book.json")[..],
-        include_bytes!("data/poly_book_down.json"),
+        &include_bytes!("data/synthetic/poly_book.json")[..],
+        include_bytes!("data/synthetic/poly_book_down.json"),
     ] {
         let r = parser.parse(load(&mut buf, snap), &mut books, &mut batch);
         assert_eq!(r, Ok(PolyFrame::Events));
     }
     // Frame A inserts a new best level on each token; frame B removes them again, so every
     // iteration moves levels inside the books.
-    let insert: &[u8] = include_bytes!("data/poly_price_change.json");
+    let insert: &[u8] = include_bytes!("data/synthetic/poly_price_change.json");
     let remove_s = std::str::from_utf8(insert)
         .unwrap()
         .replace(r#""size":"200""#, r#""size":"0""#)
@@ -194,14 +197,17 @@ fn polymarket_price_change_applied_to_books_does_not_allocate() {
 }
 
 #[test]
-fn chainlink_update_parsing_does_not_allocate() {
+fn chainlink_snapshot_parsing_does_not_allocate() {
     let assets = AssetTable::from_names(&["BTC", "ETH"]).unwrap();
     let mut parser = ChainlinkParser::default();
     let mut batch = Box::<ChainlinkBatch>::default();
-    let frame: &[u8] = include_bytes!("data/chainlink_update.json");
-    let mut buf = vec![0u8; 4096];
+    let frame: &[u8] =
+        include_bytes!("data/venue/polybolt/price_crypto_twap_snapshot_btcusd_60s.json");
+    let mut buf = vec![0u8; 16 << 10];
     let ok = |r, b: &ChainlinkBatch| {
-        r == Ok(ChainlinkFrame::Prices) && b.n == 1 && b.points[0].price_e8 == 9_701_212_345_678
+        matches!(r, Ok(ChainlinkFrame::Prices { snapshot: true, .. }))
+            && b.n == 111
+            && b.points[0].price_e8 == 7_878_852_564_291
     };
     for _ in 0..WARM_UP {
         let r = parser.parse(load(&mut buf, frame), &assets, &mut batch);

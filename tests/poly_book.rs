@@ -1,7 +1,8 @@
 //! Polymarket market-channel frames (`protocols/polymarket.md` §5) applied to local L2 books
 //! by `PolyParser` + `PolyBooks`.
 //!
-//! Fixtures in `tests/data/poly_*.json` follow the documented event shapes. Two tokens are
+//! Fixtures in `tests/data/synthetic/poly_*.json` are hand-written in the documented event shapes
+//! (the real frames: `tests/data/venue/polymarket/` and `tests/venue_conformance.rs`). Two tokens are
 //! followed, registered at indexes 3 (Up) and 17 (Down) so that `touched` bits are distinct.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -19,15 +20,15 @@ const MARKET: &str = "0x5f65177b394277fd294cd75650044e32ba009a95022d88a0c1d56589
 const UP_IDX: usize = 3;
 const DOWN_IDX: usize = 17;
 
-const BOOK: &[u8] = include_bytes!("data/poly_book.json");
-const BOOK_DOWN: &[u8] = include_bytes!("data/poly_book_down.json");
-const PRICE_CHANGE: &[u8] = include_bytes!("data/poly_price_change.json");
-const PRICE_CHANGE_LEGACY: &[u8] = include_bytes!("data/poly_price_change_legacy.json");
-const EVENTS_ARRAY: &[u8] = include_bytes!("data/poly_events_array.json");
-const TICK_SIZE_CHANGE: &[u8] = include_bytes!("data/poly_tick_size_change.json");
-const LAST_TRADE: &[u8] = include_bytes!("data/poly_last_trade_price.json");
-const BEST_BID_ASK: &[u8] = include_bytes!("data/poly_best_bid_ask.json");
-const PONG: &[u8] = include_bytes!("data/poly_pong.txt");
+const BOOK: &[u8] = include_bytes!("data/synthetic/poly_book.json");
+const BOOK_DOWN: &[u8] = include_bytes!("data/synthetic/poly_book_down.json");
+const PRICE_CHANGE: &[u8] = include_bytes!("data/synthetic/poly_price_change.json");
+const PRICE_CHANGE_LEGACY: &[u8] = include_bytes!("data/synthetic/poly_price_change_legacy.json");
+const EVENTS_ARRAY: &[u8] = include_bytes!("data/synthetic/poly_events_array.json");
+const TICK_SIZE_CHANGE: &[u8] = include_bytes!("data/synthetic/poly_tick_size_change.json");
+const LAST_TRADE: &[u8] = include_bytes!("data/synthetic/poly_last_trade_price.json");
+const BEST_BID_ASK: &[u8] = include_bytes!("data/synthetic/poly_best_bid_ask.json");
+const PONG: &[u8] = include_bytes!("data/synthetic/poly_pong.txt");
 
 const ALL_FIXTURES: &[(&str, &[u8])] = &[
     ("poly_book", BOOK),

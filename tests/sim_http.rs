@@ -39,10 +39,13 @@ fn gamma_event_and_market_for_the_current_window() {
     assert_eq!(m["orderMinSize"], 5);
     assert_eq!(m["negRisk"], false);
     assert_eq!(m["acceptingOrders"], true);
+    // Settles on the 60-second Chainlink TWAP by default, named as the real market names it
+    // (tests/data/venue/gamma/market_btc_updown_5m_twap.json).
     assert_eq!(
         m["resolutionSource"],
-        "https://data.chain.link/streams/btc-usd"
+        "https://data.chain.link/streams/btc-usd-twap-60s-streams"
     );
+    assert_eq!(m["cryptoMarketConfig"]["twapLookbackSeconds"], 60);
     assert!(m["description"]
         .as_str()
         .unwrap_or("")

@@ -10,9 +10,12 @@ use hdrhistogram::Histogram;
 use super::common::{poly_book_frame, POLY_UP};
 use super::timing::per_parse;
 
-const POLY_PRICE_CHANGE: &[u8] = include_bytes!("../../tests/data/poly_price_change.json");
-const POLY_LAST_TRADE: &[u8] = include_bytes!("../../tests/data/poly_last_trade_price.json");
-const POLY_TICK_SIZE: &[u8] = include_bytes!("../../tests/data/poly_tick_size_change.json");
+const POLY_PRICE_CHANGE: &[u8] =
+    include_bytes!("../../tests/data/synthetic/poly_price_change.json");
+const POLY_LAST_TRADE: &[u8] =
+    include_bytes!("../../tests/data/synthetic/poly_last_trade_price.json");
+const POLY_TICK_SIZE: &[u8] =
+    include_bytes!("../../tests/data/synthetic/poly_tick_size_change.json");
 
 #[derive(serde::Deserialize)]
 struct PolyLevelWire<'a> {

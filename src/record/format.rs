@@ -207,6 +207,8 @@ impl From<&WindowLine> for DiscoveredWindow {
                 taker_only: w.fee_taker_only,
             },
             neg_risk: w.neg_risk,
+            // Not recorded: a replay trades on the recorded ids and fees only.
+            rules: Default::default(),
         }
     }
 }

@@ -278,7 +278,7 @@ pub fn replay(
             Feed::Chainlink => {
                 frames += 1;
                 match cparser.parse(&mut rec.payload, assets, &mut cl) {
-                    Ok(ChainlinkFrame::Prices) => {
+                    Ok(ChainlinkFrame::Prices { .. }) => {
                         for p in cl.points() {
                             let mut p = *p;
                             p.stamps = stamps;

@@ -1,15 +1,26 @@
-//! Chainlink prices over Polymarket's PolyBolt socket (`/ws`).
+//! Reference prices over Polymarket's PolyBolt socket (`/ws`), in the shapes of the real frames
+//! in `tests/data/venue/polybolt/` (Polymarket ts-sdk staging capture, 2026-09-08).
 //!
 //! Protocol: `{"op":"auth","rid":..,"auth":{"apiKey",..}}` → `{"op":"authed","rid":..}` when the
-//! key is non-empty, else an error and close code 4001. Then
-//! `{"op":"subscribe","rid":..,"subscriptions":[{"channel":"price.crypto","filter":{"symbol":"btcusd"}}]}`
-//! → `{"op":"subscribed","rid":..}`, a snapshot of the last 2 minutes per subscription, and one
-//! update per new Chainlink observation. `price.crypto.twap` serves the 60-second TWAP of the
-//! observations. The server pings every 25 s.
+//! key is non-empty, else `{"op":"error","rid":..,"code":"auth_invalid"}` (string codes; the
+//! connection stays open). Then `{"op":"subscribe","rid":..,"subscriptions":[{"channel":..,
+//! "filter":{"symbol":"btcusd"[, "window_seconds":60]}}]}` → one
+//! `{"op":"subscribed","channel":..,"rid":..}` per subscription, a snapshot
+//! `{"v":1,"channel","seq","ts","snapshot":true,"payload":{"data":[{full_accuracy_value,timestamp,
+//! value}…],"symbol"[,"window_seconds"]}}` of the last two minutes, then one update per new
+//! observation with payload `{full_accuracy_value,symbol,timestamp,value[,window_seconds]}`.
+//!
+//! Channels: `price.crypto` is the Pyth spot series (the world's observations as they are);
+//! `price.crypto.twap` with `window_seconds:60` is the 60-second Chainlink TWAP of them, the
+//! series TWAP markets settle on. Any other window gets an empty snapshot (as the venue answers a
+//! 30-second window); an unknown symbol too. Subscribing before auth is refused with
+//! `auth_required`, a malformed subscription with `bad_filter`, an unknown op with `bad_op`.
+//! `full_accuracy_value` is a decimal string. More than 8 auth frames on one connection close it
+//! with code 4001. The server pings every 25 s.
 
 use super::faults::Feed;
 use super::net::{path_of, Gone, Inbound, WsConn};
-use super::windows::Observations;
+use super::windows::{Observations, Series};
 use super::Shared;
 use serde_json::{json, Value};
 use std::net::TcpStream;
@@ -19,10 +30,13 @@ use tungstenite::protocol::frame::coding::CloseCode;
 
 const PING_EVERY: Duration = Duration::from_secs(25);
 const SNAPSHOT_MS: u64 = 120_000;
-const TWAP_MS: u64 = 60_000;
 const POLL: Duration = Duration::from_millis(5);
 /// Close code for a failed or missing auth.
 const CLOSE_AUTH: u16 = 4001;
+/// Auth frames one connection may send (PolyBolt limit); past it the socket closes with 4001.
+const MAX_AUTH_FRAMES: u32 = 8;
+/// The only TWAP window the venue serves.
+const TWAP_WINDOW_S: u64 = 60;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Channel {
@@ -41,31 +55,49 @@ impl Channel {
 
 struct Sub {
     channel: Channel,
-    asset: usize,
+    /// `None`: a symbol or window the venue has no data for (empty snapshot, no updates).
+    asset: Option<usize>,
     symbol: String,
     /// Timestamp of the last observation sent.
     last_ts: u64,
 }
 
-/// One payload entry: value, its 1e18 integer form, observation time.
-fn payload(o: &Observations, ch: Channel, symbol: &str, ts: u64, value: f64) -> Value {
-    let v = match ch {
+/// A price as the venue writes `full_accuracy_value`: a plain decimal string, 8 places at most,
+/// no trailing zeros.
+pub fn decimal(v: f64) -> String {
+    let s = format!("{v:.8}");
+    let s = s.trim_end_matches('0');
+    s.strip_suffix('.').unwrap_or(s).to_string()
+}
+
+/// The value of `ch` at observation `ts` (spot, or the TWAP of the previous 60 s).
+fn value_at(o: &Observations, ch: Channel, ts: u64, value: f64) -> f64 {
+    match ch {
         Channel::Price => value,
-        Channel::Twap => o.twap(ts, TWAP_MS).unwrap_or(value),
-    };
-    let e8 = (v * 1e8).round() as i64;
-    let v8 = e8 as f64 / 1e8;
-    json!({
-        "symbol": symbol,
-        "value": v8,
-        "full_accuracy_value": format!("{e8}0000000000"),
-        "timestamp": ts,
-        "source": "chainlink",
-    })
+        Channel::Twap => Series::Twap60.value(o, ts, value),
+    }
+}
+
+/// One snapshot point: no symbol (the payload names it).
+fn point(v: f64, ts: u64) -> Value {
+    let text = decimal(v);
+    let value: f64 = text.parse().unwrap_or(v);
+    json!({"full_accuracy_value": text, "timestamp": ts, "value": value})
+}
+
+/// One update payload: the point plus its symbol (and the window on TWAP).
+fn update(ch: Channel, symbol: &str, v: f64, ts: u64) -> Value {
+    let mut p = point(v, ts);
+    p["symbol"] = json!(symbol);
+    if ch == Channel::Twap {
+        p["window_seconds"] = json!(TWAP_WINDOW_S);
+    }
+    p
 }
 
 struct Session {
     authed: bool,
+    auth_frames: u32,
     subs: Vec<Sub>,
     seq: u64,
 }
@@ -86,35 +118,44 @@ impl Session {
         v.to_string()
     }
 
-    /// Handle one client message; returns the frames to send and whether to close with 4001.
+    /// Handle one client message; returns the frames to send and whether to close with 4001
+    /// (too many auth frames).
     fn handle(&mut self, shared: &Shared, text: &str, out: &mut Vec<String>) -> bool {
         let Ok(v) = serde_json::from_str::<Value>(text) else {
-            out.push(json!({"op":"error","code":4000,"message":"invalid json"}).to_string());
+            out.push(json!({"op":"error","code":"bad_op"}).to_string());
             return false;
         };
         let rid = v.get("rid").cloned().unwrap_or(Value::Null);
         match v.get("op").and_then(Value::as_str) {
             Some("auth") => {
+                self.auth_frames += 1;
+                if self.auth_frames > MAX_AUTH_FRAMES {
+                    return true;
+                }
                 let key = v
                     .pointer("/auth/apiKey")
                     .and_then(Value::as_str)
                     .unwrap_or("");
                 if key.is_empty() {
-                    out.push(
-                        json!({"op":"error","rid":rid,"code":CLOSE_AUTH,"message":"auth failed"})
-                            .to_string(),
-                    );
-                    return true;
+                    out.push(json!({"op":"error","rid":rid,"code":"auth_invalid"}).to_string());
+                    return false;
                 }
                 self.authed = true;
                 out.push(json!({"op":"authed","rid":rid}).to_string());
             }
             Some("subscribe") if !self.authed => {
-                out.push(
-                    json!({"op":"error","rid":rid,"code":CLOSE_AUTH,"message":"not authenticated"})
-                        .to_string(),
-                );
-                return true;
+                for s in v
+                    .get("subscriptions")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    let ch = s.get("channel").cloned().unwrap_or(Value::Null);
+                    out.push(
+                        json!({"op":"error","channel":ch,"rid":rid,"code":"auth_required"})
+                            .to_string(),
+                    );
+                }
             }
             Some("subscribe") => {
                 let mut new = Vec::new();
@@ -127,46 +168,72 @@ impl Session {
                     let channel = match s.get("channel").and_then(Value::as_str) {
                         Some("price.crypto") => Channel::Price,
                         Some("price.crypto.twap") => Channel::Twap,
-                        _ => continue,
+                        other => {
+                            let ch = other.map_or(Value::Null, |c| json!(c));
+                            out.push(
+                                json!({"op":"error","channel":ch,"rid":rid,"code":"bad_filter"})
+                                    .to_string(),
+                            );
+                            continue;
+                        }
                     };
-                    let symbol = s
-                        .pointer("/filter/symbol")
-                        .and_then(Value::as_str)
-                        .unwrap_or("");
-                    let Some(base) = symbol.strip_suffix("usd") else {
+                    let Some(symbol) = s.pointer("/filter/symbol").and_then(Value::as_str) else {
+                        out.push(
+                            json!({"op":"error","channel":channel.name(),"rid":rid,"code":"bad_filter"})
+                                .to_string(),
+                        );
                         continue;
                     };
-                    let Some(asset) = shared.asset_index(base) else {
-                        continue;
+                    let window = s.pointer("/filter/window_seconds").and_then(Value::as_u64);
+                    let served_window = match channel {
+                        Channel::Price => true,
+                        Channel::Twap => window == Some(TWAP_WINDOW_S),
                     };
-                    if self
-                        .subs
-                        .iter()
-                        .any(|x| x.channel == channel && x.asset == asset)
+                    let asset = symbol
+                        .strip_suffix("usd")
+                        .and_then(|base| shared.asset_index(base))
+                        .filter(|_| served_window);
+                    if asset.is_some()
+                        && self
+                            .subs
+                            .iter()
+                            .any(|x| x.channel == channel && x.asset == asset)
                     {
                         continue;
                     }
-                    new.push(Sub {
-                        channel,
-                        asset,
-                        symbol: symbol.to_string(),
-                        last_ts: 0,
-                    });
+                    out.push(
+                        json!({"op":"subscribed","channel":channel.name(),"rid":rid}).to_string(),
+                    );
+                    new.push((
+                        Sub {
+                            channel,
+                            asset,
+                            symbol: symbol.to_string(),
+                            last_ts: 0,
+                        },
+                        window,
+                    ));
                 }
-                out.push(json!({"op":"subscribed","rid":rid}).to_string());
                 if let Ok(world) = shared.world.lock() {
                     let now = crate::clock::wall_ms();
-                    for sub in &mut new {
-                        let o = &world.obs[sub.asset];
-                        let items: Vec<Value> = o
-                            .after(now.saturating_sub(SNAPSHOT_MS))
-                            .map(|(ts, val)| payload(o, sub.channel, &sub.symbol, ts, val))
-                            .collect();
-                        sub.last_ts = o.last().map_or(0, |(t, _)| t);
-                        let frame = self.envelope(sub.channel, Value::Array(items), true);
+                    for (sub, window) in &mut new {
+                        let mut payload = json!({"data": [], "symbol": sub.symbol});
+                        if let Some(w) = window.filter(|_| sub.channel == Channel::Twap) {
+                            payload["window_seconds"] = json!(w);
+                        }
+                        if let Some(asset) = sub.asset {
+                            let o = &world.obs[asset];
+                            payload["data"] = o
+                                .after(now.saturating_sub(SNAPSHOT_MS))
+                                .map(|(ts, val)| point(value_at(o, sub.channel, ts, val), ts))
+                                .collect();
+                            sub.last_ts = o.last().map_or(0, |(t, _)| t);
+                        }
+                        let frame = self.envelope(sub.channel, payload, true);
                         out.push(frame);
                     }
                 }
+                let new: Vec<Sub> = new.into_iter().map(|(s, _)| s).collect();
                 self.subs.extend(new);
             }
             Some("unsubscribe") => {
@@ -187,9 +254,7 @@ impl Session {
                 out.push(json!({"op":"unsubscribed","rid":rid}).to_string());
             }
             _ => {
-                out.push(
-                    json!({"op":"error","rid":rid,"code":4000,"message":"unknown op"}).to_string(),
-                );
+                out.push(json!({"op":"error","code":"bad_op"}).to_string());
             }
         }
         false
@@ -201,9 +266,13 @@ impl Session {
         };
         let mut frames = Vec::new();
         for sub in &mut self.subs {
-            let o = &world.obs[sub.asset];
+            let Some(asset) = sub.asset else {
+                continue;
+            };
+            let o = &world.obs[asset];
             for (ts, val) in o.after(sub.last_ts) {
-                frames.push((sub.channel, payload(o, sub.channel, &sub.symbol, ts, val)));
+                let v = value_at(o, sub.channel, ts, val);
+                frames.push((sub.channel, update(sub.channel, &sub.symbol, v, ts)));
                 sub.last_ts = ts;
             }
         }
@@ -223,18 +292,19 @@ pub fn serve(shared: Arc<Shared>, stream: TcpStream) {
     };
     let mut s = Session {
         authed: false,
+        auth_frames: 0,
         subs: Vec::new(),
         seq: 0,
     };
     match run(&mut conn, &mut s) {
         Ok(true) => {
-            conn.close_with(CloseCode::from(CLOSE_AUTH), "auth failed");
+            conn.close_with(CloseCode::from(CLOSE_AUTH), "too many auth frames");
         }
         Ok(false) | Err(_) => conn.finish(),
     }
 }
 
-/// Ok(true): close for a failed auth.
+/// Ok(true): close for too many auth frames.
 fn run(conn: &mut WsConn, s: &mut Session) -> Result<bool, Gone> {
     let shared = conn.shared().clone();
     let mut inbound = Vec::new();

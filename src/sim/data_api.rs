@@ -6,6 +6,10 @@
 //! match Gamma's. Tests can turn generation off and inject rows of their own
 //! ([`SimDataApi::inject`]), and make the next requests answer 429 with `Retry-After`.
 //! Rows are newest first, in the venue's shape (`protocols/polymarket.md` §7).
+//!
+//! `GET /v2/trades` serves the same rows in the v2 shape of the real rows in
+//! `tests/data/venue/data_api/` (snake_case, `token_id` for `asset`) inside the
+//! `{"data":[…],"pagination":{limit,offset,has_more,next_cursor}}` envelope.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -83,7 +87,9 @@ impl SimDataApi {
 }
 
 pub(crate) fn routes() -> Router<Arc<Shared>> {
-    Router::new().route("/trades", get(trades))
+    Router::new()
+        .route("/trades", get(trades))
+        .route("/v2/trades", get(trades_v2))
 }
 
 fn addr_seed(seed: u64, addr: &str) -> u64 {
@@ -146,6 +152,57 @@ async fn trades(
     State(sh): State<Arc<Shared>>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
+    match rows_for(&sh, &q) {
+        Ok((rows, _)) => Json(Value::Array(rows)).into_response(),
+        Err(r) => r,
+    }
+}
+
+/// A v1 row's key in the v2 shape.
+fn v2_key(k: &str) -> String {
+    match k {
+        "asset" => "token_id".into(),
+        "oppositeAsset" => "opposite_token_id".into(),
+        k => k.chars().fold(String::new(), |mut out, c| {
+            if c.is_ascii_uppercase() {
+                out.push('_');
+                out.push(c.to_ascii_lowercase());
+            } else {
+                out.push(c);
+            }
+            out
+        }),
+    }
+}
+
+async fn trades_v2(
+    State(sh): State<Arc<Shared>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    match rows_for(&sh, &q) {
+        Ok((rows, limit)) => {
+            let data: Vec<Value> = rows
+                .into_iter()
+                .map(|r| match r {
+                    Value::Object(m) => {
+                        Value::Object(m.into_iter().map(|(k, v)| (v2_key(&k), v)).collect())
+                    }
+                    other => other,
+                })
+                .collect();
+            Json(json!({
+                "data": data,
+                "pagination": {"limit": limit, "offset": 0, "has_more": false, "next_cursor": null},
+            }))
+            .into_response()
+        }
+        Err(r) => r,
+    }
+}
+
+/// The rows of a `user` (newest first) and the limit applied, or the venue's refusal.
+#[allow(clippy::result_large_err)]
+fn rows_for(sh: &Shared, q: &HashMap<String, String>) -> Result<(Vec<Value>, usize), Response> {
     let api = &sh.data_api;
     bump(&api.requests);
     if let Ok(mut r) = api.rate_limit.lock() {
@@ -153,20 +210,20 @@ async fn trades(
             r.0 -= 1;
             bump(&api.limited);
             let body = json!({"error": "Too Many Requests"});
-            return (
+            return Err((
                 StatusCode::TOO_MANY_REQUESTS,
                 [(header::RETRY_AFTER, r.1.to_string())],
                 Json(body),
             )
-                .into_response();
+                .into_response());
         }
     }
     let Some(user) = q.get("user").map(|u| u.to_ascii_lowercase()) else {
-        return (
+        return Err((
             StatusCode::BAD_REQUEST,
             Json(json!({"error": "user is required"})),
         )
-            .into_response();
+            .into_response());
     };
     let limit = q
         .get("limit")
@@ -185,7 +242,7 @@ async fn trades(
         let mut slot = now_s / SLOT_S;
         let mut made = 0;
         while slot >= first && now_s / SLOT_S - slot < MAX_SLOTS && made < limit {
-            if let Some(v) = generated(&sh, &user, seed, slot, now_s) {
+            if let Some(v) = generated(sh, &user, seed, slot, now_s) {
                 rows.push(v);
                 made += 1;
             }
@@ -198,5 +255,5 @@ async fn trades(
     let ts = |v: &Value| v.get("timestamp").and_then(Value::as_f64).unwrap_or(0.0);
     rows.sort_by(|a, b| ts(b).total_cmp(&ts(a)));
     rows.truncate(limit);
-    Json(Value::Array(rows)).into_response()
+    Ok((rows, limit))
 }

@@ -1,7 +1,13 @@
 //! Gamma API documents for the simulator's windows: the event and market JSON of
 //! `GET /events/slug/{slug}` and `GET /markets/slug/{slug}`, and the dates in them.
+//!
+//! Markets carry the fields of the real capture `tests/data/venue/gamma/market_btc_updown_5m_twap.json`
+//! (2026-08-22): `cryptoMarketConfig` and `resolutionSource` naming the series the window settles
+//! on, `feeSchedule`, numeric tick and minimum size, JSON-encoded `outcomes`/`clobTokenIds`. Events
+//! add `eventMetadata.priceToBeat` once the window has opened and its strike is known, and
+//! `finalPrice` once it settled (shape from `protocols/polymarket.md` §6; no public capture).
 
-use super::windows::Window;
+use super::windows::{Series, Window};
 use serde_json::{json, Value};
 
 /// Days since 1970-01-01 of a proleptic Gregorian date.
@@ -108,6 +114,37 @@ pub fn title(symbol: &str, start_s: u64, end_s: u64) -> String {
     )
 }
 
+/// The fee schedule of the captured crypto up/down market.
+pub fn fee_schedule() -> Value {
+    json!({"exponent": 1, "rate": 0.07, "takerOnly": true, "rebateRate": 0.2})
+}
+
+/// `cryptoMarketConfig` and `resolutionSource` of a window's series, as the venue writes them.
+pub fn series_fields(asset: &str, duration: &str, series: Series) -> (Value, String) {
+    let a = asset.to_ascii_lowercase();
+    match series {
+        Series::Twap60 => (
+            json!({
+                "id": format!("{a}-{duration}-twap-60"),
+                "asset": a,
+                "duration": duration,
+                "twapEnabled": true,
+                "twapLookbackSeconds": 60,
+            }),
+            format!("https://data.chain.link/streams/{a}-usd-twap-60s-streams"),
+        ),
+        Series::Spot => (
+            json!({
+                "id": format!("{a}-{duration}"),
+                "asset": a,
+                "duration": duration,
+                "twapEnabled": false,
+            }),
+            format!("https://data.chain.link/streams/{a}-usd"),
+        ),
+    }
+}
+
 /// Gamma market JSON of a window; `up_price` is the UP token's current price.
 pub fn market_json(w: &Window, up_price: f64, closed: bool) -> Value {
     let v = &w.view;
@@ -116,6 +153,12 @@ pub fn market_json(w: &Window, up_price: f64, closed: bool) -> Value {
     let up = up.trim_end_matches('0').trim_end_matches('.').to_string();
     let down = format!("{:.3}", (1.0 - up_price).clamp(0.0, 1.0));
     let down = down.trim_end_matches('0').trim_end_matches('.').to_string();
+    let duration = v.slug.split('-').nth(2).unwrap_or("15m");
+    let (config, source) = series_fields(&v.asset, duration, w.series);
+    let rule = match w.series {
+        Series::Twap60 => "the time-weighted average price (TWAP) of",
+        Series::Spot => "the",
+    };
     json!({
         "id": w.market_id.to_string(),
         "conditionId": v.condition_id,
@@ -136,28 +179,40 @@ pub fn market_json(w: &Window, up_price: f64, closed: bool) -> Value {
         "active": true,
         "closed": closed,
         "description": format!(
-            "This market will resolve to \"Up\" if the {name} price at the end of the time range specified in the title is greater than or equal to the price at the beginning of that range. Otherwise, it will resolve to \"Down\".\nThe resolution source for this market is information from Chainlink, specifically the {sym}/USD data stream available at https://data.chain.link/streams/{lower}-usd.",
-            sym = v.asset,
-            lower = v.asset.to_ascii_lowercase()
+            "This market will resolve to \"Up\" if {rule} {name} price at the end of the time range specified in the title is greater than or equal to the price at the beginning of that range. Otherwise, it will resolve to \"Down\".\nThe resolution source for this market is information from Chainlink, specifically {source}.",
         ),
-        "resolutionSource": format!("https://data.chain.link/streams/{}-usd", v.asset.to_ascii_lowercase()),
+        "resolutionSource": source,
+        "cryptoMarketConfig": config,
+        "feeSchedule": fee_schedule(),
+        "makerBaseFee": 1000,
+        "takerBaseFee": 1000,
         "version": "v1",
     })
 }
 
-/// Gamma event JSON of a window (one market per event).
-pub fn event_json(w: &Window, up_price: f64, closed: bool) -> Value {
+/// Gamma event JSON of a window (one market per event). `now_s`: the price to beat is published
+/// only once the window has opened.
+pub fn event_json(w: &Window, up_price: f64, closed: bool, now_s: u64) -> Value {
     let v = &w.view;
-    json!({
+    let mut ev = json!({
         "id": w.event_id.to_string(),
         "slug": v.slug,
         "title": title(&v.asset, v.start_s, v.end_s),
         "startDate": iso_utc(v.start_s.saturating_sub(86_400)),
         "endDate": iso_utc(v.end_s),
+        "startTime": iso_utc(v.start_s),
         "active": true,
         "closed": closed,
         "markets": [market_json(w, up_price, closed)],
-    })
+    });
+    if let Some(strike) = v.strike.filter(|_| now_s >= v.start_s) {
+        let mut meta = json!({"priceToBeat": strike});
+        if let Some(end) = v.end_price {
+            meta["finalPrice"] = json!(end);
+        }
+        ev["eventMetadata"] = meta;
+    }
+    ev
 }
 
 /// Parse `{asset}-updown-{label}-{start}`: any label is accepted (the simulator's windows may

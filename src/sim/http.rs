@@ -139,7 +139,11 @@ fn gamma_doc(sh: &Shared, slug: &str, event: bool) -> Option<Value> {
     let (asset, start) = gamma::parse_slug(slug)?;
     let world = sh.world.lock().ok()?;
     let idx = world.asset_index(&asset)?;
-    let w = world.windows.find(idx, start)?;
+    // The venue knows a market by its exact slug: a 5-minute window is not found under `15m`.
+    let w = world
+        .windows
+        .find(idx, start)
+        .filter(|w| w.view.slug == slug)?;
     let now_s = crate::clock::wall_ms() / 1000;
     let closed = w.settled() || now_s >= w.view.end_s;
     let up_price = match (w.view.end_price, w.view.strike) {
@@ -151,7 +155,7 @@ fn gamma_doc(sh: &Shared, slug: &str, event: bool) -> Option<Value> {
         }),
     };
     Some(if event {
-        gamma::event_json(w, up_price, closed)
+        gamma::event_json(w, up_price, closed, now_s)
     } else {
         gamma::market_json(w, up_price, closed)
     })

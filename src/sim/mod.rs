@@ -41,7 +41,7 @@ pub use faults::Faults;
 pub use stats::{FeedStats, SimStats};
 pub use telegram::{check_html as check_telegram_html, SimTelegram};
 pub use venue_misc::SimVenueMisc;
-pub use windows::{SimWindow, WindowOutcome};
+pub use windows::{Series, SimWindow, WindowOutcome};
 
 use faults::Feed;
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -94,6 +94,9 @@ pub struct SimConfig {
     pub ping_interval_ms: u64,
     /// True annual volatility of the random walk. Default 0.6.
     pub annual_vol: f64,
+    /// The series windows settle on and Gamma names. Default: the 60-second Chainlink TWAP, as
+    /// the real up/down markets since 2026-08 (`tests/data/venue/gamma/`).
+    pub settlement: windows::Series,
 }
 
 impl Default for SimConfig {
@@ -115,6 +118,7 @@ impl Default for SimConfig {
             chainlink_hz: 1.0,
             ping_interval_ms: 20_000,
             annual_vol: 0.6,
+            settlement: windows::Series::Twap60,
         }
     }
 }

@@ -40,7 +40,17 @@ impl Session {
             .filter_map(|t| {
                 let m = world.market_of(t)?;
                 let b = m.book_of(t)?;
-                Some(book::book_event(t, &m.condition_id, &b, ts_ms))
+                let mut ev = book::book_event(t, &m.condition_id, &b, ts_ms);
+                // The live `book` also names the tick and the last trade (real capture in
+                // tests/data/venue/polymarket/book_captured.json).
+                let last = if *t == m.up_token {
+                    m.last_trade_e4
+                } else {
+                    book::PX_ONE - m.last_trade_e4
+                };
+                ev["tick_size"] = book::fmt_tick(b.tick_e4).into();
+                ev["last_trade_price"] = book::fmt_price(last).into();
+                Some(ev)
             })
             .collect();
         match events.len() {

@@ -1,9 +1,13 @@
 //! Windows: the binary Up/Down markets of each asset, their deterministic ids, strikes and
 //! settlement.
 //!
-//! A window starts at floor(now / window_secs) · window_secs (wall clock). Its strike is the first
-//! Chainlink observation at or after its start; it settles on the first observation at or after
-//! its end (which is also the next window's strike), UP winning when end ≥ strike. The current
+//! A window starts at floor(now / window_secs) · window_secs (wall clock). It settles on the series
+//! its market names ([`Series`], published in Gamma as `cryptoMarketConfig`/`resolutionSource`):
+//! the Chainlink spot observations, or their 60-second TWAP (what `price.crypto.twap` serves and
+//! what the real up/down markets resolve on since 2026-08, `tests/data/venue/gamma/`). Its strike
+//! is that series at the first observation at or after its start; it settles on the series at the
+//! first observation at or after its end (which is also the next window's strike), UP winning when
+//! end ≥ strike. The current
 //! and the next window of every asset exist at any time; a few settled ones are remembered for
 //! Gamma look-ups.
 
@@ -38,7 +42,7 @@ pub struct SimWindow {
     pub asset: String,
     pub start_s: u64,
     pub end_s: u64,
-    /// Gamma slug: `{asset lowercase}-updown-15m-{start_s}`.
+    /// Gamma slug: `{asset lowercase}-updown-{5m|15m|1h|4h}-{start_s}`.
     pub slug: String,
     pub condition_id: String,
     pub question_id: String,
@@ -49,10 +53,35 @@ pub struct SimWindow {
     pub end_price: Option<f64>,
 }
 
+/// The price series a window settles on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Series {
+    /// The Chainlink observation itself (markets of Feb–Apr 2026: Data Streams spot).
+    Spot,
+    /// The mean of the observations of the previous 60 s (Chainlink TWAP-60 markets).
+    #[default]
+    Twap60,
+}
+
+/// TWAP lookback of [`Series::Twap60`].
+pub const TWAP_LOOKBACK_MS: u64 = 60_000;
+
+impl Series {
+    /// The series' value at observation `(ts_ms, raw)` of `o` (which holds that observation).
+    pub fn value(self, o: &Observations, ts_ms: u64, raw: f64) -> f64 {
+        match self {
+            Series::Spot => raw,
+            Series::Twap60 => o.twap(ts_ms, TWAP_LOOKBACK_MS).unwrap_or(raw),
+        }
+    }
+}
+
 /// One window inside the registry.
 #[derive(Clone, Debug)]
 pub struct Window {
     pub asset: usize,
+    /// What it settles on.
+    pub series: Series,
     pub view: SimWindow,
     /// Numeric ids for Gamma.
     pub event_id: u64,
@@ -104,9 +133,25 @@ pub fn hex32(seed: u64, symbol: &str, start_s: u64, tag: u64) -> String {
     s
 }
 
-/// Gamma slug of a window.
-pub fn slug(symbol: &str, start_s: u64) -> String {
-    format!("{}-updown-15m-{}", symbol.to_ascii_lowercase(), start_s)
+/// The venue's duration label of a window length: `5m`, `15m`, `1h`, `4h`. Lengths the venue
+/// does not list (short test windows) keep the 15-minute label the product looks for.
+pub fn duration_label(window_secs: u64) -> &'static str {
+    match window_secs {
+        300 => "5m",
+        3_600 => "1h",
+        14_400 => "4h",
+        _ => "15m",
+    }
+}
+
+/// Gamma slug of a window: `{asset}-updown-{label}-{start}`.
+pub fn slug(symbol: &str, window_secs: u64, start_s: u64) -> String {
+    format!(
+        "{}-updown-{}-{}",
+        symbol.to_ascii_lowercase(),
+        duration_label(window_secs),
+        start_s
+    )
 }
 
 /// Chainlink observations of one asset, oldest first.
@@ -160,6 +205,7 @@ impl Observations {
 pub struct Windows {
     seed: u64,
     window_secs: u64,
+    series: Series,
     symbols: Vec<String>,
     /// Per asset, ordered by start.
     per_asset: Vec<VecDeque<Window>>,
@@ -167,11 +213,12 @@ pub struct Windows {
 }
 
 impl Windows {
-    pub fn new(seed: u64, window_secs: u64, symbols: Vec<String>) -> Windows {
+    pub fn new(seed: u64, window_secs: u64, symbols: Vec<String>, series: Series) -> Windows {
         let n = symbols.len();
         Windows {
             seed,
             window_secs: window_secs.max(1),
+            series,
             symbols,
             per_asset: vec![VecDeque::new(); n],
             outcomes: Vec::new(),
@@ -188,11 +235,12 @@ impl Windows {
         let h = id_seed(seed, sym, start_s, 7);
         Window {
             asset,
+            series: self.series,
             view: SimWindow {
                 asset: sym.clone(),
                 start_s,
                 end_s: start_s + self.window_secs,
-                slug: slug(sym, start_s),
+                slug: slug(sym, self.window_secs, start_s),
                 condition_id: hex32(seed, sym, start_s, 1),
                 question_id: hex32(seed, sym, start_s, 2),
                 up_token: token_id(seed, sym, start_s, 0),
@@ -219,11 +267,10 @@ impl Windows {
                     continue;
                 }
                 let mut w = self.make(asset, start);
-                if let Some((_, v)) = obs
-                    .get(asset)
-                    .and_then(|o| o.first_at_or_after(start * 1000))
-                {
-                    w.view.strike = Some(v);
+                if let Some(o) = obs.get(asset) {
+                    if let Some((ts, v)) = o.first_at_or_after(start * 1000) {
+                        w.view.strike = Some(self.series.value(o, ts, v));
+                    }
                 }
                 let q = &mut self.per_asset[asset];
                 let at = q.partition_point(|x| x.view.start_s < start);
@@ -239,7 +286,13 @@ impl Windows {
         created
     }
 
-    /// A new Chainlink observation: sets strikes and settles windows that ended.
+    /// The series windows settle on.
+    pub fn series(&self) -> Series {
+        self.series
+    }
+
+    /// A new observation, already in the windows' series ([`Series::value`]): sets strikes and
+    /// settles windows that ended.
     pub fn on_chainlink(&mut self, asset: usize, ts_ms: u64, value: f64) {
         for w in self.per_asset[asset].iter_mut() {
             if w.view.strike.is_none() && w.view.start_s * 1000 <= ts_ms {
@@ -314,7 +367,7 @@ mod tests {
 
     #[test]
     fn strike_and_settlement_follow_chainlink() {
-        let mut w = Windows::new(1, 10, vec!["BTC".into()]);
+        let mut w = Windows::new(1, 10, vec!["BTC".into()], Series::Spot);
         let created = w.ensure(105, &[Observations::default()]);
         assert_eq!(created.len(), 2);
         assert_eq!(created[0].view.start_s, 100);
@@ -347,5 +400,8 @@ mod tests {
         assert_eq!(o.first_at_or_after(6_500), Some((7_000, 7.0)));
         assert_eq!(o.after(7_000).count(), 2);
         assert_eq!(o.twap(9_000, 2_000), Some(8.5));
+        assert_eq!(Series::Spot.value(&o, 9_000, 9.0), 9.0);
+        // 60 s lookback over 4..=9 (the older ones were dropped): mean 6.5.
+        assert_eq!(Series::Twap60.value(&o, 9_000, 9.0), 6.5);
     }
 }

@@ -146,7 +146,7 @@ impl World {
             bars,
             obs,
             cl_hist: vec![VecDeque::new(); symbols.len()],
-            windows: Windows::new(cfg.seed, cfg.window_secs, symbols),
+            windows: Windows::new(cfg.seed, cfg.window_secs, symbols, cfg.settlement),
             markets: Vec::new(),
             log: PolyLog::default(),
             rng: ChaCha8Rng::seed_from_u64(cfg.seed ^ 0x636f_736d_6574_6963),
@@ -207,7 +207,8 @@ impl World {
                 for i in 0..self.symbols.len() {
                     let v = self.model.chainlink(i);
                     self.obs[i].push(now_ms, v, self.chainlink_keep_ms);
-                    self.windows.on_chainlink(i, now_ms, v);
+                    let settle = self.windows.series().value(&self.obs[i], now_ms, v);
+                    self.windows.on_chainlink(i, now_ms, settle);
                 }
                 self.next_cl_ms += period;
                 if self.next_cl_ms <= now_ms {

@@ -10,7 +10,10 @@
 //! ```
 //!
 //! Numbers may come as JSON numbers or strings; unknown fields are ignored (the venue adds
-//! profile fields).
+//! profile fields). The `/v2/trades` form is read too (real rows in
+//! `tests/data/venue/data_api/`): snake_case keys (`proxy_wallet`, `token_id`, `condition_id`,
+//! `event_slug`, `outcome_index`, `transaction_hash`), either bare or in the
+//! `{"data":[…],"pagination":{…}}` envelope.
 
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -20,9 +23,12 @@ use super::config::Wallet;
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct DataApiTrade {
+    #[serde(alias = "proxy_wallet")]
     pub proxy_wallet: String,
     pub side: String,
+    #[serde(alias = "token_id")]
     pub asset: String,
+    #[serde(alias = "condition_id")]
     pub condition_id: String,
     #[serde(deserialize_with = "num")]
     pub size: f64,
@@ -32,10 +38,12 @@ pub struct DataApiTrade {
     pub timestamp: f64,
     pub title: String,
     pub slug: String,
+    #[serde(alias = "event_slug")]
     pub event_slug: String,
     pub outcome: String,
-    #[serde(deserialize_with = "num")]
+    #[serde(deserialize_with = "num", alias = "outcome_index")]
     pub outcome_index: f64,
+    #[serde(alias = "transaction_hash")]
     pub transaction_hash: String,
 }
 
@@ -54,9 +62,17 @@ fn num<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     })
 }
 
-/// Parse a `/trades` answer.
+/// Parse a `/trades` answer: a bare array, or the v2 `{"data":[…],"pagination":…}` envelope.
 pub fn parse_trades(body: &[u8]) -> Result<Vec<DataApiTrade>, String> {
-    serde_json::from_slice(body).map_err(|e| format!("bad /trades body: {e}"))
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Body {
+        Rows(Vec<DataApiTrade>),
+        Page { data: Vec<DataApiTrade> },
+    }
+    match serde_json::from_slice(body).map_err(|e| format!("bad /trades body: {e}"))? {
+        Body::Rows(rows) | Body::Page { data: rows } => Ok(rows),
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

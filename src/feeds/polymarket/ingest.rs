@@ -141,7 +141,7 @@ impl PolyIngest {
                                         parsed_ns: parsed,
                                     };
                                     self.stages.record_span(Stage::PolyParse, read_ns, parsed);
-                                    if batch.ignored > 0 {
+                                    if batch.ignored + batch.unknown + batch.unsized_changes > 0 {
                                         bump(&c.poly.ignored);
                                     }
                                     for tok in batch.touched_tokens() {
@@ -201,7 +201,7 @@ impl PolyIngest {
                 }
                 let mut frames = 0;
                 let mut subscribe = false;
-                let mut auth_failed = false;
+                let mut refused: Option<chainlink::RefusalCode> = None;
                 if let Some(conn) = link.conn() {
                     while frames < FRAMES_PER_PASS {
                         match conn.poll() {
@@ -213,7 +213,7 @@ impl PolyIngest {
                                     r.offer(Feed::Chainlink, read_ns, f.data);
                                 }
                                 match cl_parser.parse(f.data, &self.assets, &mut cl_batch) {
-                                    Ok(ChainlinkFrame::Prices) => {
+                                    Ok(ChainlinkFrame::Prices { .. }) => {
                                         let parsed = mono_ns();
                                         self.stages.record_span(
                                             Stage::ChainlinkParse,
@@ -231,8 +231,13 @@ impl PolyIngest {
                                         }
                                     }
                                     Ok(ChainlinkFrame::Authed) => subscribe = true,
-                                    Ok(ChainlinkFrame::AuthFailed) => {
-                                        auth_failed = true;
+                                    Ok(ChainlinkFrame::AuthFailed(code))
+                                    | Ok(ChainlinkFrame::Refused(code)) => {
+                                        // A refusal leaves the feed silent: fail the link with
+                                        // the venue's word so the operator sees it (link health,
+                                        // reconnect counter, log on the control side).
+                                        bump(&c.chainlink.parse_errors);
+                                        refused = Some(code);
                                         break;
                                     }
                                     Ok(ChainlinkFrame::Ignored) => bump(&c.chainlink.ignored),
@@ -253,15 +258,23 @@ impl PolyIngest {
                     ch.last_frame_ns.store(now, Ordering::Relaxed);
                 }
                 if subscribe {
-                    chainlink::subscribe_message(&mut msg, &self.assets);
+                    // The 60-second Chainlink TWAP is the only Chainlink series PolyBolt carries
+                    // (`price.crypto` is Pyth): it is the strike and settlement series.
+                    chainlink::subscribe_message(
+                        &mut msg,
+                        &self.assets,
+                        chainlink::PriceChannel::Twap60,
+                    );
                     if let Err(e) = link.conn().map_or(Ok(()), |c| c.send_text(&msg)) {
                         failure = Some(e);
                     }
                 }
-                if auth_failed {
-                    failure = Some(WsError::Handshake(
-                        "price socket refused the credentials".into(),
-                    ));
+                if let Some(code) = refused {
+                    failure = Some(WsError::Handshake(if code.is_auth() {
+                        format!("price socket refused the credentials ({})", code.as_str())
+                    } else {
+                        format!("price socket refused the subscription ({})", code.as_str())
+                    }));
                 }
                 match failure.take() {
                     Some(e) => link.fail(now, e, ch),

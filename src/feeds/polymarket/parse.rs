@@ -5,8 +5,17 @@
 //! `{"event_type":"book","asset_id":"…","market":"0x…","bids":[{"price":".48","size":"30"}],"asks":[…],"timestamp":"123456789000","hash":"0x…"}`
 //! `{"event_type":"price_change","market":"0x…","timestamp":"…","price_changes":[{"asset_id":"…","price":"0.5","size":"200","side":"BUY","hash":"…","best_bid":"0.5","best_ask":"1"}]}`
 //! (and the pre-2025-09 form with a top-level `asset_id` and `changes`), `last_trade_price`,
-//! `tick_size_change`, `best_bid_ask`. `size` in a change is the level's new resting size;
-//! 0 removes it. The keepalive answer is the bare text `PONG`.
+//! `tick_size_change`, `best_bid_ask`, `new_market`, `market_resolved`. `size` in a change is the
+//! level's new resting size; 0 removes it (real frames in `tests/data/venue/polymarket/`).
+//! The keepalive answer is the bare text `PONG`.
+//!
+//! A `price_changes[]` entry may come without `size` (Polymarket's docs mark it optional): such an
+//! entry says the price moved but not what rests there, so it changes no level; it is counted in
+//! [`PolyBatch::unsized_changes`] and the frame's other entries still apply. `best_bid_ask`,
+//! `new_market` and `market_resolved` are deliberately not applied (the L2 book is the source of
+//! truth; discovery learns markets from Gamma) and counted in [`PolyBatch::ignored`]; an
+//! `event_type` this build does not know is counted in [`PolyBatch::unknown`], so a new venue
+//! event shows on the feed counters instead of vanishing.
 
 use crate::feeds::decimal::{parse_e6, parse_price_e4, parse_u64};
 use crate::feeds::json::{get_str, JsonScratch, Value};
@@ -43,8 +52,12 @@ pub struct PolyBatch {
     pub touched: u64,
     pub trades: [PolyTrade; MAX_TRADES_PER_FRAME],
     pub n_trades: usize,
-    /// Events of kinds we do not use (counted, skipped).
+    /// Events of kinds we know and do not use (counted, skipped).
     pub ignored: u32,
+    /// Events whose `event_type` this build does not know (counted, skipped).
+    pub unknown: u32,
+    /// `price_changes[]` entries without `size` (no level changed).
+    pub unsized_changes: u32,
 }
 
 impl PolyBatch {
@@ -52,6 +65,8 @@ impl PolyBatch {
         self.touched = 0;
         self.n_trades = 0;
         self.ignored = 0;
+        self.unknown = 0;
+        self.unsized_changes = 0;
     }
 
     pub fn touched_tokens(&self) -> impl Iterator<Item = TokenId> + '_ {
@@ -162,10 +177,12 @@ fn apply_event(
             batch.touched |= 1 << tok;
             Ok(())
         }
-        _ => {
-            // best_bid_ask, new_market, market_resolved, and anything new: the L2 book is
-            // the source of truth here.
+        "best_bid_ask" | "new_market" | "market_resolved" => {
             batch.ignored += 1;
+            Ok(())
+        }
+        _ => {
+            batch.unknown += 1;
             Ok(())
         }
     }
@@ -260,6 +277,14 @@ fn apply_change(
     batch: &mut PolyBatch,
 ) -> Result<(), PolyParseError> {
     let side = side_of(get_str(ch, "side").ok_or(PolyParseError::Field("side"))?)?;
+    if ch.get("size").is_none() {
+        // Validate the price all the same: a malformed entry is an error, not a skip.
+        get_str(ch, "price")
+            .and_then(|p| parse_price_e4(p.as_bytes()))
+            .ok_or(PolyParseError::Field("price"))?;
+        batch.unsized_changes += 1;
+        return Ok(());
+    }
     let (price, size) = level_of(ch)?;
     if state.books[tok as usize].set_level(side, price, size, ts) {
         batch.touched |= 1 << tok;

@@ -1,12 +1,31 @@
-//! Window discovery: the current and next 15-minute market of each asset, from Gamma (ids,
-//! tick, minimum size, neg-risk) and the CLOB's compact market record (fee parameters).
+//! Window discovery: the current and next up/down market of each asset, from Gamma (ids, tick,
+//! minimum size, neg-risk, settlement series, fee schedule, price to beat) and the CLOB's compact
+//! market record (fee parameters).
 //!
 //! Runs on its own control-side thread with a blocking HTTP client; what it finds goes to the
-//! control loop over a channel. Slugs are `{asset}-updown-15m-{window_start_unix}`.
+//! control loop over a channel. Slugs are `{asset}-{slug_kind}-{window_start_unix}` with
+//! `slug_kind` like `updown-15m` or `updown-5m` and the matching window length.
+//!
+//! Gamma fields read (real capture `tests/data/venue/gamma/market_btc_updown_5m_twap.json`):
+//! `cryptoMarketConfig` and `resolutionSource` say which Chainlink series settles the market (the
+//! 60-second TWAP or the spot stream); `feeSchedule` is the fee fallback when the CLOB record has
+//! no `fd`; `acceptingOrders`, `enableOrderBook` and `closed` must allow trading; `version` picks
+//! the token ids (`"v1"`/absent: `clobTokenIds`, `"v2"`: `positionIds`), any other version is
+//! refused. The event's `eventMetadata.priceToBeat`/`finalPrice` (published some seconds after
+//! the window opens) are read when present, as numbers or numeric strings.
+//!
+//! The strike feed follows PolyBolt's `price.crypto.twap` (the only Chainlink series there), so a
+//! market that settles on another series is refused with the reason rather than traded on the
+//! wrong series.
 
 use std::time::Duration;
 
 use serde::Deserialize;
+
+mod gamma;
+pub use gamma::{
+    parse_event_metadata, parse_gamma_market, GammaWindow, MarketRules, MarketVersion, Settlement,
+};
 
 use crate::pipeline::control::FeeParams;
 use crate::pipeline::events::{AssetId, SIZE_SCALE};
@@ -26,6 +45,8 @@ pub struct DiscoveredWindow {
     pub min_size_e6: u64,
     pub fees: FeeParams,
     pub neg_risk: bool,
+    /// What Gamma says about settlement and the strike.
+    pub rules: MarketRules,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -42,46 +63,39 @@ pub enum DiscoveryError {
     Bad { what: String, why: String },
 }
 
-#[derive(Deserialize)]
-struct GammaEvent {
+/// The compact CLOB market record `GET /clob-markets/{condition_id}`: the keys discovery reads
+/// (`mts` tick, `mos` minimum size, `nr` neg-risk, `fd {r, e, to}` fee curve); the venue's other
+/// keys (`gst`, `r`, `t`, `mbf`, `tbf`, `rfqe`, `itode`, `ibce`, `oas`, …) are ignored. Shape of
+/// Polymarket's documented `ClobMarketDetails` example (`tests/data/venue/clob_markets/`).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+pub struct ClobMarketInfo {
     #[serde(default)]
-    markets: Vec<GammaMarket>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct GammaMarket {
-    condition_id: String,
+    pub mts: Option<f64>,
     #[serde(default)]
-    question: String,
-    outcomes: String,
-    clob_token_ids: String,
+    pub mos: Option<f64>,
     #[serde(default)]
-    order_price_min_tick_size: Option<f64>,
+    pub nr: Option<bool>,
     #[serde(default)]
-    order_min_size: Option<f64>,
-    #[serde(default)]
-    neg_risk: bool,
-    #[serde(default = "yes")]
-    accepting_orders: bool,
-}
-
-fn yes() -> bool {
-    true
-}
-
-#[derive(Deserialize)]
-struct ClobMarket {
-    #[serde(default)]
-    mts: Option<f64>,
-    #[serde(default)]
-    mos: Option<f64>,
-    #[serde(default)]
-    nr: Option<bool>,
     fd: Option<ClobFees>,
 }
 
-#[derive(Deserialize)]
+impl ClobMarketInfo {
+    /// The fee curve, when the record has one.
+    pub fn fees(&self) -> Option<FeeParams> {
+        self.fd.as_ref().map(|fd| FeeParams {
+            rate: fd.r,
+            exponent: fd.e,
+            taker_only: fd.to,
+        })
+    }
+}
+
+/// Parse a `/clob-markets/{condition_id}` body.
+pub fn parse_clob_market(body: &[u8]) -> Result<ClobMarketInfo, String> {
+    serde_json::from_slice(body).map_err(|e| format!("bad /clob-markets body: {e}"))
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 struct ClobFees {
     r: f64,
     e: f64,
@@ -164,60 +178,59 @@ impl Discovery {
         start_s: u64,
     ) -> Result<DiscoveredWindow, DiscoveryError> {
         let slug = self.slug(asset_name, start_s);
-        let ev: GammaEvent = self.get(&format!("{}/events/slug/{slug}", self.gamma), &slug)?;
+        let ev: gamma::GammaEvent =
+            self.get(&format!("{}/events/slug/{slug}", self.gamma), &slug)?;
         let bad = |why: String| DiscoveryError::Bad {
             what: slug.clone(),
             why,
         };
-        let m = ev
+        let market = ev
             .markets
-            .into_iter()
-            .next()
+            .first()
             .ok_or_else(|| bad("event has no market".into()))?;
-        if !m.accepting_orders {
-            return Err(bad("market is not accepting orders".into()));
+        let mut m = parse_gamma_market(market).map_err(bad)?;
+        if let Some(meta) = &ev.event_metadata {
+            (m.rules.price_to_beat, m.rules.final_price) = parse_event_metadata(meta);
         }
-        let outcomes: Vec<String> = serde_json::from_str(&m.outcomes)
-            .map_err(|e| bad(format!("outcomes {:?}: {e}", m.outcomes)))?;
-        let tokens: Vec<String> = serde_json::from_str(&m.clob_token_ids)
-            .map_err(|e| bad(format!("clobTokenIds {:?}: {e}", m.clob_token_ids)))?;
-        if outcomes.len() != 2 || tokens.len() != 2 {
-            return Err(bad(format!("expected 2 outcomes, got {outcomes:?}")));
+        if m.rules.settlement == Settlement::ChainlinkSpot {
+            return Err(bad(format!(
+                "settles on the Chainlink spot stream ({}); the strike feed follows the 60 s TWAP (price.crypto.twap), so this market is not traded",
+                m.rules.resolution_source
+            )));
         }
-        let up = outcomes
-            .iter()
-            .position(|o| o.eq_ignore_ascii_case("up"))
-            .ok_or_else(|| bad(format!("no Up outcome in {outcomes:?}")))?;
         let what = format!("clob-markets/{}", m.condition_id);
-        let cm: ClobMarket = self.get(
+        let cm: ClobMarketInfo = self.get(
             &format!("{}/clob-markets/{}", self.clob, m.condition_id),
             &what,
         )?;
-        let fd = cm
-            .fd
-            .ok_or_else(|| bad("no fee parameters (fd) on the CLOB market".into()))?;
-        let tick = cm.mts.or(m.order_price_min_tick_size).unwrap_or(0.01);
+        let fees = match (cm.fees(), m.rules.fee_schedule) {
+            (Some(fd), _) => fd,
+            (None, Some(fs)) => fs,
+            (None, None) => {
+                return Err(bad(
+                    "no fee parameters (no fd on the CLOB market, no feeSchedule in Gamma)".into(),
+                ))
+            }
+        };
+        let tick = cm.mts.or(m.tick).unwrap_or(0.01);
         let tick_e4 = (tick * 1e4).round();
         if !(1.0..=1000.0).contains(&tick_e4) {
             return Err(bad(format!("tick size {tick}")));
         }
-        let min_size = cm.mos.or(m.order_min_size).unwrap_or(5.0);
+        let min_size = cm.mos.or(m.min_size).unwrap_or(5.0);
         Ok(DiscoveredWindow {
             asset,
             question: m.question,
             condition_id: m.condition_id,
             start_s,
             end_s: start_s + self.length_s,
-            up_token: tokens[up].clone(),
-            down_token: tokens[1 - up].clone(),
+            up_token: m.up_token,
+            down_token: m.down_token,
             tick_e4: tick_e4 as u16,
             min_size_e6: (min_size * SIZE_SCALE as f64).round() as u64,
-            fees: FeeParams {
-                rate: fd.r,
-                exponent: fd.e,
-                taker_only: fd.to,
-            },
+            fees,
             neg_risk: cm.nr.unwrap_or(m.neg_risk),
+            rules: m.rules,
             slug,
         })
     }
