@@ -50,6 +50,28 @@ impl SimRpc {
     }
 }
 
+impl SimRpc {
+    /// `owner` approved pUSD to the CTF exchange (V2) on `chain`: what the CLOB's
+    /// allowance refresh reads.
+    pub fn pusd_approved(&self, chain: Chain, owner: &[u8; 20]) -> bool {
+        let c = chain.contracts();
+        let (Ok(token), Ok(spender)) = (
+            Address::parse_hex(c.collateral),
+            Address::parse_hex(c.exchange_v2),
+        ) else {
+            return false;
+        };
+        self.approvals
+            .lock()
+            .map(|a| {
+                a.get(&(*token.bytes(), *owner, *spender.bytes()))
+                    .copied()
+                    .unwrap_or(false)
+            })
+            .unwrap_or(false)
+    }
+}
+
 pub(crate) fn routes() -> Router<Arc<Shared>> {
     Router::new().route("/rpc", post(rpc))
 }
