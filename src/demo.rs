@@ -122,6 +122,9 @@ fn throwaway_account(sim: &Simulator) -> anyhow::Result<LiveSetup> {
     let eoa = key.address();
     let creds = crate::sim::SimClob::derived_credentials(&eoa, 0);
     sim.clob().add_credentials(creds.clone(), eoa);
+    // The simulated CLOB checks pUSD balance and allowance: the throwaway wallet is funded
+    // and approved the way an operator readies a real one.
+    sim.clob().fund(&eoa, DEMO_WALLET_PUSD_U6);
     Ok(LiveSetup {
         key,
         creds,
@@ -134,6 +137,9 @@ fn throwaway_account(sim: &Simulator) -> anyhow::Result<LiveSetup> {
         tag_trigger: true,
     })
 }
+
+/// pUSD in the demo's throwaway wallet on the simulated CLOB (1 000 000 pUSD).
+pub const DEMO_WALLET_PUSD_U6: u64 = 1_000_000_000_000;
 
 /// The Telegram chat the demo obeys when `demo.sim_alerts` is on.
 pub const DEMO_CHAT_ID: i64 = 4242;
