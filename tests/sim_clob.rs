@@ -248,7 +248,8 @@ fn signed_order_is_accepted_and_matched_with_exact_amounts() {
     assert_eq!(v["takingAmount"], "10");
     assert!(v["orderID"].as_str().unwrap().starts_with("0x"));
     assert_eq!(v["orderID"].as_str().unwrap().len(), 66);
-    assert_eq!(v["transactionsHashes"].as_array().unwrap().len(), 1);
+    // Asynchronous execution: trade ids now, transaction hashes from /data/trades later.
+    assert!(v.get("transactionsHashes").is_none(), "{v}");
     assert_eq!(v["tradeIDs"].as_array().unwrap().len(), 1);
     // The liquidity left the book.
     let after = e.book();

@@ -180,8 +180,8 @@ pub(crate) struct Lifecycle {
     pub heartbeat_cancels: u64,
 }
 
-/// Books `fills` of `order_id` as trades and moves the wallet's funds. Returns the trade ids,
-/// transaction hashes, and (shares, pUSD, fee) in total.
+/// Books `fills` of `order_id` as trades and moves the wallet's funds. Returns the trade ids
+/// and the fee charged in total (pUSD value).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn book_fills(
     st: &mut ClobState,
@@ -191,14 +191,13 @@ pub(crate) fn book_fills(
     fail_ppm: u64,
     force_fail: &mut dyn FnMut() -> bool,
     now_ms: u64,
-) -> (Vec<String>, Vec<String>, u64) {
+) -> (Vec<String>, u64) {
     let Some(o) = st.life.orders.get(order_id).cloned() else {
-        return (Vec::new(), Vec::new(), 0);
+        return (Vec::new(), 0);
     };
     let fees = st.fees;
     let cfg = st.life.cfg;
     let mut ids = Vec::new();
-    let mut hashes = Vec::new();
     let mut fee_total = 0;
     for (i, f) in fills.iter().enumerate() {
         st.life.trade_seq += 1;
@@ -251,17 +250,16 @@ pub(crate) fn book_fills(
             confirmed_ms: now_ms + cfg.confirmed_after_ms,
             fails,
             reverted: false,
-            tx_hash: tx_hash.clone(),
+            tx_hash,
         });
         ids.push(id);
-        hashes.push(tx_hash);
     }
     let (shares, _) = totals(fills);
     if let Some(o) = st.life.orders.get_mut(order_id) {
         o.matched_u6 += shares;
         o.trade_ids.extend(ids.iter().cloned());
     }
-    (ids, hashes, fee_total)
+    (ids, fee_total)
 }
 
 /// Brings orders, trades and heartbeats up to now (see the module docs).

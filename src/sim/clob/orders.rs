@@ -353,8 +353,7 @@ fn evaluate(
     drop(world);
     let fail_ppm = sh.faults.trade_failure_ppm();
     let mut force = || sh.faults.take_trade_failure();
-    let (trade_ids, tx_hashes, fee_u6) =
-        book_fills(&mut st, &id, &fills, true, fail_ppm, &mut force, now_ms);
+    let (trade_ids, fee_u6) = book_fills(&mut st, &id, &fills, true, fail_ppm, &mut force, now_ms);
     rec.verdict = SimVerdict::Matched;
     rec.filled_u6 = filled_u6;
     rec.notional_u6 = notional_u6;
@@ -367,7 +366,7 @@ fn evaluate(
         &id,
         "matched",
         Some((making, taking)),
-        &tx_hashes,
+        &[],
         &trade_ids,
     ))
 }

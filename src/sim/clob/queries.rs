@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
 use super::auth::check_l2;
-use super::lifecycle::{settle, SimOrder, SimTrade};
+use super::lifecycle::{settle, SimOrder, SimTrade, TradeStatus};
 use super::routes::{fault_delay, forced_fault, St};
 use super::rules::{INVALID_ORDER_ID, UNAUTHORIZED};
 use super::wire::{error_response, json_response};
@@ -52,10 +52,10 @@ pub(crate) fn order_json(o: &SimOrder, owner: &str) -> Value {
 
 pub(crate) fn trade_json(t: &SimTrade, now_ms: u64) -> Value {
     let status = t.status_at(now_ms);
-    let last = match status.wire() {
-        "MATCHED" => t.match_ms,
-        "MINED" | "RETRYING" => t.mined_ms,
-        _ => t.confirmed_ms,
+    let last = match status {
+        TradeStatus::Matched => t.match_ms,
+        TradeStatus::Mined | TradeStatus::Retrying => t.mined_ms,
+        TradeStatus::Confirmed | TradeStatus::Failed => t.confirmed_ms,
     };
     json!({
         "id": t.id,
@@ -73,7 +73,8 @@ pub(crate) fn trade_json(t: &SimTrade, now_ms: u64) -> Value {
         "bucket_index": 0,
         "owner": t.api_key,
         "maker_address": Address::from_bytes(t.wallet).as_str(),
-        "transaction_hash": t.tx_hash,
+        // Known once the trade is mined (or retried); empty while only matched.
+        "transaction_hash": if status == TradeStatus::Matched { "" } else { t.tx_hash.as_str() },
         "maker_orders": [],
         "trader_side": if t.taker { "TAKER" } else { "MAKER" },
     })

@@ -131,7 +131,10 @@ pub fn str_array(items: &[String]) -> String {
 }
 
 /// The venue's success body, keys in the order py-clob-client-v2 documents them. Amounts are
-/// whole-unit decimals, empty when nothing matched yet (`live`, `delayed`).
+/// whole-unit decimals, empty when nothing matched yet (`live`, `delayed`). Since the venue's
+/// asynchronous execution (2026-07) a matched answer carries `tradeIDs` and no
+/// `transactionsHashes` (py-clob-client-v2 PR #101): the hashes appear in
+/// `GET /data/trades` once the trades are mined. `tx_hashes` is written only if not empty.
 pub fn success_body(
     id: &str,
     status: &str,
@@ -142,14 +145,18 @@ pub fn success_body(
     let (making, taking) = amounts.map_or((String::new(), String::new()), |(m, t)| {
         (Units(m).to_string(), Units(t).to_string())
     });
+    let hashes = if tx_hashes.is_empty() {
+        String::new()
+    } else {
+        format!(",\"transactionsHashes\":{}", str_array(tx_hashes))
+    };
     format!(
         "{{\"success\":true,\"errorMsg\":\"\",\"orderID\":{},\"status\":{},\
-         \"makingAmount\":{},\"takingAmount\":{},\"transactionsHashes\":{},\"tradeIDs\":{}}}",
+         \"makingAmount\":{},\"takingAmount\":{}{hashes},\"tradeIDs\":{}}}",
         json_str(id),
         json_str(status),
         json_str(&making),
         json_str(&taking),
-        str_array(tx_hashes),
         str_array(trade_ids)
     )
 }
