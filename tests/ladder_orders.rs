@@ -138,6 +138,8 @@ fn orders_the_venue_would_refuse_for_their_size_are_not_signed() {
             1_800_000_000_000,
             &mut scratch,
         )
+        // Boxed: the error is large and only inspected here.
+        .map_err(Box::new)
     };
     // 5 shares at 0.10 is $0.50: under the venue's $1 for a marketable BUY.
     let e = build(1000, 5_000_000).unwrap_err();

@@ -148,17 +148,18 @@ impl FeeSchedule {
     }
 }
 
-/// Moves a fill's funds: `sign` = +1 applies it, −1 reverts it (a FAILED trade).
-pub(crate) fn apply_fill(
-    w: &mut Wallet,
-    token: &str,
-    side: Side,
-    shares_u6: u64,
-    notional_u6: u64,
-    fee_u6: u64,
-    fee_tokens_u6: u64,
-    revert: bool,
-) {
+/// What one fill moves: shares, pUSD, and the fee (its pUSD value, and the tokens a BUY
+/// paid it with).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct FillFunds {
+    pub shares_u6: u64,
+    pub notional_u6: u64,
+    pub fee_u6: u64,
+    pub fee_tokens_u6: u64,
+}
+
+/// Moves a fill's funds, or gives them back (`revert`: a FAILED trade).
+pub(crate) fn apply_fill(w: &mut Wallet, token: &str, side: Side, f: FillFunds, revert: bool) {
     let add = |x: &mut u64, d: u64| {
         *x = if revert {
             x.saturating_sub(d)
@@ -176,19 +177,19 @@ pub(crate) fn apply_fill(
     let held = w.tokens.entry(token.to_string()).or_insert(0);
     match side {
         Side::Buy => {
-            sub(&mut w.pusd_u6, notional_u6);
-            sub(&mut w.cached_pusd_u6, notional_u6);
+            sub(&mut w.pusd_u6, f.notional_u6);
+            sub(&mut w.cached_pusd_u6, f.notional_u6);
             if w.allowance_u6 != u64::MAX {
-                sub(&mut w.allowance_u6, notional_u6);
+                sub(&mut w.allowance_u6, f.notional_u6);
             }
             if w.cached_allowance_u6 != u64::MAX {
-                sub(&mut w.cached_allowance_u6, notional_u6);
+                sub(&mut w.cached_allowance_u6, f.notional_u6);
             }
-            add(held, shares_u6.saturating_sub(fee_tokens_u6));
+            add(held, f.shares_u6.saturating_sub(f.fee_tokens_u6));
         }
         Side::Sell => {
-            sub(held, shares_u6);
-            let net = notional_u6.saturating_sub(fee_u6);
+            sub(held, f.shares_u6);
+            let net = f.notional_u6.saturating_sub(f.fee_u6);
             add(&mut w.pusd_u6, net);
             add(&mut w.cached_pusd_u6, net);
         }
@@ -257,29 +258,17 @@ mod tests {
         w.cached_pusd_u6 = 10_000_000;
         w.allowance_u6 = u64::MAX;
         w.cached_allowance_u6 = u64::MAX;
-        apply_fill(
-            &mut w,
-            "t",
-            Side::Buy,
-            10_000_000,
-            5_000_000,
-            180_000,
-            360_000,
-            false,
-        );
+        let f = FillFunds {
+            shares_u6: 10_000_000,
+            notional_u6: 5_000_000,
+            fee_u6: 180_000,
+            fee_tokens_u6: 360_000,
+        };
+        apply_fill(&mut w, "t", Side::Buy, f, false);
         assert_eq!((w.pusd_u6, w.cached_pusd_u6), (5_000_000, 5_000_000));
         assert_eq!(w.tokens_of("t"), 9_640_000);
         assert_eq!(w.allowance_u6, u64::MAX);
-        apply_fill(
-            &mut w,
-            "t",
-            Side::Buy,
-            10_000_000,
-            5_000_000,
-            180_000,
-            360_000,
-            true,
-        );
+        apply_fill(&mut w, "t", Side::Buy, f, true);
         assert_eq!((w.pusd_u6, w.tokens_of("t")), (10_000_000, 0));
     }
 }

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use crate::clob::order::{OrderType, Side};
 use crate::sim::Shared;
 
-use super::accounts::{apply_fill, FeeSchedule};
+use super::accounts::{apply_fill, FeeSchedule, FillFunds};
 use super::matching::{totals, walk, Fill};
 use super::wire::{hex, uuid_from};
 use super::ClobState;
@@ -131,6 +131,15 @@ pub struct SimTrade {
 }
 
 impl SimTrade {
+    pub(crate) fn funds(&self) -> FillFunds {
+        FillFunds {
+            shares_u6: self.size_u6,
+            notional_u6: self.notional_u6,
+            fee_u6: self.fee_u6,
+            fee_tokens_u6: self.fee_tokens_u6,
+        }
+    }
+
     pub fn status_at(&self, now_ms: u64) -> TradeStatus {
         match (self.fails, now_ms) {
             (false, t) if t >= self.confirmed_ms => TradeStatus::Confirmed,
@@ -222,10 +231,12 @@ pub(crate) fn book_fills(
                 w,
                 &o.token,
                 o.side,
-                f.shares_u6,
-                notional,
-                fee_u6,
-                fee_tokens_u6,
+                FillFunds {
+                    shares_u6: f.shares_u6,
+                    notional_u6: notional,
+                    fee_u6,
+                    fee_tokens_u6,
+                },
                 false,
             );
         }
@@ -280,16 +291,7 @@ pub(crate) fn settle(sh: &Shared) {
     for i in failed {
         let t = st.life.trades[i].clone();
         if let Some(w) = st.accounts.wallets.get_mut(&t.wallet) {
-            apply_fill(
-                w,
-                &t.token,
-                t.side,
-                t.size_u6,
-                t.notional_u6,
-                t.fee_u6,
-                t.fee_tokens_u6,
-                true,
-            );
+            apply_fill(w, &t.token, t.side, t.funds(), true);
         }
         st.life.trades[i].reverted = true;
     }

@@ -138,23 +138,19 @@ fn wallet_for(
     sh: &crate::sim::Shared,
     key: &str,
     q: &HashMap<String, String>,
-) -> Result<[u8; 20], Response> {
+) -> Result<[u8; 20], &'static str> {
+    const BAD: &str = "Invalid signature_type";
     let t = match q.get("signature_type").map(String::as_str) {
         None | Some("0") => SignatureType::Eoa,
         Some("1") => SignatureType::PolyProxy,
         Some("2") => SignatureType::PolyGnosisSafe,
         Some("3") => SignatureType::Poly1271,
-        Some(_) => {
-            return Err(error_response(
-                StatusCode::BAD_REQUEST,
-                "Invalid signature_type",
-            ))
-        }
+        Some(_) => return Err(BAD),
     };
     let st = sh.clob.state();
     let eoa = st.keys.get(key).map(|k| k.eoa);
     eoa.and_then(|e| st.accounts.of_type(&e, t).map(|(a, _)| a))
-        .ok_or_else(|| error_response(StatusCode::BAD_REQUEST, "Invalid signature_type"))
+        .ok_or(BAD)
 }
 
 pub(crate) async fn balance_allowance(
@@ -168,7 +164,7 @@ pub(crate) async fn balance_allowance(
     };
     let wallet = match wallet_for(&sh, &key, &q) {
         Ok(w) => w,
-        Err(r) => return r,
+        Err(msg) => return error_response(StatusCode::BAD_REQUEST, msg),
     };
     let st = sh.clob.state();
     let Some(w) = st.accounts.wallets.get(&wallet) else {
@@ -207,7 +203,7 @@ pub(crate) async fn update_balance_allowance(
     };
     let wallet = match wallet_for(&sh, &key, &q) {
         Ok(w) => w,
-        Err(r) => return r,
+        Err(msg) => return error_response(StatusCode::BAD_REQUEST, msg),
     };
     let approved = sh.rpc.pusd_approved(Chain::Polygon, &wallet);
     sh.clob
