@@ -112,7 +112,7 @@ pub fn trade_eagerly(cfg: &mut Config) {
 
 /// A fresh key and CLOB credentials the simulated CLOB knows: what `shadow` and `live` sign
 /// and authenticate with in the demo. Nothing here is a real account.
-fn throwaway_account(sim: &Simulator) -> anyhow::Result<LiveSetup> {
+fn throwaway_account(sim: &Simulator, cfg: &Config) -> anyhow::Result<LiveSetup> {
     use rand::RngCore;
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
@@ -132,8 +132,8 @@ fn throwaway_account(sim: &Simulator) -> anyhow::Result<LiveSetup> {
         chain: crate::clob::order::Chain::Polygon,
         signature_type: crate::clob::order::SignatureType::Eoa,
         funder: None,
-        order_type: crate::pipeline::events::OrderType::Fak,
-        ladder: Default::default(),
+        order_type: cfg.live.order_type.into(),
+        ladder: cfg.live.ladder.clone(),
         tag_trigger: true,
     })
 }
@@ -180,7 +180,7 @@ impl Demo {
         let sim = Simulator::start(sim_config(&cfg))?;
         point_at(&mut cfg, &sim);
         let live = match cfg.mode {
-            Mode::Shadow | Mode::Live => Some(throwaway_account(&sim)?),
+            Mode::Shadow | Mode::Live => Some(throwaway_account(&sim, &cfg)?),
             _ => None,
         };
         let wallet = live.as_ref().map(LiveSetup::api_wallet);

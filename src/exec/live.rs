@@ -88,6 +88,9 @@ pub struct LiveExec {
     /// Tag each order with the venue sequence of its trigger frame ([`TRIGGER_HEADER`]), so a
     /// simulated venue can measure wire-to-wire tick-to-trade. Off against real venues.
     pub tag_trigger: bool,
+    /// The venue order type of orders signed on the spot (`[live] order_type`), the same as
+    /// the ladder's, so a presigned and an on-the-spot order for one intent are alike.
+    pub order_type: crate::pipeline::events::OrderType,
 }
 
 /// Why an intent was not sent.
@@ -139,6 +142,7 @@ impl LiveExec {
             json: JsonScratch::new(16 << 10),
             last_body: PostBody::EMPTY,
             tag_trigger: false,
+            order_type: crate::pipeline::events::OrderType::Fak,
         })
     }
 
@@ -205,7 +209,7 @@ impl LiveExec {
             intent.token,
             intent.limit_price_e4,
             intent.size_e6,
-            intent.order_type,
+            self.order_type,
             self.salts.next_salt(),
             now_ms,
             &mut self.scratch,
