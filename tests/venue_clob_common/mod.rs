@@ -44,6 +44,11 @@ impl Trader {
     }
 }
 
+/// The key `key_byte` repeated.
+pub fn key(key_byte: u8) -> PrivateKey {
+    PrivateKey::parse_hex(&format!("0x{}", format!("{key_byte:02x}").repeat(32))).unwrap()
+}
+
 /// The signer of key `key_byte` repeated (the key `Venue::eoa_trader` uses).
 pub fn signer(key_byte: u8) -> OrderSigner {
     let key =
@@ -75,11 +80,14 @@ impl Answer {
 
 impl Venue {
     pub fn start() -> Venue {
-        let sim = Simulator::start(SimConfig {
+        Venue::start_with(SimConfig {
             poly_update_hz: 0.0,
             ..SimConfig::default()
         })
-        .expect("sim");
+    }
+
+    pub fn start_with(cfg: SimConfig) -> Venue {
+        let sim = Simulator::start(cfg).expect("sim");
         let token = sim.current_window("BTC").expect("window").up_token;
         Venue {
             sim,

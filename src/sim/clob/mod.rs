@@ -21,8 +21,11 @@
 //! Tests and the demo fund it ([`SimClob::fund`]) the way an operator would (deposit,
 //! approve, refresh the CLOB's cache).
 //!
+//! Winning tokens are redeemed through the simulator's JSON-RPC (`redeemPositions`, see
+//! `super::rpc`) from an EOA wallet; smart wallets' relayer batches are not modelled.
+//!
 //! Limits: no maker side from other traders (a resting order fills only when a fault parks
-//! it, or not at all), no `/orders` batch, no neg-risk markets, no CTF redemption, the
+//! it, or not at all), no `/orders` batch, no neg-risk markets, no relayer, the
 //! conditional-token cache is never stale, a marketable BUY is filled for its share leg.
 
 mod accounts;
@@ -164,6 +167,19 @@ impl SimClob {
         if let Some(w) = self.state().accounts.wallets.get_mut(wallet.bytes()) {
             *w.tokens.entry(token.to_string()).or_insert(0) += shares_u6;
         }
+    }
+
+    /// Redeems `wallet`'s tokens of a settled market: 1 pUSD (on chain) per `winner` share,
+    /// both outcomes' tokens burnt. Returns the payout (1e-6 pUSD).
+    pub(crate) fn redeem(&self, wallet: &Address, winner: &str, loser: &str) -> u64 {
+        let mut st = self.state();
+        let Some(w) = st.accounts.wallets.get_mut(wallet.bytes()) else {
+            return 0;
+        };
+        let payout = w.tokens.remove(winner).unwrap_or(0);
+        w.tokens.remove(loser);
+        w.pusd_u6 = w.pusd_u6.saturating_add(payout);
+        payout
     }
 
     /// A wallet's funds, or `None` if it is not registered.
