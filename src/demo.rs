@@ -112,7 +112,7 @@ pub fn trade_eagerly(cfg: &mut Config) {
 
 /// A fresh key and CLOB credentials the simulated CLOB knows: what `shadow` and `live` sign
 /// and authenticate with in the demo. Nothing here is a real account.
-fn throwaway_account(sim: &Simulator) -> anyhow::Result<LiveSetup> {
+fn throwaway_account(sim: &Simulator, cfg: &Config) -> anyhow::Result<LiveSetup> {
     use rand::RngCore;
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
@@ -122,6 +122,9 @@ fn throwaway_account(sim: &Simulator) -> anyhow::Result<LiveSetup> {
     let eoa = key.address();
     let creds = crate::sim::SimClob::derived_credentials(&eoa, 0);
     sim.clob().add_credentials(creds.clone(), eoa);
+    // The simulated CLOB checks pUSD balance and allowance: the throwaway wallet is funded
+    // and approved the way an operator readies a real one.
+    sim.clob().fund(&eoa, DEMO_WALLET_PUSD_U6);
     Ok(LiveSetup {
         key,
         creds,
@@ -129,11 +132,14 @@ fn throwaway_account(sim: &Simulator) -> anyhow::Result<LiveSetup> {
         chain: crate::clob::order::Chain::Polygon,
         signature_type: crate::clob::order::SignatureType::Eoa,
         funder: None,
-        order_type: crate::pipeline::events::OrderType::Fak,
-        ladder: Default::default(),
+        order_type: cfg.live.order_type.into(),
+        ladder: cfg.live.ladder.clone(),
         tag_trigger: true,
     })
 }
+
+/// pUSD in the demo's throwaway wallet on the simulated CLOB (1 000 000 pUSD).
+pub const DEMO_WALLET_PUSD_U6: u64 = 1_000_000_000_000;
 
 /// The Telegram chat the demo obeys when `demo.sim_alerts` is on.
 pub const DEMO_CHAT_ID: i64 = 4242;
@@ -174,7 +180,7 @@ impl Demo {
         let sim = Simulator::start(sim_config(&cfg))?;
         point_at(&mut cfg, &sim);
         let live = match cfg.mode {
-            Mode::Shadow | Mode::Live => Some(throwaway_account(&sim)?),
+            Mode::Shadow | Mode::Live => Some(throwaway_account(&sim, &cfg)?),
             _ => None,
         };
         let wallet = live.as_ref().map(LiveSetup::api_wallet);

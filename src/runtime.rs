@@ -398,6 +398,7 @@ impl Pipeline {
             )?);
             if let Some(x) = live_exec.as_mut() {
                 x.tag_trigger = l.tag_trigger;
+                x.order_type = l.order_type;
             }
             ladder_signer = Some(crate::exec::ladder::LadderSigner {
                 signer: crate::clob::sign::OrderSigner::new(l.key.clone(), l.chain),

@@ -40,6 +40,8 @@ fn run_baseline(window_s: u64, run: Duration, cooldown_ms: u64) -> Outcome {
     let key = cassandra::clob::sign::PrivateKey::parse_hex(&key_hex).unwrap();
     let creds = SimClob::derived_credentials(&key.address(), 0);
     sim.clob().add_credentials(creds.clone(), key.address());
+    // The simulated CLOB checks the wallet's pUSD balance and allowance.
+    sim.clob().fund(&key.address(), 1_000_000_000_000);
 
     let bcfg = AsyncBaselineConfig {
         binance_ws: sim.binance_ws_url(),

@@ -286,6 +286,9 @@ fn order_post_yes_sends_a_signed_order_to_the_simulator() {
     .unwrap();
     sim.clob()
         .add_credentials(creds.clone(), Address::parse_hex(ANVIL_ADDRESS_0).unwrap());
+    // The simulated CLOB checks the wallet's pUSD balance and allowance.
+    sim.clob()
+        .fund(&Address::parse_hex(ANVIL_ADDRESS_0).unwrap(), 1_000_000_000);
     let token = sim.current_window("ETH").unwrap().up_token;
     let book = sim.poly_book(&token).unwrap();
     let ask = book.best_ask().unwrap();
@@ -326,8 +329,9 @@ fn order_post_yes_sends_a_signed_order_to_the_simulator() {
     assert_eq!(r.len(), 1);
     assert!(r[0].hmac_ok && r[0].signer_ok);
     assert_eq!(r[0].verdict, SimVerdict::Matched);
-    // A refusal is printed and makes the exit status non-zero.
-    let bad = line.replace("\"6\"", "\"2\"").replace("FOK", "FAK");
+    // A refusal is printed and makes the exit status non-zero: a resting order under the
+    // minimum size (a marketable one is bounded by $1 instead, as on the venue).
+    let bad = line.replace("\"6\"", "\"2\"").replace("FOK", "GTC");
     let out = run(
         &["order", "post", "--yes", "--clob", &url],
         &env,

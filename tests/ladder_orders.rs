@@ -71,12 +71,19 @@ fn presigned_and_on_the_spot_orders_differ_only_in_salt_timestamp_signature() {
         without_unique_fields(early.bytes()),
         without_unique_fields(late.bytes())
     );
-    // 5 USDC at 0.52 buys 9.61 shares (the lot is 0.01): exact amounts, no float rounding.
+    // 5 USDC at 0.52 is 9.61 shares (the lot is 0.01). A FAK carries market-order amounts
+    // (the venue refuses limit rounding, $4.9972, for it): pUSD rounded up to the cent, $5.00,
+    // and the shares that buys at 0.52 truncated to 4 decimals, 9.6153; the implied price
+    // 5 / 9.6153 = 0.520004 is not below the limit, so it still fills at the ask.
     for b in [&early, &late] {
         let v: serde_json::Value = serde_json::from_slice(b.bytes()).unwrap();
-        assert_eq!(v["order"]["takerAmount"], "9610000");
-        assert_eq!(v["order"]["makerAmount"], "4997200");
+        assert_eq!(v["order"]["makerAmount"], "5000000");
+        assert_eq!(v["order"]["takerAmount"], "9615300");
         assert_eq!(v["orderType"], "FAK");
+        assert_eq!(
+            b.size_e6, 9_610_000,
+            "the ladder keys on the size asked for"
+        );
     }
 }
 
@@ -110,4 +117,43 @@ fn a_presigned_order_is_handed_out_once() {
     assert_eq!(second.size_e6, 5_000_000);
     assert_ne!(first.salt, second.salt);
     assert!(ladder.take(TokenId(1), 5000, 10_000_000).is_none());
+}
+
+#[test]
+fn orders_the_venue_would_refuse_for_their_size_are_not_signed() {
+    let (signer, account, info) = setup();
+    let mut scratch = Vec::new();
+    let mut salts = SaltSource::new(1_800_000_000_000, 1);
+    let mut build = |price_e4: u32, size_e6: u64| {
+        build_buy(
+            &signer,
+            &account,
+            "k",
+            &info,
+            TokenId(1),
+            price_e4,
+            size_e6,
+            OrderType::Fak,
+            salts.next_salt(),
+            1_800_000_000_000,
+            &mut scratch,
+        )
+        // Boxed: the error is large and only inspected here.
+        .map_err(Box::new)
+    };
+    // 5 shares at 0.10 is $0.50: under the venue's $1 for a marketable BUY.
+    let e = build(1000, 5_000_000).unwrap_err();
+    assert!(e.is_under_minimum(), "{e}");
+    assert!(e.to_string().contains("$1"), "{e}");
+    // 4 shares at 0.50 is under the market's minimum of 5.
+    let e = build(5000, 4_000_000).unwrap_err();
+    assert!(e.is_under_minimum(), "{e}");
+    // 10 shares at 0.10 is $1.00: taken.
+    let b = build(1000, 10_000_000).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(b.bytes()).unwrap();
+    assert_eq!(v["order"]["makerAmount"], "1000000");
+    assert_eq!(v["order"]["takerAmount"], "10000000");
+    // Off the tick is a build error, not a size refusal.
+    let e = build(5005, 10_000_000).unwrap_err();
+    assert!(!e.is_under_minimum(), "{e}");
 }

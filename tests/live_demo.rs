@@ -1,7 +1,8 @@
 //! `demo --mode live`: a throwaway key signs CLOB V2 orders, the order thread posts them on
 //! its keep-alive connection, the simulated CLOB verifies every HMAC and recovers every
-//! EIP-712 signer, fills come back and the account moves. `shadow` builds and signs the same
-//! orders, sends nothing and fills on paper.
+//! EIP-712 signer, checks market-order amounts, the $1 minimum and the wallet's pUSD, fills
+//! come back and the account moves. `shadow` builds and signs the same orders, sends nothing
+//! and fills on paper.
 
 mod support;
 
@@ -44,6 +45,14 @@ fn live_orders_are_verified_by_the_simulated_clob_and_fill() {
         assert!(
             o.signer_ok,
             "signature did not recover to the signer: {o:?}"
+        );
+    }
+    // The strict venue refused nothing for its amounts, size, price or funds: every order
+    // either matched or found no liquidity at its limit (a market outcome).
+    for o in &orders {
+        assert!(
+            matches!(o.verdict, SimVerdict::Matched | SimVerdict::Killed),
+            "refused by the venue's rules: {o:?}"
         );
     }
     let matched = orders

@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use cassandra::clob::amounts::{limit_order_amounts, MarketRules, TickSize};
+use cassandra::clob::amounts::{marketable_order_amounts, MarketRules, TickSize};
 use cassandra::clob::auth::{
     Credentials, L2Signer, POLY_ADDRESS, POLY_API_KEY, POLY_PASSPHRASE, POLY_SIGNATURE,
     POLY_TIMESTAMP,
@@ -88,7 +88,9 @@ impl OrderSender {
             .into_iter()
             .find(|t| t.tick_u6() == tick_u6)
             .ok_or_else(|| anyhow::anyhow!("tick {} not supported", req.tick_e4))?;
-        let amounts = limit_order_amounts(
+        // A FAK carries market-order amounts (maker ≤ 2 decimals, taker ≤ 4): the venue
+        // refuses limit rounding for marketable orders.
+        let amounts = marketable_order_amounts(
             Side::Buy,
             u64::from(req.price_e4) * 100,
             req.size_e6,

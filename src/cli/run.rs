@@ -62,8 +62,8 @@ pub fn live_setup_from_env(cfg: &Config) -> anyhow::Result<LiveSetup> {
             chain: Chain::Polygon,
             signature_type,
             funder,
-            order_type: crate::pipeline::events::OrderType::Fak,
-            ladder: Default::default(),
+            order_type: cfg.live.order_type.into(),
+            ladder: cfg.live.ladder.clone(),
             tag_trigger: false,
         }),
         _ => anyhow::bail!(

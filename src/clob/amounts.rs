@@ -37,6 +37,14 @@ pub const SIZE_DECIMALS: u32 = 2;
 
 const LOT_U6: u64 = 10_000;
 
+/// The smallest marketable (FOK/FAK) BUY the venue takes: $1 of pUSD, in 1e-6 units.
+pub const MIN_MARKETABLE_BUY_U6: u64 = 1_000_000;
+
+/// Decimals the venue allows on a marketable order's maker leg (2) and taker leg (4),
+/// whatever the tick (polymarket.md §10.2; py-clob-client-v2 #99).
+const MARKET_MAKER_GRID_U6: u64 = 10_000;
+const MARKET_TAKER_GRID_U6: u64 = 100;
+
 /// A market's minimum price increment. The V2 venue knows exactly these six.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TickSize {
@@ -174,6 +182,8 @@ pub enum AmountError {
     SizeZeroAfterRounding { size_u6: u64 },
     #[error("size {} is under the market minimum {}", Units(*.size_u6), Units(*.min_size_u6))]
     SizeBelowMinimum { size_u6: u64, min_size_u6: u64 },
+    #[error("a marketable BUY of {} pUSD is under the venue's $1 minimum", Units(*.maker_u6))]
+    MarketableBuyUnderOneDollar { maker_u6: u64 },
     #[error("amount does not fit in 64-bit 1e-6 units")]
     Overflow,
     #[error("not a plain non-negative decimal number")]
@@ -340,6 +350,54 @@ pub fn market_order_amounts(
     }
 }
 
+/// Amounts of a marketable (FOK/FAK) order for `size_u6` shares at worst price `price_u6`,
+/// with the venue's market-order precision: maker at most 2 decimals, taker at most 4
+/// (limit-order rounding is refused for these: rs-clob-client PR #164, py-clob-client #121).
+///
+/// BUY: maker (pUSD) = `shares × price` rounded **up** to the cent, taker (shares) =
+/// `maker / price` truncated to 4 decimals. So taker ≥ the lot-rounded size and the implied
+/// price `maker / taker` is never below `price`: the order can still fill at the ask (rounding
+/// the taker up instead is py-sdk bug #291, a FAK that never fills). It must spend at least
+/// $1 ([`MIN_MARKETABLE_BUY_U6`]).
+/// SELL: maker (shares) = the lot-rounded size, taker (pUSD) = `maker × price` truncated to
+/// 4 decimals, so the implied price is never above `price`.
+/// The market's minimum size is checked on the lot-rounded size.
+pub fn marketable_order_amounts(
+    side: Side,
+    price_u6: u64,
+    size_u6: u64,
+    rules: MarketRules,
+) -> Result<Amounts, AmountError> {
+    check_price(price_u6, rules.tick)?;
+    let shares_u6 = lot_size(size_u6, rules)?;
+    let product = u128::from(shares_u6) * u128::from(price_u6); // 1e-12
+    let unit = u128::from(UNITS_PER_WHOLE);
+    match side {
+        Side::Buy => {
+            let grid = unit * u128::from(MARKET_MAKER_GRID_U6);
+            let maker = product.div_ceil(grid) * u128::from(MARKET_MAKER_GRID_U6);
+            let maker_u6 = u64::try_from(maker).map_err(|_| AmountError::Overflow)?;
+            if maker_u6 < MIN_MARKETABLE_BUY_U6 {
+                return Err(AmountError::MarketableBuyUnderOneDollar { maker_u6 });
+            }
+            let tgrid = u128::from(MARKET_TAKER_GRID_U6);
+            let taker = maker * unit / (u128::from(price_u6) * tgrid) * tgrid;
+            Ok(Amounts {
+                maker_amount_u6: maker_u6,
+                taker_amount_u6: u64::try_from(taker).map_err(|_| AmountError::Overflow)?,
+            })
+        }
+        Side::Sell => {
+            let tgrid = unit * u128::from(MARKET_TAKER_GRID_U6);
+            let taker = product / tgrid * u128::from(MARKET_TAKER_GRID_U6);
+            Ok(Amounts {
+                maker_amount_u6: shares_u6,
+                taker_amount_u6: u64::try_from(taker).map_err(|_| AmountError::Overflow)?,
+            })
+        }
+    }
+}
+
 fn lot_size(size_u6: u64, rules: MarketRules) -> Result<u64, AmountError> {
     let shares_u6 = lot_size_round_down_u6(size_u6);
     if shares_u6 == 0 {
@@ -395,6 +453,58 @@ mod tests {
         assert_eq!(
             parse_units_exact("99999999999999999999", 6),
             Err(AmountError::Overflow)
+        );
+    }
+
+    #[test]
+    fn marketable_amounts_have_market_precision_and_never_a_lower_price() {
+        let rules = |tick| MarketRules {
+            tick,
+            min_size_u6: 5_000_000,
+        };
+        // 5.55 shares at 0.57: $3.1635 → $3.17, 3.17 / 0.57 = 5.56140… → 5.5614.
+        let a = marketable_order_amounts(Side::Buy, 570_000, 5_550_000, rules(TickSize::Hundredth))
+            .unwrap();
+        assert_eq!(
+            (a.maker_amount_u6, a.taker_amount_u6),
+            (3_170_000, 5_561_400)
+        );
+        // py-clob-client-v2 #99's case on a 0.001 tick: 4 decimals, not 5.
+        let a =
+            marketable_order_amounts(Side::Buy, 985_000, 10_130_000, rules(TickSize::Thousandth))
+                .unwrap();
+        assert_eq!(a.maker_amount_u6 % 10_000, 0);
+        assert_eq!(a.taker_amount_u6 % 100, 0);
+        // The implied price is never below the limit; the size never below the request.
+        for (p, s) in [
+            (570_000, 5_550_000),
+            (333_000, 5_000_000),
+            (985_000, 7_770_000),
+        ] {
+            let tick = if p % 10_000 == 0 {
+                TickSize::Hundredth
+            } else {
+                TickSize::Thousandth
+            };
+            let a = marketable_order_amounts(Side::Buy, p, s, rules(tick)).unwrap();
+            assert!(
+                u128::from(a.maker_amount_u6) * 1_000_000
+                    >= u128::from(p) * u128::from(a.taker_amount_u6)
+            );
+            assert!(a.taker_amount_u6 >= s);
+        }
+        // Under $1: refused before it is signed.
+        assert_eq!(
+            marketable_order_amounts(Side::Buy, 100_000, 5_000_000, rules(TickSize::Hundredth)),
+            Err(AmountError::MarketableBuyUnderOneDollar { maker_u6: 500_000 })
+        );
+        // SELL: maker shares, taker pUSD truncated to 4 decimals.
+        let a =
+            marketable_order_amounts(Side::Sell, 333_000, 7_000_000, rules(TickSize::Thousandth))
+                .unwrap();
+        assert_eq!(
+            (a.maker_amount_u6, a.taker_amount_u6),
+            (7_000_000, 2_331_000)
         );
     }
 

@@ -33,6 +33,39 @@ pub struct Config {
     pub risk: crate::risk::RiskConfig,
     pub journal: JournalConfig,
     pub preflight: crate::preflight::PreflightConfig,
+    /// `[live]`: how shadow and live mode post orders.
+    pub live: LiveConfig,
+}
+
+/// How shadow and live mode post orders (`[live]`, `[live.ladder]`). Slippage is the
+/// strategy's `max_slippage_ticks`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LiveConfig {
+    /// `"FAK"` (default: fill what is there, cancel the rest) or `"FOK"` (all or nothing).
+    /// Both are marketable: signed with market-order amounts, at least $1.
+    pub order_type: LiveOrderType,
+    /// The presigned ladder.
+    pub ladder: crate::exec::ladder::LadderConfig,
+}
+
+/// The venue order type of live orders.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+pub enum LiveOrderType {
+    #[default]
+    #[serde(rename = "FAK")]
+    Fak,
+    #[serde(rename = "FOK")]
+    Fok,
+}
+
+impl From<LiveOrderType> for crate::pipeline::events::OrderType {
+    fn from(t: LiveOrderType) -> Self {
+        match t {
+            LiveOrderType::Fak => crate::pipeline::events::OrderType::Fak,
+            LiveOrderType::Fok => crate::pipeline::events::OrderType::Fok,
+        }
+    }
 }
 
 /// The SQLite journal (`src/journal`).
@@ -229,6 +262,7 @@ impl Default for Config {
             risk: crate::risk::RiskConfig::default(),
             journal: JournalConfig::default(),
             preflight: Default::default(),
+            live: LiveConfig::default(),
         }
     }
 }
@@ -469,6 +503,15 @@ impl Config {
                 bad.push(format!("risk.{f}"));
             }
         }
+        for n in &self.live.ladder.notionals_usdc {
+            // A marketable BUY under $1 is refused by the venue: never presign one.
+            if !(n.is_finite() && *n >= 1.0) {
+                bad.push(format!(
+                    "live.ladder.notionals_usdc contains {n}: each must be at least 1 (the \
+                     venue's $1 minimum for a marketable BUY)"
+                ));
+            }
+        }
         if bad.is_empty() {
             Ok(())
         } else {
@@ -506,6 +549,23 @@ mod tests {
     fn unknown_keys_are_errors() {
         let e = Config::from_toml("[pipeline]\nwiat = \"spin\"\n").unwrap_err();
         assert!(e.to_string().contains("wiat"), "{e}");
+    }
+
+    #[test]
+    fn live_settings_are_read_and_checked() {
+        let c = Config::from_toml(
+            "[live]\norder_type = \"FOK\"\n[live.ladder]\nnotionals_usdc = [10.0, 2.0]\nband_ticks = 2\n",
+        )
+        .unwrap();
+        assert_eq!(c.live.order_type, LiveOrderType::Fok);
+        assert_eq!(c.live.ladder.notionals_usdc, vec![10.0, 2.0]);
+        assert_eq!(c.live.ladder.band_ticks, 2);
+        assert_eq!(Config::default().live.order_type, LiveOrderType::Fak);
+        let e = Config::from_toml("[live.ladder]\nnotionals_usdc = [5.0, 0.5]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("live.ladder.notionals_usdc contains 0.5"), "{e}");
+        assert!(Config::from_toml("[live]\norder_type = \"GTC\"\n").is_err());
     }
 
     #[test]

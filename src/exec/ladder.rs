@@ -6,7 +6,9 @@
 //! hands them to the `order` thread by ring, replaces each one the moment it is used and
 //! refreshes them before they age. The `order` thread keeps them in an [`OrderLadder`]: a
 //! fixed table, allocated once; a pick is a scan of one token's slots. Each presigned order is
-//! sent at most once: taking it removes it.
+//! sent at most once: taking it removes it. Only orders the venue will take are signed:
+//! market-order amounts for FAK/FOK, never a marketable BUY under $1 or a size under the
+//! market's minimum ([`super::orders::build_buy`]).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -252,6 +254,9 @@ impl LadderSigner {
                                     }
                                     outstanding.insert(key, now_ms);
                                 }
+                                // Too small for the venue (a marketable BUY under $1 at
+                                // this price): not signed, by design; nothing to report.
+                                Err(e) if e.is_under_minimum() => {}
                                 Err(e) => {
                                     tracing::warn!("ladder: cannot build an order: {e}");
                                 }

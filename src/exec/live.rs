@@ -43,6 +43,9 @@ pub struct LiveCounters {
     pub refused_unknown_token: std::sync::atomic::AtomicU64,
     pub refused_cannot_build: std::sync::atomic::AtomicU64,
     pub refused_busy: std::sync::atomic::AtomicU64,
+    /// Not sent because the venue would refuse its size: a marketable BUY under $1 or a size
+    /// under the market's minimum (checked before signing, never a venue error).
+    pub refused_under_minimum: std::sync::atomic::AtomicU64,
 }
 
 /// What a request in flight was, so its answer can be matched.
@@ -85,6 +88,9 @@ pub struct LiveExec {
     /// Tag each order with the venue sequence of its trigger frame ([`TRIGGER_HEADER`]), so a
     /// simulated venue can measure wire-to-wire tick-to-trade. Off against real venues.
     pub tag_trigger: bool,
+    /// The venue order type of orders signed on the spot (`[live] order_type`), the same as
+    /// the ladder's, so a presigned and an on-the-spot order for one intent are alike.
+    pub order_type: crate::pipeline::events::OrderType,
 }
 
 /// Why an intent was not sent.
@@ -93,6 +99,8 @@ pub enum SendError {
     NoConnection,
     UnknownToken,
     CannotBuild,
+    /// Under the venue's $1 (marketable BUY) or minimum-size rule.
+    UnderMinimum,
     Busy,
 }
 
@@ -134,6 +142,7 @@ impl LiveExec {
             json: JsonScratch::new(16 << 10),
             last_body: PostBody::EMPTY,
             tag_trigger: false,
+            order_type: crate::pipeline::events::OrderType::Fak,
         })
     }
 
@@ -200,12 +209,18 @@ impl LiveExec {
             intent.token,
             intent.limit_price_e4,
             intent.size_e6,
-            intent.order_type,
+            self.order_type,
             self.salts.next_salt(),
             now_ms,
             &mut self.scratch,
         )
-        .map_err(|_| SendError::CannotBuild)?;
+        .map_err(|e| {
+            if e.is_under_minimum() {
+                SendError::UnderMinimum
+            } else {
+                SendError::CannotBuild
+            }
+        })?;
         bump(&self.counters.signed_now);
         Ok(b)
     }
@@ -239,6 +254,7 @@ impl LiveExec {
                 SendError::NoConnection => &c.refused_no_connection,
                 SendError::UnknownToken => &c.refused_unknown_token,
                 SendError::CannotBuild => &c.refused_cannot_build,
+                SendError::UnderMinimum => &c.refused_under_minimum,
                 SendError::Busy => &c.refused_busy,
             });
             return Err(e);
@@ -486,31 +502,105 @@ fn bump(c: &std::sync::atomic::AtomicU64) {
     c.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
 }
 
-/// What a `POST /order` answer says.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-struct OrderAnswer {
-    success: bool,
-    matched: bool,
-    delayed: bool,
-    /// Whole-unit decimals as e6 integers.
-    making_e6: u64,
-    taking_e6: u64,
-    /// The venue refused because nothing (or not enough) matched: a market outcome, not a
-    /// venue error.
-    no_match: bool,
-    /// The order was signed for another order version than the venue's.
-    version_mismatch: bool,
-    /// `GET /version`'s answer.
-    version: u8,
+/// The `status` of a `POST /order` answer, in either case (clients treat upper case as
+/// canonical too: polymarket.md §10.3).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AnswerStatus {
+    /// No status (a refusal, or `GET /version`).
+    #[default]
+    None,
+    Matched,
+    /// Resting on the book (a FAK can rest and fill later: clob-client #317).
+    Live,
+    Delayed,
+    Unmatched,
+    /// A status this parser does not know.
+    Other,
 }
 
-fn parse_order_response(json: &mut JsonScratch, body: &mut [u8]) -> Option<OrderAnswer> {
+impl AnswerStatus {
+    fn parse(s: &str) -> AnswerStatus {
+        let eq = |w: &str| s.eq_ignore_ascii_case(w);
+        if s.is_empty() {
+            AnswerStatus::None
+        } else if eq("matched") {
+            AnswerStatus::Matched
+        } else if eq("live") {
+            AnswerStatus::Live
+        } else if eq("delayed") {
+            AnswerStatus::Delayed
+        } else if eq("unmatched") {
+            AnswerStatus::Unmatched
+        } else {
+            AnswerStatus::Other
+        }
+    }
+}
+
+/// Longest `orderID` kept (`0x` + 64 hex digits, with room to spare).
+pub const ORDER_ID_MAX: usize = 80;
+
+/// What a `POST /order` answer says. Fixed size: parsing allocates nothing.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct OrderAnswer {
+    pub success: bool,
+    pub status: AnswerStatus,
+    /// Whole-unit decimals as e6 integers (0 when empty).
+    pub making_e6: u64,
+    pub taking_e6: u64,
+    /// A non-empty `error` or `errorMsg`: a refusal, even under `"success":true`
+    /// (rs-clob-client #114).
+    pub refused: bool,
+    /// The venue refused because nothing (or not enough) matched: a market outcome, not a
+    /// venue error.
+    pub no_match: bool,
+    /// The order was signed for another order version than the venue's.
+    pub version_mismatch: bool,
+    /// `GET /version`'s answer.
+    pub version: u8,
+    order_id: [u8; ORDER_ID_MAX],
+    order_id_len: u8,
+    /// How many `tradeIDs` came back.
+    pub trade_ids: u16,
+}
+
+impl Default for OrderAnswer {
+    fn default() -> Self {
+        OrderAnswer {
+            success: false,
+            status: AnswerStatus::None,
+            making_e6: 0,
+            taking_e6: 0,
+            refused: false,
+            no_match: false,
+            version_mismatch: false,
+            version: 0,
+            order_id: [0; ORDER_ID_MAX],
+            order_id_len: 0,
+            trade_ids: 0,
+        }
+    }
+}
+
+impl OrderAnswer {
+    /// The venue's `orderID` (empty if none, or longer than [`ORDER_ID_MAX`]).
+    pub fn order_id(&self) -> &str {
+        std::str::from_utf8(&self.order_id[..self.order_id_len as usize]).unwrap_or("")
+    }
+
+    /// Accepted by the venue: HTTP 200, `success`, and no error text.
+    pub fn accepted(&self, http_status: u16) -> bool {
+        http_status == 200 && self.success && !self.refused
+    }
+}
+
+/// Reads a `POST /order` (or `GET /version`) answer in place; `None` if it is not JSON.
+pub fn parse_order_response(json: &mut JsonScratch, body: &mut [u8]) -> Option<OrderAnswer> {
     json.parse(body, |v| {
         let success = v
             .get("success")
             .and_then(|s| simd_json::prelude::ValueAsScalar::as_bool(&s))
             .unwrap_or(false);
-        let status = get_str(v, "status").unwrap_or("");
         let amount = |k| {
             get_str(v, k)
                 .and_then(|s| crate::feeds::decimal::parse_e6(s.as_bytes()))
@@ -518,17 +608,30 @@ fn parse_order_response(json: &mut JsonScratch, body: &mut [u8]) -> Option<Order
         };
         let err = get_str(v, "error").unwrap_or("");
         let msg = get_str(v, "errorMsg").unwrap_or("");
-        OrderAnswer {
+        let mut a = OrderAnswer {
             version_mismatch: err.contains("order_version_mismatch")
                 || msg.contains("order_version_mismatch"),
             version: crate::feeds::json::get_u64(v, "version").unwrap_or(0) as u8,
-            no_match: err.contains("no orders found to match") || err.contains("fully filled"),
+            no_match: [err, msg].iter().any(|t| {
+                t.contains("no orders found to match") || t.contains("fully filled or killed")
+            }),
+            refused: !err.is_empty() || !msg.is_empty(),
             success,
-            matched: status == "matched",
-            delayed: status == "delayed",
+            status: AnswerStatus::parse(get_str(v, "status").unwrap_or("")),
             making_e6: amount("makingAmount"),
             taking_e6: amount("takingAmount"),
+            trade_ids: v
+                .get("tradeIDs")
+                .and_then(|t| t.as_array())
+                .map_or(0, |t| t.len().min(u16::MAX as usize) as u16),
+            ..OrderAnswer::default()
+        };
+        let id = get_str(v, "orderID").unwrap_or("").as_bytes();
+        if id.len() <= ORDER_ID_MAX {
+            a.order_id[..id.len()].copy_from_slice(id);
+            a.order_id_len = id.len() as u8;
         }
+        a
     })
 }
 
@@ -549,14 +652,16 @@ fn report_from(intent: &OrderIntent, http_status: u16, a: Option<OrderAnswer>) -
         r.status = ExecStatus::Unmatched;
         return r;
     }
-    if http_status != 200 || !a.success {
+    if !a.accepted(http_status) {
         return r;
     }
-    if a.delayed {
+    // Accepted but not matched yet: `delayed`, or a FAK the venue rested (`live`). Either
+    // may still fill; following them up is the control side's (issue 13), not a fill here.
+    if matches!(a.status, AnswerStatus::Delayed | AnswerStatus::Live) {
         r.status = ExecStatus::Delayed;
         return r;
     }
-    if !a.matched || a.taking_e6 == 0 {
+    if a.status != AnswerStatus::Matched || a.taking_e6 == 0 {
         r.status = ExecStatus::Unmatched;
         return r;
     }

@@ -2,8 +2,13 @@
 //! `order` thread's fallback when no presigned order fits.
 //!
 //! A [`PostBody`] is the exact body bytes kept inline (no heap), so it can cross a ring.
+//!
+//! Marketable orders (FAK, FOK) are built with market-order amounts (maker ≤ 2 decimals,
+//! taker ≤ 4; [`marketable_order_amounts`]): the venue refuses limit-order rounding for them.
+//! An order the venue would refuse for its size (a marketable BUY under $1, a size under the
+//! market's minimum) is never signed: [`BuildError::is_under_minimum`].
 
-use crate::clob::amounts::{limit_order_amounts, MarketRules, TickSize};
+use crate::clob::amounts::{marketable_order_amounts, AmountError, MarketRules, TickSize};
 use crate::clob::body::{write_post_order_body, PostOptions};
 use crate::clob::order::{
     Address, Bytes32, Exchange, OrderType as ClobOrderType, OrderV2, OrderVersion,
@@ -109,6 +114,21 @@ pub enum BuildError {
     TooLong,
 }
 
+impl BuildError {
+    /// The order is too small for the venue (under $1 marketable, under the minimum size):
+    /// a refusal the caller counts, not a fault.
+    pub fn is_under_minimum(&self) -> bool {
+        matches!(
+            self,
+            BuildError::Amounts(
+                AmountError::MarketableBuyUnderOneDollar { .. }
+                    | AmountError::SizeBelowMinimum { .. }
+                    | AmountError::SizeZeroAfterRounding { .. }
+            )
+        )
+    }
+}
+
 fn clob_order_type(t: OrderType) -> ClobOrderType {
     match t {
         OrderType::Fak => ClobOrderType::Fak,
@@ -117,7 +137,10 @@ fn clob_order_type(t: OrderType) -> ClobOrderType {
 }
 
 /// A BUY of `size_e6` shares at `price_e4`, signed, as the body of `POST /order`. `scratch`
-/// is reused between calls (no allocation once it has grown).
+/// is reused between calls (no allocation once it has grown). A FAK/FOK carries market-order
+/// amounts (it may get up to 0.0199 share more than `size_e6` for the cent its pUSD leg is
+/// rounded up by; its price is never below `price_e4`); `PostBody::size_e6` is the
+/// lot-rounded size asked for, the ladder's key.
 #[allow(clippy::too_many_arguments)]
 pub fn build_buy(
     signer: &OrderSigner,
@@ -132,15 +155,18 @@ pub fn build_buy(
     now_ms: u64,
     scratch: &mut Vec<u8>,
 ) -> Result<PostBody, BuildError> {
-    let amounts = limit_order_amounts(
-        ClobSide::Buy,
-        price_e4 as u64 * 100,
-        size_e6,
-        MarketRules {
-            tick: info.tick,
-            min_size_u6: info.min_size_u6,
-        },
-    )?;
+    let rules = MarketRules {
+        tick: info.tick,
+        min_size_u6: info.min_size_u6,
+    };
+    let price_u6 = price_e4 as u64 * 100;
+    // Every order type the strategy sends (FAK, FOK) is marketable. Resting types, when the
+    // strategies get them, take `limit_order_amounts` (the signing core's limit amounts).
+    let amounts = match order_type {
+        OrderType::Fak | OrderType::Fok => {
+            marketable_order_amounts(ClobSide::Buy, price_u6, size_e6, rules)?
+        }
+    };
     let signer_addr = if account.signature_type == SignatureType::Poly1271 {
         account.maker
     } else {
@@ -175,7 +201,7 @@ pub fn build_buy(
     let mut body = PostBody {
         token,
         price_e4,
-        size_e6: amounts.taker_amount_u6,
+        size_e6: crate::clob::amounts::lot_size_round_down_u6(size_e6),
         salt,
         signed_ms: now_ms,
         len: scratch.len() as u16,

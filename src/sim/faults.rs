@@ -40,6 +40,15 @@ pub struct Faults {
     version_mismatch_left: AtomicU64,
     /// Orders still to answer with status `delayed`.
     delayed_left: AtomicU64,
+    /// `Retry-After` seconds on a forced 429 (0 = the default, 1).
+    retry_after_s: AtomicU64,
+    /// Each trade fails on chain with this probability, parts per million.
+    trade_failure_ppm: AtomicU64,
+    /// Trades still to fail whatever the probability.
+    fail_trades_left: AtomicU64,
+    /// FAKs still to rest (`live`) and be matched `resting_fak_ms` later.
+    resting_faks_left: AtomicU64,
+    resting_fak_ms: AtomicU64,
 }
 
 impl Faults {
@@ -132,10 +141,50 @@ impl Faults {
     pub fn set_order_version_mismatch(&self, n: u64) {
         self.version_mismatch_left.store(n, Ordering::SeqCst);
     }
-    /// The next `n` valid marketable orders answer `"status":"delayed"` (accepted, not
-    /// matched, the book untouched), as the venue does for its matching delay.
+    /// The next `n` valid orders answer `"status":"delayed"` (accepted, not matched yet), as
+    /// the venue does for its matching delay; each is matched against the book
+    /// `LifecycleConfig::delayed_match_ms` later (a FOK all or nothing).
     pub fn set_delayed_orders(&self, n: u64) {
         self.delayed_left.store(n, Ordering::SeqCst);
+    }
+
+    /// A forced 429 carries `Retry-After: secs` (default 1).
+    pub fn set_clob_retry_after_s(&self, secs: u64) {
+        self.retry_after_s.store(secs, Ordering::SeqCst);
+    }
+    /// Every matched trade fails on chain (MATCHED → RETRYING → FAILED, its funds given
+    /// back) with probability `ppm` / 1 000 000, decided by the trade id (deterministic).
+    pub fn set_trade_failure_ppm(&self, ppm: u64) {
+        self.trade_failure_ppm
+            .store(ppm.min(1_000_000), Ordering::SeqCst);
+    }
+    /// The next `n` trades fail on chain.
+    pub fn fail_next_trades(&self, n: u64) {
+        self.fail_trades_left.store(n, Ordering::SeqCst);
+    }
+    /// The next `n` valid FAKs rest instead of matching: answered `"status":"live"`, then
+    /// matched against the book `after_ms` later (what crosses fills, the rest is cancelled),
+    /// as the venue sometimes does (clob-client #317).
+    pub fn rest_next_faks(&self, n: u64, after_ms: u64) {
+        self.resting_fak_ms.store(after_ms, Ordering::SeqCst);
+        self.resting_faks_left.store(n, Ordering::SeqCst);
+    }
+
+    pub fn clob_retry_after_s(&self) -> u64 {
+        match self.retry_after_s.load(Ordering::Relaxed) {
+            0 => 1,
+            s => s,
+        }
+    }
+    pub fn trade_failure_ppm(&self) -> u64 {
+        self.trade_failure_ppm.load(Ordering::Relaxed)
+    }
+    pub(crate) fn take_trade_failure(&self) -> bool {
+        take_one(&self.fail_trades_left)
+    }
+    /// The delay of the next resting FAK, if one is due to rest.
+    pub(crate) fn take_resting_fak(&self) -> Option<u64> {
+        take_one(&self.resting_faks_left).then(|| self.resting_fak_ms.load(Ordering::SeqCst))
     }
 
     pub fn clob_delay_ms(&self) -> u64 {

@@ -34,7 +34,7 @@ pub mod wire;
 mod world;
 
 pub use book::{SimBook, SimLevel};
-pub use clob::{SimClob, SimOrderRecord, SimVerdict};
+pub use clob::{SimBalance, SimClob, SimOrderRecord, SimVerdict, WalletKind};
 pub use data_api::SimDataApi;
 pub use discord::SimDiscord;
 pub use faults::Faults;
@@ -460,6 +460,12 @@ impl Simulator {
     /// served order version and chain (see [`clob`]).
     pub fn clob(&self) -> &SimClob {
         &self.shared.clob
+    }
+
+    /// Brings the simulated CLOB's lifecycle to now (failed trades given back, lapsed
+    /// heartbeats, delayed and parked orders matched): what every CLOB request does first.
+    pub fn settle_clob(&self) {
+        clob::settle(&self.shared);
     }
 
     /// Settled windows, in settlement order.

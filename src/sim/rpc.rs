@@ -3,6 +3,12 @@
 //! `eth_sendRawTransaction` verifies a signed legacy transaction (sender recovered, nonce in
 //! order, chain id) and applies `approve` / `setApprovalForAll`; plus `eth_chainId`,
 //! `eth_gasPrice`, `eth_getTransactionCount`. Tests read what it holds.
+//!
+//! Redemption: a conditional-token `redeemPositions(collateral, parent, conditionId,
+//! indexSets)` sent by a wallet that holds outcome tokens of a settled window pays it 1 pUSD
+//! per winning share on chain and burns both outcomes' tokens (the CLOB's cached balance sees
+//! the pUSD after `GET /balance-allowance/update`, as on the venue). A condition not settled
+//! yet is refused before the transaction is accepted, with the CTF contract's revert reason.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -47,6 +53,28 @@ impl SimRpc {
                 )
             })
             .collect()
+    }
+}
+
+impl SimRpc {
+    /// `owner` approved pUSD to the CTF exchange (V2) on `chain`: what the CLOB's
+    /// allowance refresh reads.
+    pub fn pusd_approved(&self, chain: Chain, owner: &[u8; 20]) -> bool {
+        let c = chain.contracts();
+        let (Ok(token), Ok(spender)) = (
+            Address::parse_hex(c.collateral),
+            Address::parse_hex(c.exchange_v2),
+        ) else {
+            return false;
+        };
+        self.approvals
+            .lock()
+            .map(|a| {
+                a.get(&(*token.bytes(), *owner, *spender.bytes()))
+                    .copied()
+                    .unwrap_or(false)
+            })
+            .unwrap_or(false)
     }
 }
 
@@ -163,6 +191,33 @@ async fn rpc(State(sh): State<Arc<Shared>>, Json(req): Json<Value>) -> Json<Valu
                 return error(&id, -32000, "invalid chain id");
             }
             let from = *tx.from.bytes();
+            let c = chain.contracts();
+            let redeem = tx.data.get(..4)
+                == Some(&selector("redeemPositions(address,bytes32,bytes32,uint256[])")[..])
+                && tx.to.as_str().eq_ignore_ascii_case(c.conditional_tokens);
+            let settled = if redeem {
+                let Some(cid) = tx.data.get(4 + 64..4 + 96) else {
+                    return error(&id, -32000, "execution reverted");
+                };
+                let cid = to_hex(cid);
+                let world = sh.world.lock().unwrap_or_else(|e| e.into_inner());
+                let Some(o) = world
+                    .windows
+                    .outcomes()
+                    .iter()
+                    .find(|o| o.condition_id.eq_ignore_ascii_case(&cid))
+                    .cloned()
+                else {
+                    return error(
+                        &id,
+                        -32000,
+                        "execution reverted: result for condition not received yet",
+                    );
+                };
+                Some(o)
+            } else {
+                None
+            };
             {
                 let mut nonces = r.nonces.lock().expect("rpc");
                 let expected = nonces.get(&from).copied().unwrap_or(0);
@@ -190,6 +245,14 @@ async fn rpc(State(sh): State<Arc<Shared>>, Json(req): Json<Value>) -> Json<Valu
                     .lock()
                     .expect("rpc")
                     .insert((*tx.to.bytes(), from, spender), on);
+            }
+            if let Some(o) = settled {
+                let (win, lose) = if o.up_won {
+                    (&o.up_token, &o.down_token)
+                } else {
+                    (&o.down_token, &o.up_token)
+                };
+                sh.clob.redeem(&tx.from, win, lose);
             }
             r.transactions.fetch_add(1, Ordering::Relaxed);
             ok(json!(to_hex(&keccak(&raw))))
