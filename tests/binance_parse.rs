@@ -1,4 +1,4 @@
-//! Binance spot frames (`protocols/binance.md` §1.3) → `BinanceFrame`.
+//! Binance spot frames (`docs/venue/binance.md` §1.3) → `BinanceFrame`.
 //!
 //! Fixtures in `tests/data/synthetic/binance_*.json` are hand-written in the documented shapes, in
 //! both the combined-stream wrapper and the raw form (the real frames: `tests/data/venue/` and

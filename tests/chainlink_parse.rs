@@ -1,4 +1,4 @@
-//! PolyBolt frames (`protocols/polymarket.md` §10.4) → `ChainlinkFrame` and oracle points.
+//! PolyBolt frames (`docs/venue/polymarket.md` §10.4) → `ChainlinkFrame` and oracle points.
 //!
 //! Fixtures are the real frames in `tests/data/venue/polybolt/` (Polymarket ts-sdk staging
 //! capture, provenance in its README): string error codes, the snapshot payload as an object

@@ -1,4 +1,4 @@
-//! Polymarket market-channel frames (`protocols/polymarket.md` §5) applied to local L2 books
+//! Polymarket market-channel frames (`docs/venue/polymarket.md` §5) applied to local L2 books
 //! by `PolyParser` + `PolyBooks`.
 //!
 //! Fixtures in `tests/data/synthetic/poly_*.json` are hand-written in the documented event shapes

@@ -5,7 +5,7 @@
 //! whole number of 1e-6 units, so no step needs a float or a fraction. Decimal strings are
 //! parsed digit by digit ([`parse_units_exact`], [`parse_units_truncating`]).
 //!
-//! Rules (shared/protocols/polymarket.md §2, the `ROUNDING_CONFIG` table):
+//! Rules (docs/venue/polymarket.md §2, the `ROUNDING_CONFIG` table):
 //! - the price must be a multiple of the tick and lie in `[tick, 1 - tick]`;
 //! - size (shares, or pUSD for a market BUY) is truncated to 2 decimals (the lot size) and
 //!   must not become zero;

@@ -5,7 +5,7 @@
 //! window of one simulated asset that was live then, so slugs, condition ids and token ids
 //! match Gamma's. Tests can turn generation off and inject rows of their own
 //! ([`SimDataApi::inject`]), and make the next requests answer 429 with `Retry-After`.
-//! Rows are newest first, in the venue's shape (`protocols/polymarket.md` §7).
+//! Rows are newest first, in the venue's shape (`docs/venue/polymarket.md` §7).
 //!
 //! `GET /v2/trades` serves the same rows in the v2 shape of the real rows in
 //! `tests/data/venue/data_api/` (snake_case, `token_id` for `asset`) inside the

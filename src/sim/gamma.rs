@@ -5,7 +5,7 @@
 //! (2026-08-22): `cryptoMarketConfig` and `resolutionSource` naming the series the window settles
 //! on, `feeSchedule`, numeric tick and minimum size, JSON-encoded `outcomes`/`clobTokenIds`. Events
 //! add `eventMetadata.priceToBeat` once the window has opened and its strike is known, and
-//! `finalPrice` once it settled (shape from `protocols/polymarket.md` §6; no public capture).
+//! `finalPrice` once it settled (shape from `docs/venue/polymarket.md` §6; no public capture).
 
 use super::windows::{Series, Window};
 use serde_json::{json, Value};

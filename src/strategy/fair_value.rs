@@ -8,7 +8,7 @@
 //! question itself is meaningless (a spot or strike that is not a finite positive number, or a
 //! NaN/negative σ or a NaN τ); every `Some` holds a number in `[0, 1]`, never NaN.
 //!
-//! Markets say how they settle (`docs/venue/polymarket.md` §8.5): on the reference price at the
+//! Markets say how they settle (`docs/venue/polymarket.md` §10.5): on the reference price at the
 //! window's end ([`SettlementRule::Spot`]) or on its time-weighted average over the last `L`
 //! seconds ([`SettlementRule::Twap`], L = 60 for the Chainlink TWAP-60 stream).
 //! [`prob_up_settled`] prices either. For an average, two things change:

@@ -4,7 +4,7 @@
 //! `clobTokenIds`/`outcomes` are JSON-encoded strings in the same order; tick and minimum size are
 //! numbers (numeric strings are accepted); `cryptoMarketConfig` and `resolutionSource` name the
 //! settlement series; `feeSchedule` the fee curve. `version`/`positionIds` and
-//! `eventMetadata.priceToBeat`/`finalPrice` follow `protocols/polymarket.md` (no public capture).
+//! `eventMetadata.priceToBeat`/`finalPrice` follow `docs/venue/polymarket.md` (no public capture).
 //! Pure functions: no I/O, so the conformance tests feed them the captured bodies.
 
 use serde::Deserialize;

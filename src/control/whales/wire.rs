@@ -1,7 +1,7 @@
 //! Data API `/trades` rows and their conversion to [`WhaleTrade`].
 //!
 //! `GET https://data-api.polymarket.com/trades?user=<proxy wallet>&limit=N&takerOnly=false`
-//! answers an array, newest first, of rows like (see `protocols/polymarket.md` §7):
+//! answers an array, newest first, of rows like (see `docs/venue/polymarket.md` §7):
 //!
 //! ```json
 //! {"proxyWallet":"0x6031…","side":"BUY","asset":"7160…","conditionId":"0x1c…","size":1500,

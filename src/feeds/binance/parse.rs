@@ -1,6 +1,6 @@
 //! Binance combined-stream frames → [`SpotTick`].
 //!
-//! Wire shapes (`protocols/binance.md` §1.3):
+//! Wire shapes (`docs/venue/binance.md` §1.3):
 //! `{"stream":"btcusdt@trade","data":{"e":"trade","E":1672515782136,"s":"BTCUSDT","t":12345,"p":"0.001","q":"100","T":1672515782136,"m":true,"M":true}}`
 //! `{"stream":"btcusdt@bookTicker","data":{"u":400900217,"s":"BNBUSDT","b":"25.35190000","B":"31.21000000","a":"25.36520000","A":"40.66000000"}}`
 //! The spot bookTicker has no `e`, so frames are routed on the stream name (or, for a raw

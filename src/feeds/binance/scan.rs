@@ -1,7 +1,7 @@
 //! A byte scanner for the exact layouts Binance sends, tried before the general JSON parser.
 //!
 //! Binance serialises its spot `trade` and `bookTicker` payloads with a fixed key order and no
-//! whitespace (`protocols/binance.md` §1.3), so a frame can be checked against that template
+//! whitespace (`docs/venue/binance.md` §1.3), so a frame can be checked against that template
 //! literal by literal and its values read in one pass, without building a tape. The scanner
 //! recognises four layouts:
 //!

@@ -1,6 +1,6 @@
 //! Reference prices from Polymarket's PolyBolt socket (`wss://ws-live-v2.polymarket.com/ws`).
 //!
-//! Protocol (`protocols/polymarket.md` §10.4; real frames in `tests/data/venue/polybolt/`): send
+//! Protocol (`docs/venue/polymarket.md` §10.4; real frames in `tests/data/venue/polybolt/`): send
 //! `{"op":"auth","rid":"a1","auth":{…}}`, wait for `{"op":"authed"}`, then subscribe. Two channels
 //! carry crypto prices and they are different series:
 //! - `price.crypto`: **Pyth** spot (not Chainlink; never the settlement price).

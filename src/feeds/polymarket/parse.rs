@@ -1,6 +1,6 @@
 //! Polymarket market-channel frames applied to local L2 books.
 //!
-//! Wire shapes (`protocols/polymarket.md` §5): a frame is one event object or a JSON array of
+//! Wire shapes (`docs/venue/polymarket.md` §5): a frame is one event object or a JSON array of
 //! them, tagged by `event_type`:
 //! `{"event_type":"book","asset_id":"…","market":"0x…","bids":[{"price":".48","size":"30"}],"asks":[…],"timestamp":"123456789000","hash":"0x…"}`
 //! `{"event_type":"price_change","market":"0x…","timestamp":"…","price_changes":[{"asset_id":"…","price":"0.5","size":"200","side":"BUY","hash":"…","best_bid":"0.5","best_ask":"1"}]}`

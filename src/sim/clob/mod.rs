@@ -1,5 +1,5 @@
 //! The simulated CLOB's trading side, mounted on the simulator's HTTP server and speaking the
-//! venue's wire format (shared/protocols/polymarket.md §3–§4 and §10,
+//! venue's wire format (docs/venue/polymarket.md §3–§4 and §10,
 //! docs.polymarket.com/resources/error-codes). It is at least as strict as the venue: what
 //! the venue refuses it refuses, in the venue's words (`docs/venue/clob-rules.md` lists
 //! every rule with its source).
