@@ -404,3 +404,63 @@ fn stale_l2_timestamps_and_rate_limits_are_refused() {
         ]
     );
 }
+
+#[test]
+fn the_products_orders_are_taken_for_each_wallet_type() {
+    use cassandra::clob::order::OrderVersion;
+    use cassandra::exec::orders::{build_buy, Account, SaltSource, TokenOrderInfo};
+    use cassandra::pipeline::events::{OrderType as IntentType, TokenId as Slot};
+    let v = Venue::start();
+    let t = v.eoa_trader(0x1c);
+    let dw = Address::parse_hex("0x00000000000000000000000000000000000d3b08").unwrap();
+    let proxy = Address::parse_hex("0x0000000000000000000000000000000000000b0c").unwrap();
+    let book = v.book();
+    let info =
+        TokenOrderInfo::from_window(&v.token, book.tick_e4 as u16, false, 5_000_000).unwrap();
+    let ask_e4 = book.best_ask().unwrap().price_e4;
+    let mut salts = SaltSource::new(1_800_000_000_000, 3);
+    let mut scratch = Vec::new();
+    let mut post = |maker: Address, signature_type: SignatureType| {
+        v.sim.clob().fund(&maker, 100_000_000);
+        let account = Account {
+            maker,
+            signature_type,
+            version: OrderVersion::V2,
+        };
+        let body = build_buy(
+            &venue_clob_common::signer(0x1c),
+            &account,
+            t.creds.api_key(),
+            &info,
+            Slot(1),
+            ask_e4,
+            7_770_000,
+            IntentType::Fak,
+            salts.next_salt(),
+            now_s() * 1000,
+            &mut scratch,
+        )
+        .unwrap();
+        v.post(&t, body.bytes())
+    };
+    // The EOA itself, a proxy, then (a new account) the deposit wallet.
+    let a = post(t.eoa(), SignatureType::Eoa);
+    assert_eq!(a.status, 200, "EOA: {}", a.text);
+    v.sim.clob().add_funder(t.eoa(), proxy);
+    let a = post(proxy, SignatureType::PolyProxy);
+    assert_eq!(a.status, 200, "proxy: {}", a.text);
+    v.sim
+        .clob()
+        .add_wallet(t.eoa(), dw, WalletKind::DepositWallet);
+    let a = post(dw, SignatureType::Poly1271);
+    assert_eq!(a.status, 200, "deposit wallet: {}", a.text);
+    assert_eq!(a.json()["status"], "matched");
+    // Each wallet paid for its own order, and holds its tokens.
+    let records = v.sim.clob().orders();
+    for (i, w) in [t.eoa(), proxy, dw].into_iter().enumerate() {
+        let b = v.sim.clob().balance(&w).unwrap();
+        assert!(records[i].notional_u6 > 0);
+        assert_eq!(b.pusd_u6, 100_000_000 - records[i].notional_u6, "{w:?}");
+        assert!(b.tokens.iter().any(|(_, n)| *n > 0), "{w:?}");
+    }
+}

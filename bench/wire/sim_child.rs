@@ -98,6 +98,8 @@ pub fn run_child(args: &[String]) -> anyhow::Result<()> {
     let eoa = key.address();
     sim.clob()
         .add_credentials(SimClob::derived_credentials(&eoa, 0), eoa);
+    // The simulated CLOB checks the wallet's pUSD balance and allowance.
+    sim.clob().fund(&eoa, cassandra::demo::DEMO_WALLET_PUSD_U6);
     let mut out = std::io::stdout();
     writeln!(out, "SIM_URLS {}", serde_json::to_string(&sim.urls())?)?;
     out.flush()?;

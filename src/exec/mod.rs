@@ -174,6 +174,7 @@ impl OrderThread {
         self.to_signal.push(r);
     }
 }
+pub mod answer;
 pub mod ladder;
 pub mod live;
 pub mod orders;

@@ -1,8 +1,9 @@
 //! The simulator's HTTP server: Gamma (`/events/slug/..`, `/markets/slug/..`), the CLOB's
 //! public REST (`/clob-markets/..`, `/book`, `/version`, `/ok`, `/tick-size`,
-//! `/neg-risk`, `/midpoint`), its trading and key routes (`/order`, `/cancel-all`, `/auth/..`,
-//! in [`super::clob`]), `/time`, `/api/geoblock`, `/auth/api-keys` (in [`super::venue_misc`]),
-//! Binance klines (`/api/v3/klines`), the Data API (`/trades`), the
+//! `/neg-risk`, `/midpoint`), its trading, account and key routes (`/order`, `/cancel-all`,
+//! `/v1/heartbeats`, `/data/order/..`, `/data/trades`, `/balance-allowance[/update]`,
+//! `/auth/..`, in [`super::clob`]), `/time`, `/api/geoblock`, `/auth/api-keys` (in
+//! [`super::venue_misc`]), Binance klines (`/api/v3/klines`), the Data API (`/trades`), the
 //! Telegram Bot API (`/telegram/bot<T>/…`) and a Discord webhook (`/discord/api/webhooks/…`),
 //! all on one port.
 //!

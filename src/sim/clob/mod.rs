@@ -15,6 +15,7 @@
 //! - [`lifecycle`]: resting and delayed orders, trades MATCHED → MINED → CONFIRMED or
 //!   FAILED, heartbeats;
 //! - [`queries`], [`cancels`]: the read, cancel and heartbeat routes;
+//! - [`user_channel`]: the user WebSocket (`/ws/user`), `trade` and `order` events;
 //! - [`records`], [`wire`]: the order log for tests, and the JSON shapes.
 //!
 //! Accounts are strict by default: a key's EOA wallet starts with no pUSD and no allowance.
@@ -26,7 +27,8 @@
 //!
 //! Limits: no maker side from other traders (a resting order fills only when a fault parks
 //! it, or not at all), no `/orders` batch, no neg-risk markets, no relayer, the
-//! conditional-token cache is never stale, a marketable BUY is filled for its share leg.
+//! conditional-token cache is never stale, a marketable BUY is filled for its share leg, the
+//! user channel is served on the HTTP port (`ws://…/ws/user`), not beside the market channel.
 
 mod accounts;
 mod auth;
@@ -38,6 +40,7 @@ mod queries;
 mod records;
 mod routes;
 mod rules;
+mod user_channel;
 mod wire;
 
 pub use accounts::{FeeSchedule, SimBalance, WalletKind};

@@ -12,7 +12,7 @@ use axum::Router;
 
 use super::rules::{EXECUTION_FAILED, TOO_MANY_REQUESTS, TRADING_DISABLED};
 use super::wire::{error_body, json_response};
-use super::{auth, cancels, orders, queries};
+use super::{auth, cancels, orders, queries, user_channel};
 use crate::sim::Shared;
 
 pub(crate) type St = State<Arc<Shared>>;
@@ -33,6 +33,7 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
             "/balance-allowance/update",
             get(queries::update_balance_allowance),
         )
+        .route("/ws/user", get(user_channel::connect))
         .route("/version", get(version))
         .route("/auth/api-key", post(auth::create_api_key))
         .route("/auth/derive-api-key", get(auth::derive_api_key))
