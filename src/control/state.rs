@@ -49,6 +49,8 @@ pub struct ControlState {
     pub window_tokens: BTreeMap<(u8, u64), (u16, u16)>,
     pub alert_seq: u64,
     pub live_order_seq: u64,
+    /// Live orders since start (paper and shadow ones are not counted).
+    pub live_counts: LiveCounts,
     /// Recent intents sent to `order`.
     pub intents: VecDeque<crate::pipeline::events::OrderIntent>,
     /// Breakers tripped now.
@@ -78,7 +80,11 @@ pub struct Alert {
 pub struct LiveOrder {
     pub ts_ms: u64,
     pub order_id: String,
+    /// The asset's name (the API fills it from `asset_id` where the recorder had only that).
     pub asset: String,
+    /// The asset's index, for the API to name it; not sent.
+    #[serde(skip)]
+    pub asset_id: Option<u8>,
     pub outcome: String,
     pub side: String,
     pub price: f64,
@@ -86,6 +92,14 @@ pub struct LiveOrder {
     /// "sent", "matched", "delayed", "unmatched", "rejected", "failed".
     pub status: String,
     pub message: String,
+}
+
+/// Live orders sent to the venue since start, by outcome.
+#[derive(Clone, Copy, Debug, Default, Serialize, PartialEq)]
+pub struct LiveCounts {
+    pub sent: u64,
+    pub filled: u64,
+    pub rejected: u64,
 }
 
 fn push_bounded<T>(q: &mut VecDeque<T>, item: T) {
@@ -123,12 +137,19 @@ impl ControlState {
 
     /// A live order's outcome for the `live_order` stream.
     pub fn push_live_report(&mut self, r: &ExecReport) {
+        use crate::pipeline::events::ExecStatus;
         let status = match r.status {
-            crate::pipeline::events::ExecStatus::Matched => "matched",
-            crate::pipeline::events::ExecStatus::Delayed => "delayed",
-            crate::pipeline::events::ExecStatus::Unmatched => "unmatched",
-            crate::pipeline::events::ExecStatus::Rejected => "rejected",
+            ExecStatus::Matched => "matched",
+            ExecStatus::Delayed => "delayed",
+            ExecStatus::Unmatched => "unmatched",
+            ExecStatus::Rejected => "rejected",
         };
+        self.live_counts.sent += 1;
+        match r.status {
+            ExecStatus::Matched | ExecStatus::Delayed => self.live_counts.filled += 1,
+            ExecStatus::Rejected => self.live_counts.rejected += 1,
+            ExecStatus::Unmatched => {}
+        }
         let price = if r.filled_e6 > 0 {
             r.cost_e6 as f64 / r.filled_e6 as f64
         } else {
@@ -137,7 +158,8 @@ impl ControlState {
         self.push_live_order(LiveOrder {
             ts_ms: crate::clock::wall_ms(),
             order_id: format!("intent-{}", r.intent_id),
-            asset: r.asset.0.to_string(),
+            asset: String::new(),
+            asset_id: Some(r.asset.0),
             outcome: match r.outcome {
                 crate::pipeline::events::Outcome::Up => "up".into(),
                 crate::pipeline::events::Outcome::Down => "down".into(),

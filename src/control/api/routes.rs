@@ -18,7 +18,7 @@ use serde_json::{json, Map, Value};
 use super::views::{self, AccountView, MomentumView, OrderView, PositionView, WindowView};
 use super::{auth, candles, dashboard, docs, metrics, ws, ApiCounters, ApiError, App};
 use crate::clock::{mono_ns, wall_ms};
-use crate::control::state::Alert;
+use crate::control::ControlState;
 use crate::pipeline::shared::{Mode, FEED_NAMES};
 use crate::strategy::gates::SkipReason;
 
@@ -118,7 +118,7 @@ pub struct FeedHealthView {
     pub stale_after_ms: u64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct KillSwitchView {
     pub active: bool,
     pub reason: String,
@@ -130,9 +130,22 @@ fn age_ms(now_ns: u64, then_ns: u64) -> Option<u64> {
 }
 
 pub fn kill_view(app: &App) -> KillSwitchView {
-    let (reason, changed_ms) = app.kill_note.lock().expect("kill note").clone();
+    let st = app.ctx.state.lock().expect("state");
+    kill_view_in(app, &st)
+}
+
+/// The kill switch with the reason of whoever set it last: the API and Telegram both record
+/// it in `ControlState::kill_reason` (cleared on resume); the API's note keeps the time of a
+/// clear.
+pub fn kill_view_in(app: &App, st: &ControlState) -> KillSwitchView {
+    let active = app.ctx.shared.killed();
+    let (note, note_ms) = app.kill_note.lock().expect("kill note").clone();
+    let (reason, changed_ms) = match &st.kill_reason {
+        Some((r, ms)) if *ms >= note_ms || active => (r.clone(), *ms),
+        _ => (if active { note } else { String::new() }, note_ms),
+    };
     KillSwitchView {
-        active: app.ctx.shared.killed(),
+        active,
         reason,
         changed_ms,
     }
@@ -266,6 +279,8 @@ async fn markets(State(app): St) -> Json<MarketsResponse> {
 struct AccountResponse {
     mode: &'static str,
     account: Option<AccountView>,
+    /// Equity at mark, return, today's PnL, win rate.
+    pnl: Option<views::PnlView>,
     positions: Vec<PositionView>,
     recent_settlements: Vec<views::SettlementView>,
 }
@@ -276,6 +291,7 @@ async fn paper_account(State(app): St) -> Json<AccountResponse> {
     let r = AccountResponse {
         mode: app.ctx.shared.mode().name(),
         account: st.account.as_ref().map(views::account),
+        pnl: views::pnl(a, &st, wall_ms()),
         positions: views::positions(a, &st),
         recent_settlements: st
             .settlements
@@ -338,11 +354,18 @@ async fn positions(State(app): St) -> Json<Value> {
 
 async fn live_status(State(app): St) -> Json<Value> {
     let sh = &app.ctx.shared;
-    let recent: Vec<_> = {
+    let (recent, counts): (Vec<_>, _) = {
         let st = app.ctx.state.lock().expect("state");
-        st.live_orders.iter().rev().take(50).cloned().collect()
+        (
+            st.live_orders
+                .iter()
+                .rev()
+                .take(50)
+                .map(|o| views::live_order(&app.ctx.assets, o))
+                .collect(),
+            st.live_counts,
+        )
     };
-    let o = &sh.counters.order;
     let live = sh.live_ready.load(Ordering::Relaxed);
     Json(json!({
         "mode": sh.mode().name(),
@@ -350,11 +373,8 @@ async fn live_status(State(app): St) -> Json<Value> {
         "live_unavailable_reason": if live { Value::Null } else { Value::from(LIVE_UNAVAILABLE) },
         "kill_switch": kill_view(&app),
         "wallet": null,
-        "orders": {
-            "sent": o.orders.load(Ordering::Relaxed),
-            "filled": o.fills.load(Ordering::Relaxed),
-            "rejected": o.rejects.load(Ordering::Relaxed),
-        },
+        // Live orders only: paper and shadow orders are not counted here.
+        "orders": counts,
         "recent_live_orders": recent,
     }))
 }
@@ -379,15 +399,6 @@ fn json_object(body: &[u8], allowed: &[&'static str]) -> Result<Map<String, Valu
     Ok(m)
 }
 
-fn note_alert(app: &App, level: &str, kind: &str, message: String) {
-    app.ctx.state.lock().expect("state").push_alert(Alert {
-        ts_ms: wall_ms(),
-        level: level.into(),
-        kind: kind.into(),
-        message,
-    });
-}
-
 async fn set_mode(State(app): St, body: Bytes) -> Result<Json<Value>, ApiError> {
     let m = json_object(&body, &["mode"])?;
     let mode = match m.get("mode") {
@@ -410,9 +421,12 @@ async fn set_mode(State(app): St, body: Bytes) -> Result<Json<Value>, ApiError> 
     let previous = app.ctx.shared.mode();
     app.ctx.shared.set_mode(mode);
     if previous != mode {
-        let msg = format!("mode changed from {} to {}", previous.name(), mode.name());
-        tracing::warn!("{msg} (API)");
-        note_alert(&app, "warning", "mode_change", msg);
+        // The stream's alert and `status` come from the broadcaster, which sees every change.
+        tracing::warn!(
+            "mode changed from {} to {} (API)",
+            previous.name(),
+            mode.name()
+        );
     }
     Ok(Json(
         json!({"mode": mode.name(), "previous": previous.name()}),
@@ -445,9 +459,15 @@ async fn kill_switch(State(app): St, body: Bytes) -> Result<Json<KillSwitchView>
         }
         Some(_) => return Err(ApiError::field("reason", "reason must be a string")),
     };
-    let was = app.ctx.shared.kill.swap(active, Ordering::SeqCst);
     let now = wall_ms();
-    *app.kill_note.lock().expect("kill note") = (reason.clone(), now);
+    let was = {
+        // Under the state lock, so the broadcaster never sees the switch without its reason.
+        let mut st = app.ctx.state.lock().expect("state");
+        let was = app.ctx.shared.kill.swap(active, Ordering::SeqCst);
+        *app.kill_note.lock().expect("kill note") = (reason.clone(), now);
+        st.kill_reason = active.then(|| (reason.clone(), now));
+        was
+    };
     if was != active {
         let msg = format!(
             "kill switch {}{}",
@@ -459,12 +479,6 @@ async fn kill_switch(State(app): St, body: Bytes) -> Result<Json<KillSwitchView>
             }
         );
         tracing::warn!("{msg} (API)");
-        note_alert(
-            &app,
-            if active { "critical" } else { "info" },
-            "kill_switch",
-            msg,
-        );
     }
     Ok(Json(kill_view(&app)))
 }

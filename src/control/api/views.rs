@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::control::candles::Candle;
 use crate::control::discovery::DiscoveredWindow;
+use crate::control::state::LiveOrder;
 use crate::control::ControlState;
 use crate::pipeline::events::{
     BookTop, ExecReport, ExecStatus, Level, Outcome, SpotKind, SpotTick, PX_SCALE, SIZE_SCALE,
@@ -257,6 +258,8 @@ pub struct OrderView {
     pub avg_price: Option<f64>,
     /// Decision → executed, µs.
     pub exec_us: f64,
+    /// When it executed, unix ms (the monotonic stamp brought to the wall clock now).
+    pub ts_ms: u64,
 }
 
 pub fn order(assets: &AssetTable, r: &ExecReport) -> OrderView {
@@ -278,6 +281,8 @@ pub fn order(assets: &AssetTable, r: &ExecReport) -> OrderView {
         fee: sz(r.fee_e6),
         avg_price: (r.filled_e6 > 0).then(|| r.cost_e6 as f64 / r.filled_e6 as f64),
         exec_us: r.done_ns.saturating_sub(r.decision_ns) as f64 / 1e3,
+        ts_ms: crate::clock::wall_ms()
+            .saturating_sub(crate::clock::mono_ns().saturating_sub(r.done_ns) / 1_000_000),
     }
 }
 
@@ -412,4 +417,126 @@ pub fn candle(c: &Candle) -> CandleView {
         close: c.close,
         volume: c.volume,
     }
+}
+
+/// A live order with its asset named (the control loop records the asset's index).
+pub fn live_order(assets: &AssetTable, o: &LiveOrder) -> LiveOrder {
+    let mut o = o.clone();
+    if let Some(id) = o.asset_id {
+        o.asset = asset_name(assets, id);
+    }
+    o
+}
+
+/// One paper trade and how it ended.
+#[derive(Clone, Debug, Serialize)]
+pub struct TradeResultView {
+    pub intent_id: u64,
+    pub ts_ms: u64,
+    pub asset: String,
+    pub window_start_s: u64,
+    pub outcome: &'static str,
+    pub shares: f64,
+    pub avg_price: Option<f64>,
+    pub cost: f64,
+    /// "won", "lost" or "open".
+    pub result: &'static str,
+    /// Settled: payout − cost. Open: tokens × best bid − cost, when the book is known.
+    pub pnl: Option<f64>,
+}
+
+/// The P&L a trader reads first.
+#[derive(Clone, Debug, Serialize)]
+pub struct PnlView {
+    pub start_cash: f64,
+    /// Cash plus open positions at their best bid (at cost where no book is known).
+    pub equity_at_mark: f64,
+    /// equity_at_mark / start_cash − 1.
+    pub return_frac: f64,
+    /// PnL of the windows that ended today (UTC) plus the open positions' unrealized PnL.
+    pub today_pnl: f64,
+    pub unrealized_pnl: f64,
+    pub win_rate: Option<f64>,
+    pub wins: u32,
+    pub losses: u32,
+    /// The newest trades first (at most 50).
+    pub trades: Vec<TradeResultView>,
+}
+
+/// The P&L of the paper account at `now_ms`; `None` before its first snapshot.
+pub fn pnl(assets: &AssetTable, st: &ControlState, now_ms: u64) -> Option<PnlView> {
+    let a = st.account.as_ref()?;
+    let open = positions(assets, st);
+    let unrealized: f64 = open.iter().filter_map(|p| p.unrealized_pnl).sum();
+    let at_mark: f64 = open
+        .iter()
+        .map(|p| p.mark.map_or(p.cost, |m| p.tokens * m))
+        .sum();
+    let day_start_s = now_ms / 1000 / 86_400 * 86_400;
+    let window_s = st
+        .windows
+        .first()
+        .map_or(0, |w| w.end_s.saturating_sub(w.start_s));
+    let today_realized: f64 = st
+        .settlements
+        .iter()
+        .filter(|s| s.window_start_s + window_s >= day_start_s)
+        .map(|s| s.pnl)
+        .sum();
+    let equity_at_mark = a.cash + at_mark;
+    let decided = a.wins + a.losses;
+    let trades = st
+        .fills
+        .iter()
+        .rev()
+        .filter(|r| r.filled_e6 > 0)
+        .take(50)
+        .map(|r| {
+            let o = order(assets, r);
+            let settled = st
+                .settlements
+                .iter()
+                .find(|s| s.asset == r.asset && s.window_start_s == r.window_start_s);
+            let (result, pnl) = match settled {
+                Some(s) => {
+                    let won = s.up_won == (r.outcome == Outcome::Up);
+                    let payout = if won { o.received } else { 0.0 };
+                    (if won { "won" } else { "lost" }, Some(payout - o.cost))
+                }
+                None => {
+                    let (up, down) = window_books(st, r.asset.0, r.window_start_s);
+                    let b = if r.outcome == Outcome::Up { up } else { down };
+                    let mark = b.and_then(|b| b.best_bid()).map(|l| px(l.price_e4));
+                    ("open", mark.map(|m| o.received * m - o.cost))
+                }
+            };
+            TradeResultView {
+                intent_id: o.intent_id,
+                ts_ms: o.ts_ms,
+                asset: o.asset,
+                window_start_s: o.window_start_s,
+                outcome: o.outcome,
+                shares: o.received,
+                avg_price: o.avg_price,
+                cost: o.cost,
+                result,
+                pnl,
+            }
+        })
+        .collect();
+    Some(PnlView {
+        start_cash: a.start_cash,
+        equity_at_mark,
+        return_frac: if a.start_cash > 0.0 {
+            equity_at_mark / a.start_cash - 1.0
+        } else {
+            0.0
+        },
+        today_pnl: today_realized + unrealized,
+        unrealized_pnl: unrealized,
+        win_rate: (decided > 0).then(|| a.wins as f64 / decided as f64),
+        wins: a.wins,
+        losses: a.losses,
+        trades,
+    })
 }
