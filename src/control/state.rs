@@ -51,6 +51,9 @@ pub struct ControlState {
     pub live_order_seq: u64,
     /// Live orders since start (paper and shadow ones are not counted).
     pub live_counts: LiveCounts,
+    /// The mode and kill switch the alerts last announced (see `announce_mode`).
+    pub announced_mode: Option<&'static str>,
+    pub announced_kill: Option<bool>,
     /// Recent intents sent to `order`.
     pub intents: VecDeque<crate::pipeline::events::OrderIntent>,
     /// Breakers tripped now.
@@ -197,6 +200,38 @@ impl ControlState {
     pub fn push_alert(&mut self, a: Alert) {
         push_bounded(&mut self.alerts, a);
         self.alert_seq += 1;
+    }
+
+    /// Alert a mode change once, whoever notices it first: the API handler that made it (so a
+    /// change undone within one stream tick is still told) or the stream's broadcaster.
+    pub fn announce_mode(&mut self, mode: &'static str) {
+        if let Some(was) = self.announced_mode.filter(|m| *m != mode) {
+            self.push_alert(Alert {
+                ts_ms: crate::clock::wall_ms(),
+                level: "warning".into(),
+                kind: "mode_change".into(),
+                message: format!("mode changed from {was} to {mode}"),
+            });
+        }
+        self.announced_mode = Some(mode);
+    }
+
+    /// Alert a kill-switch change once, as `announce_mode`; the reason is `kill_reason`'s.
+    pub fn announce_kill(&mut self, active: bool) {
+        if self.announced_kill.is_some_and(|k| k != active) {
+            let message = match (&self.kill_reason, active) {
+                (Some((r, _)), true) if !r.is_empty() => format!("kill switch ON: {r}"),
+                (_, true) => "kill switch ON".to_string(),
+                (_, false) => "kill switch off: trading resumes".to_string(),
+            };
+            self.push_alert(Alert {
+                ts_ms: crate::clock::wall_ms(),
+                level: if active { "critical" } else { "info" }.into(),
+                kind: "kill_switch".into(),
+                message,
+            });
+        }
+        self.announced_kill = Some(active);
     }
 
     pub fn push_live_order(&mut self, o: LiveOrder) {

@@ -418,10 +418,15 @@ async fn set_mode(State(app): St, body: Bytes) -> Result<Json<Value>, ApiError> 
             field: Some("mode".into()),
         });
     }
-    let previous = app.ctx.shared.mode();
-    app.ctx.shared.set_mode(mode);
+    let previous = {
+        let mut st = app.ctx.state.lock().expect("state");
+        let previous = app.ctx.shared.mode();
+        st.announce_mode(previous.name());
+        app.ctx.shared.set_mode(mode);
+        st.announce_mode(mode.name());
+        previous
+    };
     if previous != mode {
-        // The stream's alert and `status` come from the broadcaster, which sees every change.
         tracing::warn!(
             "mode changed from {} to {} (API)",
             previous.name(),
@@ -464,8 +469,10 @@ async fn kill_switch(State(app): St, body: Bytes) -> Result<Json<KillSwitchView>
         // Under the state lock, so the broadcaster never sees the switch without its reason.
         let mut st = app.ctx.state.lock().expect("state");
         let was = app.ctx.shared.kill.swap(active, Ordering::SeqCst);
+        st.announce_kill(was);
         *app.kill_note.lock().expect("kill note") = (reason.clone(), now);
         st.kill_reason = active.then(|| (reason.clone(), now));
+        st.announce_kill(active);
         was
     };
     if was != active {

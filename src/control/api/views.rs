@@ -540,3 +540,84 @@ pub fn pnl(assets: &AssetTable, st: &ControlState, now_ms: u64) -> Option<PnlVie
         trades,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::events::AssetId;
+
+    #[test]
+    fn live_orders_are_named_by_asset_and_counted_apart_from_paper() {
+        let assets = AssetTable::from_names(&["BTC", "ETH"]).unwrap();
+        let mut st = ControlState::default();
+        for status in [ExecStatus::Matched, ExecStatus::Rejected] {
+            st.push_live_report(&ExecReport {
+                intent_id: 3,
+                asset: AssetId(1),
+                outcome: Outcome::Down,
+                status,
+                filled_e6: 2_000_000,
+                cost_e6: 1_000_000,
+                ..Default::default()
+            });
+        }
+        // A paper fill is not a live order.
+        st.push_fill(ExecReport::default());
+        let o = live_order(&assets, st.live_orders.back().unwrap());
+        assert_eq!(o.asset, "ETH");
+        let v = serde_json::to_value(&o).unwrap();
+        assert_eq!(v["asset"], "ETH");
+        assert!(v.get("asset_id").is_none());
+        assert_eq!(
+            st.live_counts,
+            crate::control::state::LiveCounts {
+                sent: 2,
+                filled: 1,
+                rejected: 1
+            }
+        );
+    }
+
+    #[test]
+    fn pnl_marks_open_positions_and_scores_settled_trades() {
+        let assets = AssetTable::from_names(&["BTC"]).unwrap();
+        let mut st = ControlState::default();
+        assert!(pnl(&assets, &st, 0).is_none());
+        st.account = Some(AccountSnapshot {
+            start_cash: 100.0,
+            cash: 94.7,
+            wins: 0,
+            losses: 1,
+            ..Default::default()
+        });
+        st.push_fill(ExecReport {
+            intent_id: 1,
+            asset: AssetId(0),
+            outcome: Outcome::Up,
+            status: ExecStatus::Matched,
+            filled_e6: 10_000_000,
+            received_e6: 10_000_000,
+            cost_e6: 5_300_000,
+            window_start_s: 86_400,
+            ..Default::default()
+        });
+        st.settlements.push(Settlement {
+            asset: AssetId(0),
+            window_start_s: 86_400,
+            up_won: false,
+            pnl: -5.3,
+            ..Default::default()
+        });
+        let p = pnl(&assets, &st, 86_400_000 + 1_000_000).unwrap();
+        assert_eq!(p.trades.len(), 1);
+        assert_eq!(p.trades[0].result, "lost");
+        assert!((p.trades[0].pnl.unwrap() + 5.3).abs() < 1e-9);
+        assert!((p.equity_at_mark - 94.7).abs() < 1e-9);
+        assert!((p.return_frac + 0.053).abs() < 1e-9);
+        assert!((p.today_pnl + 5.3).abs() < 1e-9);
+        assert_eq!(p.win_rate, Some(0.0));
+        // The next UTC day's PnL starts from zero.
+        let next_day = pnl(&assets, &st, 2 * 86_400_000 + 1_000_000).unwrap();
+        assert_eq!(next_day.today_pnl, 0.0);
+    }
+}

@@ -1,7 +1,7 @@
 //! Alerts for the dashboard's panel, derived by the broadcaster from what changed in the
 //! control state since its last wake: fills and rejects, settlements, breaker trips and
 //! re-arms, price feeds going stale and coming back, kill-switch and mode changes (whoever made
-//! them). Telegram commands push their own alert when they run (`alerts::commands`). Each
+//! them: `ControlState::announce_*` tells each once). Telegram commands push their own alert when they run (`alerts::commands`). Each
 //! becomes an [`Alert`] in `ControlState::alerts`, so `init` replays the recent ones and the
 //! stream sends each once as `live_alert`.
 //!
@@ -27,8 +27,6 @@ pub struct Watch {
     /// Per feed: whether it was fresh at the last wake (`None` until first seen fresh, so a
     /// feed that never started does not alert on every start).
     fresh: Vec<Option<bool>>,
-    killed: bool,
-    mode: &'static str,
 }
 
 fn alert(level: &str, kind: &str, message: String) -> Alert {
@@ -55,8 +53,8 @@ impl Watch {
             self.last_fill = st.fills.back().map_or(0, |r| r.intent_id);
             self.settlements = st.settlements.len();
             self.breaker_log = st.breaker_log.len();
-            self.killed = status.kill_switch.active;
-            self.mode = status.mode;
+            st.announce_kill(status.kill_switch.active);
+            st.announce_mode(status.mode);
         }
         for r in st.fills.iter().filter(|r| r.intent_id > self.last_fill) {
             let o = views::order(assets, r);
@@ -140,30 +138,96 @@ impl Watch {
                 *was = Some(f.fresh);
             }
         }
-        let k = &status.kill_switch;
-        if k.active != self.killed {
-            self.killed = k.active;
-            let reason = if k.reason.is_empty() {
-                String::new()
-            } else {
-                format!(": {}", k.reason)
-            };
-            out.push(if k.active {
-                alert("critical", "kill_switch", format!("kill switch ON{reason}"))
-            } else {
-                alert("info", "kill_switch", "kill switch off: trading resumes".into())
-            });
-        }
-        if status.mode != self.mode {
-            out.push(alert(
-                "warning",
-                "mode_change",
-                format!("mode changed from {} to {}", self.mode, status.mode),
-            ));
-            self.mode = status.mode;
-        }
         for a in out {
             st.push_alert(a);
         }
+        // Changes made elsewhere (Telegram, start-up); the API announces its own at once.
+        st.announce_kill(status.kill_switch.active);
+        st.announce_mode(status.mode);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::status::{FeedView, StatusView};
+    use super::*;
+    use crate::control::api::routes::KillSwitchView;
+    use crate::pipeline::events::{AssetId, ExecReport, Outcome};
+    use crate::signal::Settlement;
+
+    fn status(fresh: bool, killed: bool, mode: &'static str) -> StatusView {
+        StatusView {
+            server_time_ms: 0,
+            mode,
+            live_available: false,
+            kill_switch: KillSwitchView {
+                active: killed,
+                reason: if killed { "telegram /kill".into() } else { String::new() },
+                changed_ms: 0,
+            },
+            breakers: Vec::new(),
+            feeds: vec![FeedView {
+                name: "binance",
+                connected: fresh,
+                fresh,
+                last_frame_age_ms: Some(if fresh { 10 } else { 6000 }),
+                stale_after_ms: 5000,
+                prices: true,
+            }],
+            halted: killed,
+            halt_reason: None,
+        }
+    }
+
+    fn kinds(st: &ControlState) -> Vec<String> {
+        st.alerts.iter().map(|a| a.kind.clone()).collect()
+    }
+
+    #[test]
+    fn fills_settlements_feeds_kill_and_mode_become_alerts_once() {
+        let assets = AssetTable::from_names(&["BTC"]).unwrap();
+        let mut st = ControlState::default();
+        let mut w = Watch::default();
+        // A feed that never came up, and the state before the first wake, alert nothing.
+        w.update(&assets, &mut st, &status(false, false, "paper"));
+        w.update(&assets, &mut st, &status(true, false, "paper"));
+        assert!(kinds(&st).is_empty(), "{:?}", kinds(&st));
+
+        st.push_fill(ExecReport {
+            intent_id: 7,
+            asset: AssetId(0),
+            outcome: Outcome::Up,
+            status: ExecStatus::Matched,
+            filled_e6: 10_000_000,
+            received_e6: 10_000_000,
+            cost_e6: 5_300_000,
+            ..Default::default()
+        });
+        st.settlements.push(Settlement {
+            asset: AssetId(0),
+            window_start_s: 900,
+            strike: 100.0,
+            end_price: 99.0,
+            up_won: false,
+            pnl: -5.3,
+            ..Default::default()
+        });
+        w.update(&assets, &mut st, &status(false, true, "shadow"));
+        assert_eq!(
+            kinds(&st),
+            ["order_filled", "settled", "feed_stale", "kill_switch", "mode_change"]
+        );
+        let msgs: Vec<_> = st.alerts.iter().map(|a| a.message.as_str()).collect();
+        assert!(msgs[0].contains("BTC UP") && msgs[0].contains("0.530"), "{}", msgs[0]);
+        assert!(msgs[1].contains("DOWN") && msgs[1].contains("-5.30"), "{}", msgs[1]);
+        assert!(msgs[2].contains("binance") && msgs[2].contains("6000 ms"), "{}", msgs[2]);
+        assert_eq!(msgs[3], "kill switch ON: telegram /kill");
+        assert_eq!(msgs[4], "mode changed from paper to shadow");
+
+        // Nothing new: nothing more. Then the feed recovers.
+        w.update(&assets, &mut st, &status(false, true, "shadow"));
+        assert_eq!(st.alerts.len(), 5);
+        w.update(&assets, &mut st, &status(true, true, "shadow"));
+        assert_eq!(kinds(&st).last().unwrap(), "feed_ok");
     }
 }
