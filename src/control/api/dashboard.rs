@@ -74,7 +74,9 @@ pub async fn asset(State(app): State<Arc<App>>, Path(file): Path<String>) -> Res
             None => ApiError::new(StatusCode::NOT_FOUND, "no chart library in this build")
                 .into_response(),
         },
-        "LICENSE.lightweight-charts" => ([(header::CONTENT_TYPE, text)], CHART_LICENSE).into_response(),
+        "LICENSE.lightweight-charts" => {
+            ([(header::CONTENT_TYPE, text)], CHART_LICENSE).into_response()
+        }
         _ => ApiError::new(StatusCode::NOT_FOUND, format!("no asset {file:?}")).into_response(),
     }
 }
@@ -87,7 +89,10 @@ mod tests {
     fn the_embedded_chart_library_is_the_pinned_file() {
         assert_eq!(sri_sha384(CHART_JS), CHART_SRI);
         let head = std::str::from_utf8(&CHART_JS[..200]).unwrap();
-        assert!(head.contains(&format!("Lightweight Charts™ v{CHART_VERSION}")), "{head}");
+        assert!(
+            head.contains(&format!("Lightweight Charts™ v{CHART_VERSION}")),
+            "{head}"
+        );
         assert!(CHART_LICENSE.contains("Apache License"));
     }
 

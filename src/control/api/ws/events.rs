@@ -58,7 +58,12 @@ impl Watch {
         }
         for r in st.fills.iter().filter(|r| r.intent_id > self.last_fill) {
             let o = views::order(assets, r);
-            let what = format!("{} {} (intent {})", o.asset, o.outcome.to_uppercase(), o.intent_id);
+            let what = format!(
+                "{} {} (intent {})",
+                o.asset,
+                o.outcome.to_uppercase(),
+                o.intent_id
+            );
             out.push(match r.status {
                 ExecStatus::Matched | ExecStatus::Delayed => alert(
                     "info",
@@ -72,9 +77,11 @@ impl Watch {
                         o.fee
                     ),
                 ),
-                ExecStatus::Unmatched => {
-                    alert("info", "order_unmatched", format!("{what}: nothing matched"))
-                }
+                ExecStatus::Unmatched => alert(
+                    "info",
+                    "order_unmatched",
+                    format!("{what}: nothing matched"),
+                ),
                 ExecStatus::Rejected => {
                     alert("warning", "order_rejected", format!("{what}: rejected"))
                 }
@@ -162,7 +169,11 @@ mod tests {
             live_available: false,
             kill_switch: KillSwitchView {
                 active: killed,
-                reason: if killed { "telegram /kill".into() } else { String::new() },
+                reason: if killed {
+                    "telegram /kill".into()
+                } else {
+                    String::new()
+                },
                 changed_ms: 0,
             },
             breakers: Vec::new(),
@@ -215,12 +226,30 @@ mod tests {
         w.update(&assets, &mut st, &status(false, true, "shadow"));
         assert_eq!(
             kinds(&st),
-            ["order_filled", "settled", "feed_stale", "kill_switch", "mode_change"]
+            [
+                "order_filled",
+                "settled",
+                "feed_stale",
+                "kill_switch",
+                "mode_change"
+            ]
         );
         let msgs: Vec<_> = st.alerts.iter().map(|a| a.message.as_str()).collect();
-        assert!(msgs[0].contains("BTC UP") && msgs[0].contains("0.530"), "{}", msgs[0]);
-        assert!(msgs[1].contains("DOWN") && msgs[1].contains("-5.30"), "{}", msgs[1]);
-        assert!(msgs[2].contains("binance") && msgs[2].contains("6000 ms"), "{}", msgs[2]);
+        assert!(
+            msgs[0].contains("BTC UP") && msgs[0].contains("0.530"),
+            "{}",
+            msgs[0]
+        );
+        assert!(
+            msgs[1].contains("DOWN") && msgs[1].contains("-5.30"),
+            "{}",
+            msgs[1]
+        );
+        assert!(
+            msgs[2].contains("binance") && msgs[2].contains("6000 ms"),
+            "{}",
+            msgs[2]
+        );
         assert_eq!(msgs[3], "kill switch ON: telegram /kill");
         assert_eq!(msgs[4], "mode changed from paper to shadow");
 

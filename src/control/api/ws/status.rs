@@ -128,9 +128,7 @@ pub fn status(app: &App, st: &ControlState) -> StatusView {
             format!("kill switch on: {}", kill_switch.reason)
         })
     } else {
-        breakers
-            .first()
-            .map(|b| format!("breaker {}", b.message))
+        breakers.first().map(|b| format!("breaker {}", b.message))
     };
     StatusView {
         server_time_ms: now,
