@@ -160,11 +160,13 @@ function renderStatus() {
   const s = state.status;
   if (!s) return;
   setKill(s.kill_switch.active);
+  if (s.mode !== state.mode && state.mode !== null) refreshLive();
   setMode(s.mode);
   state.liveAvailable = s.live_available;
   const live = $('#mode-select option[value="live"]');
   live.disabled = !s.live_available;
-  live.textContent = s.live_available ? 'live' : 'live (unavailable: no live keys in this process)';
+  live.textContent = s.live_available ? 'live' : 'live (unavailable)';
+  live.title = s.live_available ? '' : 'This process was started without live keys: start it with --mode live to trade live';
   const h = $('#halted');
   h.hidden = !s.halted;
   h.textContent = s.halted ? `TRADING HALTED: ${s.halt_reason}` : '';
@@ -440,7 +442,11 @@ const handlers = {
     renderOrders();
     if (d.asset === state.asset) drawFills();
   },
-  paper_account() { refreshSlow(); },
+  paper_account() {
+    // Accounts change with every fill: refresh the P&L at most once a second.
+    if (state.pnlTimer) return;
+    state.pnlTimer = setTimeout(() => { state.pnlTimer = null; refreshSlow(); }, 1000);
+  },
   whale_trade(d) { addWhale(d); },
   live_order() { refreshLive(); },
   live_alert(d) { addAlert(d); },

@@ -223,6 +223,7 @@ mod tests {
             pnl: -5.3,
             ..Default::default()
         });
+        st.kill_reason = Some(("telegram /kill".into(), 1));
         w.update(&assets, &mut st, &status(false, true, "shadow"));
         assert_eq!(
             kinds(&st),
