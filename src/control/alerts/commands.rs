@@ -111,8 +111,13 @@ impl CommandCtx {
         match cmd {
             Command::Kill(reason) => {
                 let reason = reason.clone().unwrap_or_else(|| "telegram /kill".into());
-                let was = self.shared.kill.swap(true, Ordering::SeqCst);
-                self.state.lock().expect("state").kill_reason = Some((reason.clone(), wall_ms()));
+                let was = {
+                    // Under the state lock, so no reader sees the switch without its reason.
+                    let mut st = self.state.lock().expect("state");
+                    let was = self.shared.kill.swap(true, Ordering::SeqCst);
+                    st.kill_reason = Some((reason.clone(), wall_ms()));
+                    was
+                };
                 tracing::warn!("kill switch set from Telegram");
                 // The chat gets the answer below; the other destinations the alert.
                 self.alerts.send_except(
@@ -130,8 +135,11 @@ impl CommandCtx {
                 )
             }
             Command::Resume => {
-                let was = self.shared.kill.swap(false, Ordering::SeqCst);
-                self.state.lock().expect("state").kill_reason = None;
+                let was = {
+                    let mut st = self.state.lock().expect("state");
+                    st.kill_reason = None;
+                    self.shared.kill.swap(false, Ordering::SeqCst)
+                };
                 tracing::warn!("kill switch cleared from Telegram");
                 self.alerts.send_except(
                     Dest::Telegram,
