@@ -245,6 +245,9 @@ try {
   await page.waitForFunction(() => document.getElementById('conn').textContent === 'live'
     && !/disconnected|No data/.test(document.getElementById('stale').textContent), null, { timeout: 10000 });
   await check(true, `stream back: no disconnection overlay (${await page.textContent('#stale') || 'no overlay'})`);
+  const wideTables = await page.evaluate(() => [...document.querySelectorAll('section.panel table')]
+    .filter((t) => t.getBoundingClientRect().width > t.closest('section').clientWidth + 1).map((t) => t.id));
+  await check(wideTables.length === 0, `desktop: every table fits its panel ${JSON.stringify(wideTables)}`);
   await page.screenshot({ path: join(shots, 'dashboard-desktop.png'), fullPage: true });
   await check(errors.length === 0, `desktop: no page errors ${JSON.stringify(errors)}`);
   await check(external.length === 0, `desktop: no request left the machine ${JSON.stringify(external)}`);
