@@ -223,6 +223,14 @@ mod tests {
             pnl: -5.3,
             ..Default::default()
         });
+        st.breaker_log.push(crate::risk::BreakerTrip {
+            kind: crate::risk::BreakerKind::ConsecutiveLosses,
+            at_wall_ms: 1,
+            until_wall_ms: None,
+            observed: 3.0,
+            limit: 3.0,
+            feed: 0,
+        });
         st.kill_reason = Some(("telegram /kill".into(), 1));
         w.update(&assets, &mut st, &status(false, true, "shadow"));
         assert_eq!(
@@ -230,6 +238,7 @@ mod tests {
             [
                 "order_filled",
                 "settled",
+                "breaker",
                 "feed_stale",
                 "kill_switch",
                 "mode_change"
@@ -246,17 +255,18 @@ mod tests {
             "{}",
             msgs[1]
         );
+        assert!(msgs[2].starts_with("consecutive_losses"), "{}", msgs[2]);
         assert!(
-            msgs[2].contains("binance") && msgs[2].contains("6000 ms"),
+            msgs[3].contains("binance") && msgs[3].contains("6000 ms"),
             "{}",
-            msgs[2]
+            msgs[3]
         );
-        assert_eq!(msgs[3], "kill switch ON: telegram /kill");
-        assert_eq!(msgs[4], "mode changed from paper to shadow");
+        assert_eq!(msgs[4], "kill switch ON: telegram /kill");
+        assert_eq!(msgs[5], "mode changed from paper to shadow");
 
         // Nothing new: nothing more. Then the feed recovers.
         w.update(&assets, &mut st, &status(false, true, "shadow"));
-        assert_eq!(st.alerts.len(), 5);
+        assert_eq!(st.alerts.len(), 6);
         w.update(&assets, &mut st, &status(true, true, "shadow"));
         assert_eq!(kinds(&st).last().unwrap(), "feed_ok");
     }
