@@ -111,6 +111,25 @@ fn commands_from_the_configured_chat_only() {
     assert!(alerts.tx().muted());
     assert!(!shared.killed());
     assert!(state.lock().unwrap().kill_reason.is_none());
+    // Every command reached the dashboard's alerts panel, in order.
+    let said: Vec<String> = state
+        .lock()
+        .unwrap()
+        .alerts
+        .iter()
+        .filter(|a| a.kind == "telegram_command")
+        .map(|a| a.message.clone())
+        .collect();
+    assert_eq!(
+        said,
+        [
+            "Telegram: /kill fat <finger>",
+            "Telegram: /status",
+            "Telegram: /alerts off",
+            "Telegram: /help",
+            "Telegram: /resume"
+        ]
+    );
     assert_eq!(st.commands.load(Ordering::Relaxed), 5);
     // Every answer passed the simulator's HTML check; updates were confirmed.
     assert_eq!(tg.bad_html(), 0);

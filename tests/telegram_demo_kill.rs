@@ -1,5 +1,6 @@
 //! End to end: the demo pipeline trades on paper; `/kill` from the simulated Telegram chat sets
-//! the kill switch within a second and the order counter stops.
+//! the kill switch within a second, the order counter stops, and the dashboard's state and
+//! alerts panel show it.
 
 mod support;
 
@@ -44,6 +45,30 @@ fn kill_from_telegram_stops_orders() {
     }));
     let reason = demo.pipeline.state.lock().unwrap().kill_reason.clone();
     assert_eq!(reason.map(|r| r.0).as_deref(), Some("demo test"));
+    // The dashboard sees it without a reload: the API's kill switch carries Telegram's reason,
+    // and the alerts panel has the command and the kill.
+    let url = demo.api().expect("api on").url();
+    let health: serde_json::Value = reqwest::blocking::get(format!("{url}/health"))
+        .and_then(|r| r.json())
+        .expect("health");
+    assert_eq!(health["kill_switch"]["active"], true);
+    assert_eq!(health["kill_switch"]["reason"], "demo test");
+    let has = |kind: &str, message: &str| {
+        demo.pipeline
+            .state
+            .lock()
+            .unwrap()
+            .alerts
+            .iter()
+            .any(|a| a.kind == kind && a.message == message)
+    };
+    assert!(wait_for(Duration::from_secs(2), || has(
+        "telegram_command",
+        "Telegram: /kill demo test"
+    ) && has(
+        "kill_switch",
+        "kill switch ON: demo test"
+    )));
     // The whale poller ran against the simulated Data API too.
     let whales = demo
         .services

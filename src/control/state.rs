@@ -49,6 +49,11 @@ pub struct ControlState {
     pub window_tokens: BTreeMap<(u8, u64), (u16, u16)>,
     pub alert_seq: u64,
     pub live_order_seq: u64,
+    /// Live orders since start (paper and shadow ones are not counted).
+    pub live_counts: LiveCounts,
+    /// The mode and kill switch the alerts last announced (see `announce_mode`).
+    pub announced_mode: Option<&'static str>,
+    pub announced_kill: Option<bool>,
     /// Recent intents sent to `order`.
     pub intents: VecDeque<crate::pipeline::events::OrderIntent>,
     /// Breakers tripped now.
@@ -78,7 +83,11 @@ pub struct Alert {
 pub struct LiveOrder {
     pub ts_ms: u64,
     pub order_id: String,
+    /// The asset's name (the API fills it from `asset_id` where the recorder had only that).
     pub asset: String,
+    /// The asset's index, for the API to name it; not sent.
+    #[serde(skip)]
+    pub asset_id: Option<u8>,
     pub outcome: String,
     pub side: String,
     pub price: f64,
@@ -86,6 +95,14 @@ pub struct LiveOrder {
     /// "sent", "matched", "delayed", "unmatched", "rejected", "failed".
     pub status: String,
     pub message: String,
+}
+
+/// Live orders sent to the venue since start, by outcome.
+#[derive(Clone, Copy, Debug, Default, Serialize, PartialEq)]
+pub struct LiveCounts {
+    pub sent: u64,
+    pub filled: u64,
+    pub rejected: u64,
 }
 
 fn push_bounded<T>(q: &mut VecDeque<T>, item: T) {
@@ -123,12 +140,19 @@ impl ControlState {
 
     /// A live order's outcome for the `live_order` stream.
     pub fn push_live_report(&mut self, r: &ExecReport) {
+        use crate::pipeline::events::ExecStatus;
         let status = match r.status {
-            crate::pipeline::events::ExecStatus::Matched => "matched",
-            crate::pipeline::events::ExecStatus::Delayed => "delayed",
-            crate::pipeline::events::ExecStatus::Unmatched => "unmatched",
-            crate::pipeline::events::ExecStatus::Rejected => "rejected",
+            ExecStatus::Matched => "matched",
+            ExecStatus::Delayed => "delayed",
+            ExecStatus::Unmatched => "unmatched",
+            ExecStatus::Rejected => "rejected",
         };
+        self.live_counts.sent += 1;
+        match r.status {
+            ExecStatus::Matched | ExecStatus::Delayed => self.live_counts.filled += 1,
+            ExecStatus::Rejected => self.live_counts.rejected += 1,
+            ExecStatus::Unmatched => {}
+        }
         let price = if r.filled_e6 > 0 {
             r.cost_e6 as f64 / r.filled_e6 as f64
         } else {
@@ -137,7 +161,8 @@ impl ControlState {
         self.push_live_order(LiveOrder {
             ts_ms: crate::clock::wall_ms(),
             order_id: format!("intent-{}", r.intent_id),
-            asset: r.asset.0.to_string(),
+            asset: String::new(),
+            asset_id: Some(r.asset.0),
             outcome: match r.outcome {
                 crate::pipeline::events::Outcome::Up => "up".into(),
                 crate::pipeline::events::Outcome::Down => "down".into(),
@@ -175,6 +200,38 @@ impl ControlState {
     pub fn push_alert(&mut self, a: Alert) {
         push_bounded(&mut self.alerts, a);
         self.alert_seq += 1;
+    }
+
+    /// Alert a mode change once, whoever notices it first: the API handler that made it (so a
+    /// change undone within one stream tick is still told) or the stream's broadcaster.
+    pub fn announce_mode(&mut self, mode: &'static str) {
+        if let Some(was) = self.announced_mode.filter(|m| *m != mode) {
+            self.push_alert(Alert {
+                ts_ms: crate::clock::wall_ms(),
+                level: "warning".into(),
+                kind: "mode_change".into(),
+                message: format!("mode changed from {was} to {mode}"),
+            });
+        }
+        self.announced_mode = Some(mode);
+    }
+
+    /// Alert a kill-switch change once, as `announce_mode`; the reason is `kill_reason`'s.
+    pub fn announce_kill(&mut self, active: bool) {
+        if self.announced_kill.is_some_and(|k| k != active) {
+            let message = match (&self.kill_reason, active) {
+                (Some((r, _)), true) if !r.is_empty() => format!("kill switch ON: {r}"),
+                (_, true) => "kill switch ON".to_string(),
+                (_, false) => "kill switch off: trading resumes".to_string(),
+            };
+            self.push_alert(Alert {
+                ts_ms: crate::clock::wall_ms(),
+                level: if active { "critical" } else { "info" }.into(),
+                kind: "kill_switch".into(),
+                message,
+            });
+        }
+        self.announced_kill = Some(active);
     }
 
     pub fn push_live_order(&mut self, o: LiveOrder) {

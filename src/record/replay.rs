@@ -89,6 +89,9 @@ pub struct ReplayReport {
     pub frames: u64,
     pub parse_errors: u64,
     pub windows: u32,
+    /// Windows whose strike was Binance's opening price because no reference price came
+    /// within the strike grace (flagged: the market settles on its own series).
+    pub strike_fallbacks: u32,
     pub settlements: u32,
     pub strategies: BTreeMap<&'static str, StrategyReport>,
     pub trades: Vec<Trade>,
@@ -161,6 +164,7 @@ pub fn replay(
     let mut top = BookTop::default();
     let mut next_token: u16 = 0;
     let mut windows = 0u32;
+    let mut strike_fallbacks = 0u32;
     let mut frames = 0u64;
     let mut parse_errors = 0u64;
     let mut last_tick_ms = 0u64;
@@ -210,7 +214,7 @@ pub fn replay(
         }
         if wall >= last_tick_ms + 50 {
             last_tick_ms = wall;
-            engine.tick(wall, |s| settlements.push(s));
+            strike_fallbacks += engine.tick(wall, |s| settlements.push(s));
         }
         let stamps = WireStamps {
             read_ns: now,
@@ -293,7 +297,7 @@ pub fn replay(
     }
     // Settle what the recording saw end (the engine waits for a Chainlink price at or after
     // the end, or its grace period).
-    engine.tick(last_wall, |s| settlements.push(s));
+    strike_fallbacks += engine.tick(last_wall, |s| settlements.push(s));
 
     let start_cash = engine.account.start_cash;
     let report_trades: Vec<Trade> = trades
@@ -346,6 +350,7 @@ pub fn replay(
         frames,
         parse_errors,
         windows,
+        strike_fallbacks,
         settlements: settlements.len() as u32,
         strategies,
         trades: report_trades,
@@ -412,8 +417,8 @@ fn strategy_report(trades: &[Trade], start_cash: f64) -> StrategyReport {
 impl ReplayReport {
     pub fn render(&self) -> String {
         let mut s = format!(
-            "Replayed {} frames ({} parse errors), {} windows, {} settlements\n",
-            self.frames, self.parse_errors, self.windows, self.settlements
+            "Replayed {} frames ({} parse errors), {} windows ({} with Binance's opening price as a fallback strike), {} settlements\n",
+            self.frames, self.parse_errors, self.windows, self.strike_fallbacks, self.settlements
         );
         for (name, r) in &self.strategies {
             s.push_str(&format!(

@@ -90,6 +90,24 @@ pub struct CommandCtx {
 impl CommandCtx {
     /// Act on a command from the authorised chat; returns the answer (Telegram HTML).
     pub fn execute(&self, cmd: &Command) -> String {
+        // The dashboard's alerts panel shows every command the chat sent.
+        let said = match cmd {
+            Command::Kill(r) => format!("/kill {}", r.as_deref().unwrap_or("")),
+            Command::Resume => "/resume".into(),
+            Command::Status => "/status".into(),
+            Command::Alerts(on) => format!("/alerts {}", if *on { "on" } else { "off" }),
+            Command::Help => "/help".into(),
+            Command::Unknown(w) => format!("/{w} (unknown)"),
+        };
+        self.state
+            .lock()
+            .expect("state")
+            .push_alert(crate::control::state::Alert {
+                ts_ms: wall_ms(),
+                level: "info".into(),
+                kind: "telegram_command".into(),
+                message: format!("Telegram: {}", said.trim_end()),
+            });
         match cmd {
             Command::Kill(reason) => {
                 let reason = reason.as_deref().map_or_else(
@@ -120,8 +138,11 @@ impl CommandCtx {
                 )
             }
             Command::Resume => {
-                let was = self.shared.kill.swap(false, Ordering::SeqCst);
-                self.state.lock().expect("state").kill_reason = None;
+                let was = {
+                    let mut st = self.state.lock().expect("state");
+                    st.kill_reason = None;
+                    self.shared.kill.swap(false, Ordering::SeqCst)
+                };
                 tracing::warn!("kill switch cleared from Telegram");
                 self.alerts.send_except(
                     Dest::Telegram,

@@ -143,7 +143,7 @@ pub fn document() -> Value {
             "/metrics": {"get": {"summary": "Prometheus metrics", "tags": ["operations"],
                 "responses": {"200": {"description": "Prometheus text format 0.0.4.", "content": {"text/plain": {}}}}}},
             "/ws": {"get": {"summary": "Live stream (WebSocket)", "tags": ["operations"],
-                "description": "Messages {\"type\", \"data\"}: init (first), candle, trade, orderbook, momentum, whale_trade, paper_signal, paper_account, live_order, live_alert, latency. A client that falls behind is dropped.",
+                "description": "Messages {\"type\", \"data\"}: init (first), candle, trade, orderbook, momentum, whale_trade, paper_signal, paper_account, live_order, live_alert (fills, settlements, breakers, stale feeds, kill and mode changes, Telegram commands), latency, status (mode, live availability, kill switch, breakers, feed health, halted and why; on every change and at least every second). A client that falls behind is dropped.",
                 "responses": {"101": {"description": "Switching protocols."}, "503": err("Too many clients.")}}},
             "/openapi.json": {"get": {"summary": "This document", "tags": ["operations"], "responses": {"200": {"description": "OpenAPI 3.1."}}}},
             "/docs": {"get": {"summary": "This document as a page", "tags": ["operations"], "responses": {"200": {"description": "HTML."}}}},

@@ -18,7 +18,7 @@ use serde_json::{json, Map, Value};
 use super::views::{self, AccountView, MomentumView, OrderView, PositionView, WindowView};
 use super::{auth, candles, dashboard, docs, metrics, ws, ApiCounters, ApiError, App};
 use crate::clock::{mono_ns, wall_ms};
-use crate::control::state::Alert;
+use crate::control::ControlState;
 use crate::pipeline::shared::{Mode, FEED_NAMES};
 use crate::strategy::gates::SkipReason;
 
@@ -121,7 +121,7 @@ pub struct FeedHealthView {
     pub stale_after_ms: u64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct KillSwitchView {
     pub active: bool,
     pub reason: String,
@@ -133,16 +133,22 @@ fn age_ms(now_ns: u64, then_ns: u64) -> Option<u64> {
 }
 
 pub fn kill_view(app: &App) -> KillSwitchView {
-    let (mut reason, mut changed_ms) = app.kill_note.lock().expect("kill note").clone();
-    if changed_ms == 0 {
-        // Not changed through the API: the reason it was set with (restored from the journal,
-        // a Telegram /kill, a failing journal).
-        if let Some((r, t)) = app.ctx.state.lock().expect("state").kill_reason.clone() {
-            (reason, changed_ms) = (r, t);
-        }
-    }
+    let st = app.ctx.state.lock().expect("state");
+    kill_view_in(app, &st)
+}
+
+/// The kill switch with the reason of whoever set it last: the API and Telegram both record
+/// it in `ControlState::kill_reason` (cleared on resume); the API's note keeps the time of a
+/// clear.
+pub fn kill_view_in(app: &App, st: &ControlState) -> KillSwitchView {
+    let active = app.ctx.shared.killed();
+    let (note, note_ms) = app.kill_note.lock().expect("kill note").clone();
+    let (reason, changed_ms) = match &st.kill_reason {
+        Some((r, ms)) if *ms >= note_ms || active => (r.clone(), *ms),
+        _ => (if active { note } else { String::new() }, note_ms),
+    };
     KillSwitchView {
-        active: app.ctx.shared.killed(),
+        active,
         reason,
         changed_ms,
     }
@@ -291,6 +297,8 @@ async fn markets(State(app): St) -> Json<MarketsResponse> {
 struct AccountResponse {
     mode: &'static str,
     account: Option<AccountView>,
+    /// Equity at mark, return, today's PnL, win rate.
+    pnl: Option<views::PnlView>,
     positions: Vec<PositionView>,
     recent_settlements: Vec<views::SettlementView>,
 }
@@ -301,6 +309,7 @@ async fn paper_account(State(app): St) -> Json<AccountResponse> {
     let r = AccountResponse {
         mode: app.ctx.shared.mode().name(),
         account: st.account.as_ref().map(views::account),
+        pnl: views::pnl(a, &st, wall_ms()),
         positions: views::positions(a, &st),
         recent_settlements: st
             .settlements
@@ -363,11 +372,18 @@ async fn positions(State(app): St) -> Json<Value> {
 
 async fn live_status(State(app): St) -> Json<Value> {
     let sh = &app.ctx.shared;
-    let recent: Vec<_> = {
+    let (recent, counts): (Vec<_>, _) = {
         let st = app.ctx.state.lock().expect("state");
-        st.live_orders.iter().rev().take(50).cloned().collect()
+        (
+            st.live_orders
+                .iter()
+                .rev()
+                .take(50)
+                .map(|o| views::live_order(&app.ctx.assets, o))
+                .collect(),
+            st.live_counts,
+        )
     };
-    let o = &sh.counters.order;
     let live = sh.live_ready.load(Ordering::Relaxed);
     Json(json!({
         "mode": sh.mode().name(),
@@ -375,11 +391,8 @@ async fn live_status(State(app): St) -> Json<Value> {
         "live_unavailable_reason": if live { Value::Null } else { Value::from(LIVE_UNAVAILABLE) },
         "kill_switch": kill_view(&app),
         "wallet": null,
-        "orders": {
-            "sent": o.orders.load(Ordering::Relaxed),
-            "filled": o.fills.load(Ordering::Relaxed),
-            "rejected": o.rejects.load(Ordering::Relaxed),
-        },
+        // Live orders only: paper and shadow orders are not counted here.
+        "orders": counts,
         "recent_live_orders": recent,
     }))
 }
@@ -402,15 +415,6 @@ fn json_object(body: &[u8], allowed: &[&'static str]) -> Result<Map<String, Valu
         });
     }
     Ok(m)
-}
-
-fn note_alert(app: &App, level: &str, kind: &str, message: String) {
-    app.ctx.state.lock().expect("state").push_alert(Alert {
-        ts_ms: wall_ms(),
-        level: level.into(),
-        kind: kind.into(),
-        message,
-    });
 }
 
 async fn set_mode(State(app): St, body: Bytes) -> Result<Json<Value>, ApiError> {
@@ -439,12 +443,20 @@ async fn set_mode(State(app): St, body: Bytes) -> Result<Json<Value>, ApiError> 
             field: Some("mode".into()),
         });
     }
-    let previous = app.ctx.shared.mode();
-    app.ctx.shared.set_mode(mode);
+    let previous = {
+        let mut st = app.ctx.state.lock().expect("state");
+        let previous = app.ctx.shared.mode();
+        st.announce_mode(previous.name());
+        app.ctx.shared.set_mode(mode);
+        st.announce_mode(mode.name());
+        previous
+    };
     if previous != mode {
-        let msg = format!("mode changed from {} to {}", previous.name(), mode.name());
-        tracing::warn!("{msg} (API)");
-        note_alert(&app, "warning", "mode_change", msg);
+        tracing::warn!(
+            "mode changed from {} to {} (API)",
+            previous.name(),
+            mode.name()
+        );
     }
     Ok(Json(
         json!({"mode": mode.name(), "previous": previous.name()}),
@@ -491,12 +503,16 @@ async fn kill_switch(State(app): St, body: Bytes) -> Result<Json<KillSwitchView>
     let now = wall_ms();
     let was = {
         // The reason first, under the state lock the control loop journals under, so its
-        // record of the change carries the reason.
+        // record of the change carries the reason and the broadcaster never sees the switch
+        // without it.
         let mut st = app.ctx.state.lock().expect("state");
+        st.announce_kill(app.ctx.shared.killed());
         st.kill_reason = active.then(|| (reason.clone(), now));
-        app.ctx.shared.kill.swap(active, Ordering::SeqCst)
+        let was = app.ctx.shared.kill.swap(active, Ordering::SeqCst);
+        *app.kill_note.lock().expect("kill note") = (reason.clone(), now);
+        st.announce_kill(active);
+        was
     };
-    *app.kill_note.lock().expect("kill note") = (reason.clone(), now);
     // Acknowledged only once on disk: a process killed right after the 200 keeps it.
     if let Some(j) = app.ctx.journal.clone() {
         let ev = crate::journal::JournalEvent::Control {
@@ -516,7 +532,16 @@ async fn kill_switch(State(app): St, body: Bytes) -> Result<Json<KillSwitchView>
                 if active { "ON" } else { "off" }
             );
             tracing::error!("{msg}");
-            note_alert(&app, "critical", "kill_switch", msg.clone());
+            app.ctx
+                .state
+                .lock()
+                .expect("state")
+                .push_alert(crate::control::state::Alert {
+                    ts_ms: wall_ms(),
+                    level: "critical".into(),
+                    kind: "kill_switch".into(),
+                    message: msg.clone(),
+                });
             return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, msg));
         }
     }
@@ -531,12 +556,6 @@ async fn kill_switch(State(app): St, body: Bytes) -> Result<Json<KillSwitchView>
             }
         );
         tracing::warn!("{msg} (API)");
-        note_alert(
-            &app,
-            if active { "critical" } else { "info" },
-            "kill_switch",
-            msg,
-        );
     }
     Ok(Json(kill_view(&app)))
 }

@@ -11,12 +11,16 @@ use serde::Serialize;
 
 use crate::control::candles::Candle;
 use crate::control::discovery::DiscoveredWindow;
+use crate::control::state::LiveOrder;
 use crate::control::ControlState;
 use crate::pipeline::events::{
     BookTop, ExecReport, ExecStatus, Level, Outcome, SpotKind, SpotTick, PX_SCALE, SIZE_SCALE,
 };
 use crate::pipeline::registry::AssetTable;
 use crate::signal::{AccountSnapshot, Settlement, SignalSnapshot};
+
+mod pnl;
+pub use pnl::{pnl, PnlView, TradeResultView};
 
 /// Seconds in a year, for the annualised volatility.
 const YEAR_S: f64 = 365.25 * 86_400.0;
@@ -257,6 +261,8 @@ pub struct OrderView {
     pub avg_price: Option<f64>,
     /// Decision → executed, µs.
     pub exec_us: f64,
+    /// When it executed, unix ms (the monotonic stamp brought to the wall clock now).
+    pub ts_ms: u64,
 }
 
 pub fn order(assets: &AssetTable, r: &ExecReport) -> OrderView {
@@ -278,6 +284,8 @@ pub fn order(assets: &AssetTable, r: &ExecReport) -> OrderView {
         fee: sz(r.fee_e6),
         avg_price: (r.filled_e6 > 0).then(|| r.cost_e6 as f64 / r.filled_e6 as f64),
         exec_us: r.done_ns.saturating_sub(r.decision_ns) as f64 / 1e3,
+        ts_ms: crate::clock::wall_ms()
+            .saturating_sub(crate::clock::mono_ns().saturating_sub(r.done_ns) / 1_000_000),
     }
 }
 
@@ -411,5 +419,52 @@ pub fn candle(c: &Candle) -> CandleView {
         low: c.low,
         close: c.close,
         volume: c.volume,
+    }
+}
+
+/// A live order with its asset named (the control loop records the asset's index).
+pub fn live_order(assets: &AssetTable, o: &LiveOrder) -> LiveOrder {
+    let mut o = o.clone();
+    if let Some(id) = o.asset_id {
+        o.asset = asset_name(assets, id);
+    }
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::events::AssetId;
+
+    #[test]
+    fn live_orders_are_named_by_asset_and_counted_apart_from_paper() {
+        let assets = AssetTable::from_names(&["BTC", "ETH"]).unwrap();
+        let mut st = ControlState::default();
+        for status in [ExecStatus::Matched, ExecStatus::Rejected] {
+            st.push_live_report(&ExecReport {
+                intent_id: 3,
+                asset: AssetId(1),
+                outcome: Outcome::Down,
+                status,
+                filled_e6: 2_000_000,
+                cost_e6: 1_000_000,
+                ..Default::default()
+            });
+        }
+        // A paper fill is not a live order.
+        st.push_fill(ExecReport::default());
+        let o = live_order(&assets, st.live_orders.back().unwrap());
+        assert_eq!(o.asset, "ETH");
+        let v = serde_json::to_value(&o).unwrap();
+        assert_eq!(v["asset"], "ETH");
+        assert!(v.get("asset_id").is_none());
+        assert_eq!(
+            st.live_counts,
+            crate::control::state::LiveCounts {
+                sent: 2,
+                filled: 1,
+                rejected: 1
+            }
+        );
     }
 }

@@ -10,7 +10,9 @@
 //!
 //! Types: `init` (a snapshot, first on every connection), `candle`, `trade`, `orderbook`,
 //! `momentum`, `paper_signal` (each paper execution), `paper_account`, `latency`, and
-//! `whale_trade`, `live_order`, `live_alert` from the control state's hook queues.
+//! `whale_trade`, `live_order`, `live_alert` from the control state's hook queues, and
+//! `status` (mode, kill switch, breakers, feed health: see [`status`]) on every change and as a
+//! heartbeat. The broadcaster also turns what changed into alerts for the panel ([`events`]).
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -25,7 +27,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use tokio::sync::broadcast::{self, error::RecvError};
 
-use super::routes::{kill_view, KillSwitchView};
+use super::routes::KillSwitchView;
 use super::views::{self, AccountView, BookView, CandleView, MomentumView, OrderView, TradeView};
 use super::{ApiError, App};
 use crate::clock::wall_ms;
@@ -34,6 +36,11 @@ use crate::control::state::{Alert, LiveOrder};
 use crate::control::whales::WhaleTrade;
 use crate::control::ControlState;
 use crate::telemetry::StageSummary;
+
+pub mod events;
+pub mod status;
+
+pub use status::StatusView;
 
 /// Candles per asset in `init`.
 const INIT_CANDLES: usize = 120;
@@ -83,6 +90,8 @@ pub struct InitData {
     pub assets: Vec<String>,
     pub mode: &'static str,
     pub kill_switch: KillSwitchView,
+    /// The same as the `status` message.
+    pub status: StatusView,
     pub window_s: u64,
     pub windows: Vec<views::WindowView>,
     pub momentum: Vec<MomentumView>,
@@ -111,6 +120,7 @@ pub enum WsMessage {
     LiveOrder(LiveOrder),
     LiveAlert(Alert),
     Latency(LatencyMsg),
+    Status(StatusView),
 }
 
 impl WsMessage {
@@ -135,10 +145,21 @@ struct Seen {
     live_order_seq: u64,
     latency_counts: u64,
     wakes: u32,
+    status_key: String,
+    status_ms: u64,
+    watch: events::Watch,
 }
 
-fn changes(app: &App, st: &ControlState, seen: &mut Seen, out: &mut Vec<WsMessage>) {
+fn changes(app: &App, st: &mut ControlState, seen: &mut Seen, out: &mut Vec<WsMessage>) {
     let a = &app.ctx.assets;
+    let now = status::status(app, st);
+    seen.watch.update(a, st, &now);
+    let key = now.key();
+    if key != seen.status_key || now.server_time_ms >= seen.status_ms + status::HEARTBEAT_MS {
+        seen.status_key = key;
+        seen.status_ms = now.server_time_ms;
+        out.push(WsMessage::Status(now));
+    }
     for id in a.iter().map(|(id, _)| id.0) {
         if let Some(c) = st.candles.last(id) {
             if seen.candle.get(&id) != Some(c) {
@@ -205,7 +226,7 @@ fn changes(app: &App, st: &ControlState, seen: &mut Seen, out: &mut Vec<WsMessag
     seen.alert_seq = st.alert_seq;
     let n = fresh(st.live_orders.len(), st.live_order_seq, seen.live_order_seq);
     for o in st.live_orders.iter().skip(st.live_orders.len() - n) {
-        out.push(WsMessage::LiveOrder(o.clone()));
+        out.push(WsMessage::LiveOrder(views::live_order(a, o)));
     }
     seen.live_order_seq = st.live_order_seq;
     seen.wakes = seen.wakes.wrapping_add(1);
@@ -230,8 +251,8 @@ pub async fn broadcast_loop(app: Arc<App>) {
     loop {
         tick.tick().await;
         {
-            let st = app.ctx.state.lock().expect("state");
-            changes(&app, &st, &mut seen, &mut out);
+            let mut st = app.ctx.state.lock().expect("state");
+            changes(&app, &mut st, &mut seen, &mut out);
         }
         for m in out.drain(..) {
             // No receivers is not an error: nobody is watching.
@@ -245,8 +266,9 @@ pub async fn broadcast_loop(app: Arc<App>) {
 pub fn init(app: &App) -> WsMessage {
     let a = &app.ctx.assets;
     let now_s = wall_ms() / 1000;
-    let kill_switch = kill_view(app);
     let st = app.ctx.state.lock().expect("state");
+    let status = status::status(app, &st);
+    let kill_switch = status.kill_switch.clone();
     let candles = a
         .iter()
         .map(|(id, info)| {
@@ -263,6 +285,7 @@ pub fn init(app: &App) -> WsMessage {
         assets: a.iter().map(|(_, i)| i.name.clone()).collect(),
         mode: app.ctx.shared.mode().name(),
         kill_switch,
+        status,
         window_s: app.ctx.window_s,
         windows: st
             .windows

@@ -48,8 +48,8 @@ pub use lifecycle::{LifecycleConfig, OrderStatus, SimOrder, SimTrade, TradeStatu
 pub use records::{SimOrderRecord, SimVerdict};
 pub use rules::{L2_TIMESTAMP_WINDOW_S, MIN_MARKETABLE_BUY_U6, MIN_ORDER_SIZE_U6};
 
-pub(crate) use lifecycle::settle;
 pub(crate) use auth::check_l2;
+pub(crate) use lifecycle::settle;
 pub(crate) use routes::routes;
 
 use std::collections::{HashMap, HashSet};
