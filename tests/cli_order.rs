@@ -47,7 +47,11 @@ fn run(args: &[&str], env: &[(&str, &str)], stdin: &str) -> Output {
     // A command that fails before reading its input (a missing key, say) may exit before the
     // write: its pipe is then closed, and its exit status and output say what happened.
     if let Err(e) = child.stdin.take().unwrap().write_all(stdin.as_bytes()) {
-        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "writing stdin: {e}");
+        assert_eq!(
+            e.kind(),
+            std::io::ErrorKind::BrokenPipe,
+            "writing stdin: {e}"
+        );
     }
     child.wait_with_output().expect("wait")
 }

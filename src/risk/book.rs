@@ -642,6 +642,16 @@ impl RiskBook {
         self.in_flight.iter().filter(|f| f.intent_id != 0).count()
     }
 
+    /// Notional of the orders in flight, USDC: cash they may still spend.
+    pub fn in_flight_usdc(&self) -> f64 {
+        self.in_flight
+            .iter()
+            .filter(|f| f.intent_id != 0)
+            .map(|f| f.notional)
+            .sum::<f64>()
+            + 0.0
+    }
+
     /// Positions open, an order in flight on a token without a position counting as one.
     pub fn open_positions(&self) -> u32 {
         self.windows.iter().flatten().map(|w| w.positions()).sum()

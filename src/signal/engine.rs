@@ -670,7 +670,12 @@ impl Engine {
             fees: w.spec.fees,
             min_size_e6: w.spec.min_size_e6,
             bankroll_usdc: self.account.cash,
-            risk_room_usdc: self.risk.room_usdc(asset, w.spec.start_s),
+            // Never more than the cash not already promised to orders in flight: the account
+            // cannot spend money it does not have, whatever the limits allow.
+            risk_room_usdc: self
+                .risk
+                .room_usdc(asset, w.spec.start_s)
+                .min((self.account.cash - self.risk.in_flight_usdc()).max(0.0)),
             // The risk book judges the intent in full (`approve`); here only the cheap count.
             risk_ok: (self.open_orders + self.account.positions().count() as u32)
                 < self.cfg.max_open_positions,
