@@ -72,6 +72,12 @@ pub struct ApiConfig {
     /// Origins allowed by CORS (default none: browsers may only use the API from the
     /// dashboard it serves). Exact origins such as "http://localhost:3000".
     pub cors_origins: Vec<String>,
+    /// Connections open at once at most (default 256): more wait until one closes, so idle
+    /// clients cannot exhaust the process's file descriptors.
+    pub max_connections: usize,
+    /// A connection with no byte in either direction for this long is closed, ms
+    /// (default 60000).
+    pub idle_timeout_ms: u64,
 }
 
 impl Default for ApiConfig {
@@ -84,6 +90,8 @@ impl Default for ApiConfig {
             ws_send_timeout_ms: 5_000,
             ws_max_clients: 32,
             cors_origins: Vec::new(),
+            max_connections: 256,
+            idle_timeout_ms: 60_000,
         }
     }
 }
@@ -118,6 +126,24 @@ impl ApiConfig {
         }
         if self.ws_max_clients == 0 {
             bad.push("api.ws_max_clients = 0: at least 1".into());
+        }
+        if !(1..=65_536).contains(&self.max_connections) {
+            bad.push(format!(
+                "api.max_connections = {}: 1 to 65536",
+                self.max_connections
+            ));
+        } else if self.ws_max_clients >= self.max_connections {
+            bad.push(format!(
+                "api.ws_max_clients = {}: fewer than api.max_connections ({}), or WebSocket \
+                 clients could take every connection",
+                self.ws_max_clients, self.max_connections
+            ));
+        }
+        if !(100..=3_600_000).contains(&self.idle_timeout_ms) {
+            bad.push(format!(
+                "api.idle_timeout_ms = {}: 100 to 3600000",
+                self.idle_timeout_ms
+            ));
         }
         for o in &self.cors_origins {
             let ok = (o.starts_with("http://") || o.starts_with("https://"))

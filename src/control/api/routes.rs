@@ -221,6 +221,11 @@ async fn health(State(app): St) -> Json<Value> {
             "dropped": j.dropped.load(Ordering::Relaxed),
             "last_error": if journal_failed > 0 { Value::from(j.last_error()) } else { Value::Null },
         },
+        "connections": {
+            "open": ApiCounters::get(&app.conns.open),
+            "max": app.cfg.max_connections,
+            "idle_closed": ApiCounters::get(&app.conns.idle_closed),
+        },
         "ws": {
             "clients": ApiCounters::get(&c.ws_clients),
             "dropped_slow": ApiCounters::get(&c.ws_dropped_slow),
