@@ -72,6 +72,10 @@ pub struct ApiConfig {
     /// Origins allowed by CORS (default none: browsers may only use the API from the
     /// dashboard it serves). Exact origins such as "http://localhost:3000".
     pub cors_origins: Vec<String>,
+    /// Host names (besides `localhost` and IP addresses) the API answers to, e.g.
+    /// "cassandra.lan" (default none). Any other `Host` is refused: a web page cannot reach
+    /// the API by pointing its own domain at this machine (DNS rebinding).
+    pub allowed_hosts: Vec<String>,
     /// Connections open at once at most (default 256): more wait until one closes, so idle
     /// clients cannot exhaust the process's file descriptors.
     pub max_connections: usize,
@@ -92,6 +96,7 @@ impl Default for ApiConfig {
             cors_origins: Vec::new(),
             max_connections: 256,
             idle_timeout_ms: 60_000,
+            allowed_hosts: Vec::new(),
         }
     }
 }
@@ -138,6 +143,16 @@ impl ApiConfig {
                  clients could take every connection",
                 self.ws_max_clients, self.max_connections
             ));
+        }
+        for h in &self.allowed_hosts {
+            let ok = !h.is_empty()
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+            if !ok {
+                bad.push(format!(
+                    "api.allowed_hosts: {h:?}: a host name such as \"cassandra.lan\" (no scheme, port or path)"
+                ));
+            }
         }
         if !(100..=3_600_000).contains(&self.idle_timeout_ms) {
             bad.push(format!(

@@ -17,6 +17,7 @@ pub mod conn;
 pub mod dashboard;
 pub mod docs;
 pub mod metrics;
+pub mod origin;
 pub mod routes;
 pub mod views;
 pub mod ws;

@@ -75,6 +75,10 @@ pub fn router(app: Arc<App>) -> Router {
                 "method not allowed; see /docs",
             )
         })
+        .layer(middleware::from_fn_with_state(
+            app.clone(),
+            super::origin::check,
+        ))
         .layer(middleware::from_fn_with_state(app.clone(), count_requests));
     if !app.cfg.cors_origins.is_empty() {
         let origins: Vec<HeaderValue> = app
