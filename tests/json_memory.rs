@@ -69,9 +69,7 @@ fn hostile_and_huge_frames_leave_memory_where_it_was() {
 
     // A legal 4 MiB frame (2M numbers) parses; its scratch is given back afterwards.
     let n = json
-        .parse(&mut flat, |v| {
-            v.as_array().map_or(0, |a| a.len())
-        })
+        .parse(&mut flat, |v| v.as_array().map_or(0, |a| a.len()))
         .expect("valid JSON");
     assert_eq!(n, (4 << 20) / 2);
     let kept = live() - base;

@@ -383,15 +383,17 @@ impl Config {
             bad.push(format!("assets = {:?}: {e}", self.assets));
         }
         let p = &self.pipeline;
-        if !p.hot_ring_capacity.is_power_of_two() || p.hot_ring_capacity < 64 {
+        // Upper bounds too: a capacity is allocated at start, and 2^40 aborts the process.
+        if !p.hot_ring_capacity.is_power_of_two() || !(64..=1 << 20).contains(&p.hot_ring_capacity)
+        {
             bad.push(format!(
-                "pipeline.hot_ring_capacity = {}: a power of two ≥ 64",
+                "pipeline.hot_ring_capacity = {}: a power of two from 64 to 1048576",
                 p.hot_ring_capacity
             ));
         }
-        if p.tap_capacity < 64 {
+        if !(64..=1 << 22).contains(&p.tap_capacity) {
             bad.push(format!(
-                "pipeline.tap_capacity = {}: at least 64",
+                "pipeline.tap_capacity = {}: 64 to 4194304",
                 p.tap_capacity
             ));
         }
@@ -436,9 +438,9 @@ impl Config {
                 bad.push(format!("{k} = {ms}: at least 100"));
             }
         }
-        if f.max_frame_bytes < 4096 {
+        if !(4096..=64 << 20).contains(&f.max_frame_bytes) {
             bad.push(format!(
-                "feeds.max_frame_bytes = {}: at least 4096",
+                "feeds.max_frame_bytes = {}: 4096 to 67108864 (64 MiB)",
                 f.max_frame_bytes
             ));
         }
