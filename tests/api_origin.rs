@@ -141,3 +141,50 @@ fn ws_refuses_foreign_origins() {
     );
     assert_eq!(code, 403);
 }
+
+#[test]
+fn ws_max_clients_holds_when_upgrades_race() {
+    let cfg = Config::default();
+    let ctx = ApiContext::new(
+        &cfg,
+        Arc::new(Shared::new(Mode::Paper)),
+        Arc::new(Mutex::new(ControlState::default())),
+        cassandra::pipeline::cores::CorePlan::compute(&[0, 1], &Default::default()),
+        None,
+    )
+    .unwrap();
+    let h = api::spawn(
+        ApiConfig {
+            bind: "127.0.0.1:0".into(),
+            ws_max_clients: 2,
+            ..Default::default()
+        },
+        ctx,
+    )
+    .unwrap();
+    let host = format!("127.0.0.1:{}", h.addr.port());
+    // Twenty upgrade requests written at once, before any is answered.
+    let mut socks: Vec<TcpStream> = (0..20)
+        .map(|_| TcpStream::connect(h.addr).unwrap())
+        .collect();
+    let mut req = format!("GET /ws HTTP/1.1\r\nHost: {host}\r\n");
+    for (k, v) in WS {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    for s in socks.iter_mut() {
+        s.write_all(req.as_bytes()).unwrap();
+    }
+    let mut upgraded = 0;
+    for s in socks.iter_mut() {
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let mut buf = [0u8; 12];
+        s.read_exact(&mut buf).unwrap();
+        match &buf[9..12] {
+            b"101" => upgraded += 1,
+            b"503" => {}
+            other => panic!("unexpected {}", String::from_utf8_lossy(other)),
+        }
+    }
+    assert_eq!(upgraded, 2, "ws_max_clients = 2");
+}
