@@ -76,6 +76,7 @@ pub fn live_setup_from_env(cfg: &Config) -> anyhow::Result<LiveSetup> {
 
 /// Run until `stop` returns true.
 pub fn run(cfg: Config, mut stop: impl FnMut() -> bool) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
     cfg.validate()?;
     let live = match cfg.mode {
         Mode::Shadow | Mode::Live => Some(live_setup_from_env(&cfg)?),
@@ -126,13 +127,14 @@ pub fn run(cfg: Config, mut stop: impl FnMut() -> bool) -> anyhow::Result<()> {
     while !stop() {
         std::thread::sleep(Duration::from_millis(100));
     }
+    let ran_s = started.elapsed().as_secs_f64();
     services.stop_api();
     let shared = pipeline.shared.clone();
     let plan = pipeline.plan.clone();
     let state = pipeline.shutdown();
     services.finish();
     let st = state.lock().expect("state");
-    let s = crate::control::summary::RunSummary::collect(&plan, &shared, &st, 0.0);
+    let s = crate::control::summary::RunSummary::collect(&plan, &shared, &st, ran_s);
     println!("{}", s.render());
     Ok(())
 }

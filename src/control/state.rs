@@ -110,11 +110,14 @@ impl ControlState {
     pub fn on_breaker(&mut self, e: crate::risk::BreakerEvent) {
         match e {
             crate::risk::BreakerEvent::Tripped(t) => {
+                // At warn: the default log level shows it.
+                tracing::warn!(breaker = t.kind.name(), "breaker tripped: {t}");
                 self.breakers.retain(|b| b.kind != t.kind);
                 self.breakers.push(t);
                 self.breaker_log.push(t);
             }
-            crate::risk::BreakerEvent::Rearmed { kind, .. } => {
+            crate::risk::BreakerEvent::Rearmed { kind, manual, .. } => {
+                tracing::warn!(breaker = kind.name(), manual, "breaker re-armed");
                 self.breakers.retain(|b| b.kind != kind)
             }
         }

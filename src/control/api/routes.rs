@@ -123,6 +123,8 @@ pub struct FeedHealthView {
     pub fresh: bool,
     pub last_frame_age_ms: Option<u64>,
     pub stale_after_ms: u64,
+    /// Why the last connection attempt failed or the connection dropped.
+    pub last_error: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -184,16 +186,29 @@ async fn health(State(app): St) -> Json<Value> {
                 fresh: age.is_some_and(|a| a < stale_after_ms),
                 last_frame_age_ms: age,
                 stale_after_ms,
+                last_error: sh.feeds[i]
+                    .last_error
+                    .lock()
+                    .ok()
+                    .filter(|e| !e.is_empty())
+                    .map(|e| e.clone()),
             }
         })
         .collect();
-    let breaker_assets: Vec<String> = {
+    let (breaker_assets, trips): (Vec<String>, Vec<Value>) = {
         let st = app.ctx.state.lock().expect("state");
-        st.last_signal
-            .values()
-            .filter(|s| s.skip == Some(SkipReason::Breaker))
-            .map(|s| views::asset_name(&app.ctx.assets, s.asset.0))
-            .collect()
+        (
+            st.last_signal
+                .values()
+                .filter(|s| s.skip == Some(SkipReason::Breaker))
+                .map(|s| views::asset_name(&app.ctx.assets, s.asset.0))
+                .collect(),
+            // Every breaker tripped now (the stale-feed one included), with its reason.
+            st.breakers
+                .iter()
+                .map(|t| json!({"kind": t.kind.name(), "message": t.message(), "at_ms": t.at_wall_ms}))
+                .collect(),
+        )
     };
     let j = &sh.counters.journal;
     let journal_enabled = j.enabled.load(Ordering::Relaxed);
@@ -210,8 +225,9 @@ async fn health(State(app): St) -> Json<Value> {
         "mode": sh.mode().name(),
         "kill_switch": kill_view(&app),
         "breaker": {
-            "tripped": !breaker_assets.is_empty(),
+            "tripped": !breaker_assets.is_empty() || !trips.is_empty(),
             "assets": breaker_assets,
+            "trips": trips,
             "skips": sh.counters.signal.skips[SkipReason::Breaker as usize].load(Ordering::Relaxed),
         },
         "threads": threads,
