@@ -27,7 +27,7 @@ enum Cmd {
     /// The whole system offline: venue simulator + pipeline on loopback, paper mode.
     Demo {
         /// Stop after this many seconds (default: run until Ctrl-C).
-        #[arg(long)]
+        #[arg(long, value_parser = parse_duration)]
         duration: Option<f64>,
         /// Write the run summary as JSON to this file.
         #[arg(long)]
@@ -62,7 +62,7 @@ enum Cmd {
         #[arg(long)]
         mode: Option<String>,
         /// Stop after this many seconds (default: until Ctrl-C).
-        #[arg(long)]
+        #[arg(long, value_parser = parse_duration)]
         duration: Option<f64>,
         /// Print a one-line status every this many seconds (0: never).
         #[arg(long, default_value_t = 10)]
@@ -76,7 +76,7 @@ enum Cmd {
         #[arg(long)]
         config: Option<PathBuf>,
         /// Stop after this many seconds (default: until Ctrl-C).
-        #[arg(long)]
+        #[arg(long, value_parser = parse_duration)]
         duration: Option<f64>,
     },
     /// Run a recording through the decision engine and paper fills: the backtest.
@@ -136,6 +136,25 @@ fn stop_flag() -> Arc<AtomicBool> {
         eprintln!("warning: Ctrl-C handler not installed: {e}");
     }
     flag
+}
+
+/// Longest `--duration` accepted, seconds (about 31 years).
+const MAX_DURATION_S: f64 = 1e9;
+
+/// `--duration SECS`: a finite number of seconds from 0 to [`MAX_DURATION_S`] (`inf`, `nan`,
+/// `1e300` and negatives are refused here rather than panic or run for 0 s).
+fn parse_duration(s: &str) -> Result<f64, String> {
+    let d: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number of seconds"))?;
+    if d.is_finite() && (0.0..=MAX_DURATION_S).contains(&d) {
+        Ok(d)
+    } else {
+        Err(format!(
+            "{s:?}: a number of seconds from 0 to {MAX_DURATION_S:e} (leave --duration out to run until Ctrl-C)"
+        ))
+    }
 }
 
 fn wait_until(stop: &AtomicBool, duration: Option<f64>) {

@@ -436,11 +436,7 @@ impl Pipeline {
         // Control side.
         let state = Arc::new(Mutex::new(ControlState::default()));
         if let Some(r) = &restored {
-            let mut st = state.lock().expect("state");
-            st.account = r.last_snapshot;
-            if r.kill_switch.active {
-                st.kill_reason = Some((r.kill_switch.reason.clone(), r.kill_switch.wall_ms));
-            }
+            state.lock().expect("state").restore(r, &assets);
         }
         let journal_tx = match journal {
             Some(j) => {

@@ -76,6 +76,7 @@ pub fn live_setup_from_env(cfg: &Config) -> anyhow::Result<LiveSetup> {
 
 /// Run until `stop` returns true, printing a status line every `status_every` (zero: never).
 pub fn run(cfg: Config, status_every: Duration, stop: impl FnMut() -> bool) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
     cfg.validate()?;
     let live = match cfg.mode {
         Mode::Shadow | Mode::Live => Some(live_setup_from_env(&cfg)?),
@@ -142,13 +143,14 @@ pub fn run(cfg: Config, status_every: Duration, stop: impl FnMut() -> bool) -> a
         crate::control::terminal::stale_limits(&cfg),
         status_every,
     );
+    let ran_s = started.elapsed().as_secs_f64();
     services.stop_api();
     let shared = pipeline.shared.clone();
     let plan = pipeline.plan.clone();
     let state = pipeline.shutdown();
     services.finish();
     let st = state.lock().expect("state");
-    let s = crate::control::summary::RunSummary::collect(&plan, &shared, &st, 0.0);
+    let s = crate::control::summary::RunSummary::collect(&plan, &shared, &st, ran_s);
     println!("{}", s.render());
     Ok(())
 }

@@ -108,6 +108,16 @@ pub struct ApiConfig {
     /// Origins allowed by CORS (default none: browsers may only use the API from the
     /// dashboard it serves). Exact origins such as "http://localhost:3000".
     pub cors_origins: Vec<String>,
+    /// Host names (besides `localhost` and IP addresses) the API answers to, e.g.
+    /// "cassandra.lan" (default none). Any other `Host` is refused: a web page cannot reach
+    /// the API by pointing its own domain at this machine (DNS rebinding).
+    pub allowed_hosts: Vec<String>,
+    /// Connections open at once at most (default 256): more wait until one closes, so idle
+    /// clients cannot exhaust the process's file descriptors.
+    pub max_connections: usize,
+    /// A connection with no byte in either direction for this long is closed, ms
+    /// (default 60000).
+    pub idle_timeout_ms: u64,
 }
 
 impl Default for ApiConfig {
@@ -120,6 +130,9 @@ impl Default for ApiConfig {
             ws_send_timeout_ms: 5_000,
             ws_max_clients: 32,
             cors_origins: Vec::new(),
+            max_connections: 256,
+            idle_timeout_ms: 60_000,
+            allowed_hosts: Vec::new(),
         }
     }
 }
@@ -154,6 +167,34 @@ impl ApiConfig {
         }
         if self.ws_max_clients == 0 {
             bad.push("api.ws_max_clients = 0: at least 1".into());
+        }
+        if !(1..=65_536).contains(&self.max_connections) {
+            bad.push(format!(
+                "api.max_connections = {}: 1 to 65536",
+                self.max_connections
+            ));
+        } else if self.ws_max_clients >= self.max_connections {
+            bad.push(format!(
+                "api.ws_max_clients = {}: fewer than api.max_connections ({}), or WebSocket \
+                 clients could take every connection",
+                self.ws_max_clients, self.max_connections
+            ));
+        }
+        for h in &self.allowed_hosts {
+            let ok = !h.is_empty()
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+            if !ok {
+                bad.push(format!(
+                    "api.allowed_hosts: {h:?}: a host name such as \"cassandra.lan\" (no scheme, port or path)"
+                ));
+            }
+        }
+        if !(100..=3_600_000).contains(&self.idle_timeout_ms) {
+            bad.push(format!(
+                "api.idle_timeout_ms = {}: 100 to 3600000",
+                self.idle_timeout_ms
+            ));
         }
         for o in &self.cors_origins {
             let ok = (o.starts_with("http://") || o.starts_with("https://"))
@@ -380,15 +421,17 @@ impl Config {
             bad.push(format!("assets = {:?}: {e}", self.assets));
         }
         let p = &self.pipeline;
-        if !p.hot_ring_capacity.is_power_of_two() || p.hot_ring_capacity < 64 {
+        // Upper bounds too: a capacity is allocated at start, and 2^40 aborts the process.
+        if !p.hot_ring_capacity.is_power_of_two() || !(64..=1 << 20).contains(&p.hot_ring_capacity)
+        {
             bad.push(format!(
-                "pipeline.hot_ring_capacity = {}: a power of two ≥ 64",
+                "pipeline.hot_ring_capacity = {}: a power of two from 64 to 1048576",
                 p.hot_ring_capacity
             ));
         }
-        if p.tap_capacity < 64 {
+        if !(64..=1 << 22).contains(&p.tap_capacity) {
             bad.push(format!(
-                "pipeline.tap_capacity = {}: at least 64",
+                "pipeline.tap_capacity = {}: 64 to 4194304",
                 p.tap_capacity
             ));
         }
@@ -433,9 +476,9 @@ impl Config {
                 bad.push(format!("{k} = {ms}: at least 100"));
             }
         }
-        if f.max_frame_bytes < 4096 {
+        if !(4096..=64 << 20).contains(&f.max_frame_bytes) {
             bad.push(format!(
-                "feeds.max_frame_bytes = {}: at least 4096",
+                "feeds.max_frame_bytes = {}: 4096 to 67108864 (64 MiB)",
                 f.max_frame_bytes
             ));
         }

@@ -106,16 +106,52 @@ pub fn watch_journal(shared: &Shared, state: &Mutex<ControlState>, seen: &mut u6
     });
 }
 
+/// What the feed log last said per feed: connected, and the error logged.
+#[derive(Default)]
+pub struct FeedWatch {
+    connected: [bool; 3],
+    error: [String; 3],
+}
+
+impl FeedWatch {
+    /// Log each feed's connects, drops and new connection errors (the hot threads never
+    /// log). Returns the lines logged, for tests.
+    pub fn watch(&mut self, shared: &Shared) -> Vec<String> {
+        use crate::pipeline::shared::FEED_NAMES;
+        let mut lines = Vec::new();
+        for (i, name) in FEED_NAMES.iter().enumerate() {
+            let h = &shared.feeds[i];
+            let up = h.connected.load(std::sync::atomic::Ordering::Relaxed);
+            let err = h.last_error.lock().map(|e| e.clone()).unwrap_or_default();
+            if up && !self.connected[i] {
+                tracing::info!(feed = name, "feed connected");
+                lines.push(format!("{name} connected"));
+            } else if !up && (self.connected[i] || err != self.error[i]) && !err.is_empty() {
+                let line = format!("{name} connection failed: {err}");
+                tracing::warn!(feed = name, "feed connection failed: {err}");
+                lines.push(line);
+            }
+            self.connected[i] = up;
+            if !err.is_empty() {
+                self.error[i] = err;
+            }
+        }
+        lines
+    }
+}
+
 impl ControlLoop {
     pub fn run(mut self) {
         let mut live: Vec<LiveWindow> = Vec::new();
         let mut next_token: u16 = 0;
         let mut last_latency = std::time::Instant::now();
         let mut journal_failures = 0u64;
+        let mut feeds = FeedWatch::default();
         loop {
             let running = self.shared.is_running();
             let mut busy = self.drain_taps();
             watch_journal(&self.shared, &self.state, &mut journal_failures);
+            feeds.watch(&self.shared);
             while let Ok(w) = self.discovered.try_recv() {
                 busy = true;
                 let up = TokenId(next_token % MAX_TOKENS as u16);

@@ -23,6 +23,9 @@ pub struct ControlState {
     pub account: Option<AccountSnapshot>,
     pub windows: Vec<DiscoveredWindow>,
     pub fills: VecDeque<ExecReport>,
+    /// Positions open at start, restored from the journal (as the fills that made them), so
+    /// `/api/positions` and `/ws` show them until their windows settle.
+    pub restored_positions: Vec<ExecReport>,
     pub settlements: Vec<Settlement>,
     /// Latency percentiles by stage, refreshed by the control loop.
     pub latency: BTreeMap<&'static str, crate::telemetry::StageSummary>,
@@ -124,11 +127,14 @@ impl ControlState {
     pub fn on_breaker(&mut self, e: crate::risk::BreakerEvent) {
         match e {
             crate::risk::BreakerEvent::Tripped(t) => {
+                // At warn: the default log level shows it.
+                tracing::warn!(breaker = t.kind.name(), "breaker tripped: {t}");
                 self.breakers.retain(|b| b.kind != t.kind);
                 self.breakers.push(t);
                 self.breaker_log.push(t);
             }
-            crate::risk::BreakerEvent::Rearmed { kind, .. } => {
+            crate::risk::BreakerEvent::Rearmed { kind, manual, .. } => {
+                tracing::warn!(breaker = kind.name(), manual, "breaker re-armed");
                 self.breakers.retain(|b| b.kind != kind)
             }
         }
@@ -173,6 +179,38 @@ impl ControlState {
             status: status.into(),
             message: String::new(),
         });
+    }
+
+    /// What the journal gave back at start: the last account snapshot, the open positions
+    /// (asset indexes of this run, by name; a position of an asset no longer configured is
+    /// left out) and the kill switch's reason.
+    pub fn restore(
+        &mut self,
+        r: &crate::journal::Restored,
+        assets: &crate::pipeline::registry::AssetTable,
+    ) {
+        self.account = r.last_snapshot;
+        if r.kill_switch.active {
+            self.kill_reason = Some((r.kill_switch.reason.clone(), r.kill_switch.wall_ms));
+        }
+        self.restored_positions = r
+            .positions
+            .iter()
+            .filter_map(|p| {
+                let asset = assets.by_any_name(&p.asset)?;
+                let received_e6 = (p.tokens * crate::pipeline::events::SIZE_SCALE as f64).round();
+                Some(ExecReport {
+                    asset,
+                    outcome: p.outcome,
+                    status: crate::pipeline::events::ExecStatus::Matched,
+                    filled_e6: received_e6 as u64,
+                    received_e6: received_e6 as u64,
+                    cost_e6: (p.cost * crate::pipeline::events::SIZE_SCALE as f64).round() as u64,
+                    window_start_s: p.window_start_s,
+                    ..Default::default()
+                })
+            })
+            .collect();
     }
 
     pub fn push_fill(&mut self, r: ExecReport) {

@@ -145,7 +145,12 @@ impl FeedLink {
             c.close();
         }
         h.connected.store(false, Ordering::Relaxed);
-        self.last_error = Some(e.to_string());
+        let text = e.to_string();
+        // Failure path only (never steady state); `try_lock` so the hot thread never waits.
+        if let Ok(mut last) = h.last_error.try_lock() {
+            last.clone_from(&text);
+        }
+        self.last_error = Some(text);
         self.retry_at_ns = now_ns + self.backoff.next_delay_ms() * 1_000_000;
     }
 

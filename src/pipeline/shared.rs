@@ -67,6 +67,10 @@ pub struct FeedHealth {
     pub connected: AtomicBool,
     /// `clock::mono_ns` of the last data frame.
     pub last_frame_ns: AtomicU64,
+    /// Why the last connection attempt failed or the connection dropped (empty: no error
+    /// yet). Written by the ingest thread only on failure, with `try_lock` (never waits);
+    /// the control loop logs changes and `/health` shows it.
+    pub last_error: std::sync::Mutex<String>,
 }
 
 /// Index of each feed in [`Shared::feeds`].

@@ -124,8 +124,8 @@ impl AlertsConfig {
                 self.poll_timeout_s
             ));
         }
-        if self.backlog == 0 {
-            bad.push("alerts.backlog = 0: at least 1".into());
+        if !(1..=1 << 16).contains(&self.backlog) {
+            bad.push(format!("alerts.backlog = {}: 1 to 65536", self.backlog));
         }
         if self.retry_base_ms == 0 || self.retry_max_ms < self.retry_base_ms {
             bad.push(format!(

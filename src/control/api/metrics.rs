@@ -318,6 +318,18 @@ pub fn render(app: &App) -> String {
         g(&a.http_requests),
     );
     o.one(
+        "cassandra_api_connections",
+        "gauge",
+        "API connections open (at most api.max_connections).",
+        g(&app.conns.open),
+    );
+    o.one(
+        "cassandra_api_idle_closed_total",
+        "counter",
+        "API connections closed for idling past api.idle_timeout_ms.",
+        g(&app.conns.idle_closed),
+    );
+    o.one(
         "cassandra_api_ws_clients",
         "gauge",
         "WebSocket clients connected.",

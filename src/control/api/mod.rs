@@ -13,9 +13,11 @@
 
 pub mod auth;
 pub mod candles;
+pub mod conn;
 pub mod dashboard;
 pub mod docs;
 pub mod metrics;
+pub mod origin;
 pub mod routes;
 pub mod views;
 pub mod ws;
@@ -146,6 +148,8 @@ pub struct App {
     pub ctx: ApiContext,
     pub cfg: ApiConfig,
     pub counters: ApiCounters,
+    /// Connections open now and closed for idling.
+    pub conns: Arc<conn::ConnCounters>,
     pub started: Instant,
     pub http: reqwest::Client,
     pub klines: candles::KlinesCache,
@@ -217,6 +221,11 @@ impl std::fmt::Debug for ApiHandle {
 }
 
 impl ApiHandle {
+    /// Connections open now and closed for idling.
+    pub fn connections(&self) -> &conn::ConnCounters {
+        &self.app.conns
+    }
+
     /// `http://ADDR` (the dashboard).
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
@@ -277,6 +286,7 @@ pub fn spawn(cfg: ApiConfig, ctx: ApiContext) -> anyhow::Result<ApiHandle> {
         klines: candles::KlinesCache::default(),
         kill_note: Mutex::new((String::new(), 0)),
         counters: ApiCounters::default(),
+        conns: Arc::new(conn::ConnCounters::default()),
         started: Instant::now(),
         ctx,
         cfg,
@@ -311,13 +321,16 @@ pub fn spawn(cfg: ApiConfig, ctx: ApiContext) -> anyhow::Result<ApiHandle> {
                 let broadcaster = tokio::spawn(ws::broadcast_loop(thread_app.clone()));
                 let router = routes::router(thread_app.clone());
                 let mut stop_serve = stop_rx.clone();
-                let serve = axum::serve(
+                let listener = conn::GuardedListener::new(
                     listener,
-                    router.into_make_service_with_connect_info::<SocketAddr>(),
-                )
-                .with_graceful_shutdown(async move {
-                    let _ = stop_serve.wait_for(|s| *s).await;
-                });
+                    thread_app.cfg.max_connections,
+                    Duration::from_millis(thread_app.cfg.idle_timeout_ms),
+                    thread_app.conns.clone(),
+                );
+                let serve = axum::serve(listener, router.into_make_service())
+                    .with_graceful_shutdown(async move {
+                        let _ = stop_serve.wait_for(|s| *s).await;
+                    });
                 tokio::select! {
                     r = serve => if let Err(e) = r { tracing::error!("API server: {e}") },
                     // Long-lived WebSockets would hold a graceful shutdown open: cut it short.

@@ -75,6 +75,10 @@ pub fn router(app: Arc<App>) -> Router {
                 "method not allowed; see /docs",
             )
         })
+        .layer(middleware::from_fn_with_state(
+            app.clone(),
+            super::origin::check,
+        ))
         .layer(middleware::from_fn_with_state(app.clone(), count_requests));
     if !app.cfg.cors_origins.is_empty() {
         let origins: Vec<HeaderValue> = app
@@ -119,6 +123,8 @@ pub struct FeedHealthView {
     pub fresh: bool,
     pub last_frame_age_ms: Option<u64>,
     pub stale_after_ms: u64,
+    /// Why the last connection attempt failed or the connection dropped.
+    pub last_error: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -186,16 +192,29 @@ async fn health(State(app): St) -> Json<Value> {
                 fresh: age.is_some_and(|a| a < stale_after_ms),
                 last_frame_age_ms: age,
                 stale_after_ms,
+                last_error: sh.feeds[i]
+                    .last_error
+                    .lock()
+                    .ok()
+                    .filter(|e| !e.is_empty())
+                    .map(|e| e.clone()),
             }
         })
         .collect();
-    let breaker_assets: Vec<String> = {
+    let (breaker_assets, trips): (Vec<String>, Vec<Value>) = {
         let st = app.ctx.state.lock().expect("state");
-        st.last_signal
-            .values()
-            .filter(|s| s.skip == Some(SkipReason::Breaker))
-            .map(|s| views::asset_name(&app.ctx.assets, s.asset.0))
-            .collect()
+        (
+            st.last_signal
+                .values()
+                .filter(|s| s.skip == Some(SkipReason::Breaker))
+                .map(|s| views::asset_name(&app.ctx.assets, s.asset.0))
+                .collect(),
+            // Every breaker tripped now (the stale-feed one included), with its reason.
+            st.breakers
+                .iter()
+                .map(|t| json!({"kind": t.kind.name(), "message": t.message(), "at_ms": t.at_wall_ms}))
+                .collect(),
+        )
     };
     let j = &sh.counters.journal;
     let journal_enabled = j.enabled.load(Ordering::Relaxed);
@@ -212,8 +231,9 @@ async fn health(State(app): St) -> Json<Value> {
         "mode": sh.mode().name(),
         "kill_switch": kill_view(&app),
         "breaker": {
-            "tripped": !breaker_assets.is_empty(),
+            "tripped": !breaker_assets.is_empty() || !trips.is_empty(),
             "assets": breaker_assets,
+            "trips": trips,
             "skips": sh.counters.signal.skips[SkipReason::Breaker as usize].load(Ordering::Relaxed),
         },
         "threads": threads,
@@ -226,6 +246,11 @@ async fn health(State(app): St) -> Json<Value> {
             "failed_batches": journal_failed,
             "dropped": j.dropped.load(Ordering::Relaxed),
             "last_error": if journal_failed > 0 { Value::from(j.last_error()) } else { Value::Null },
+        },
+        "connections": {
+            "open": ApiCounters::get(&app.conns.open),
+            "max": app.cfg.max_connections,
+            "idle_closed": ApiCounters::get(&app.conns.idle_closed),
         },
         "ws": {
             "clients": ApiCounters::get(&c.ws_clients),

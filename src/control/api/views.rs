@@ -307,7 +307,12 @@ pub struct PositionView {
 /// Open positions: fills of windows not settled yet, by (asset, window, outcome).
 pub fn positions(assets: &AssetTable, st: &ControlState) -> Vec<PositionView> {
     let mut acc: BTreeMap<(u8, u64, u8), (f64, f64)> = BTreeMap::new();
-    for r in st.fills.iter().filter(|r| r.received_e6 > 0) {
+    for r in st
+        .restored_positions
+        .iter()
+        .chain(st.fills.iter())
+        .filter(|r| r.received_e6 > 0)
+    {
         let settled = st
             .settlements
             .iter()

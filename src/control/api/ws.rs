@@ -377,7 +377,16 @@ pub async fn forward<S: ClientSocket>(
 /// `GET /ws`.
 pub async fn upgrade(State(app): State<Arc<App>>, ws: WebSocketUpgrade) -> Response {
     let c = &app.counters;
-    if c.ws_clients.load(Ordering::Relaxed) >= app.cfg.ws_max_clients as u64 {
+    // The slot is taken here, atomically, before the 101 goes out: upgrades that race each
+    // other cannot all pass a check made before any of them counted.
+    let max = app.cfg.ws_max_clients as u64;
+    let taken = c
+        .ws_clients
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+            (n < max).then_some(n + 1)
+        })
+        .is_ok();
+    if !taken {
         c.ws_refused.fetch_add(1, Ordering::Relaxed);
         return ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -388,14 +397,25 @@ pub async fn upgrade(State(app): State<Arc<App>>, ws: WebSocketUpgrade) -> Respo
         )
         .into_response();
     }
+    let slot = WsSlot(app.clone());
     ws.max_message_size(64 << 10)
-        .on_upgrade(move |socket| client(app, socket))
+        .on_upgrade(move |socket| client(slot, socket))
         .into_response()
 }
 
-async fn client(app: Arc<App>, mut socket: WebSocket) {
+/// A taken WebSocket client slot, given back when dropped (the client ended, or the upgrade
+/// never completed).
+struct WsSlot(Arc<App>);
+
+impl Drop for WsSlot {
+    fn drop(&mut self) {
+        self.0.counters.ws_clients.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+async fn client(slot: WsSlot, mut socket: WebSocket) {
+    let app = slot.0.clone();
     let c = &app.counters;
-    c.ws_clients.fetch_add(1, Ordering::Relaxed);
     c.ws_connections.fetch_add(1, Ordering::Relaxed);
     // Subscribe before the snapshot so nothing between the two is missed.
     let mut rx = app.stream.tx.subscribe();
@@ -416,7 +436,7 @@ async fn client(app: Arc<App>, mut socket: WebSocket) {
         )
         .await;
     }
-    c.ws_clients.fetch_sub(1, Ordering::Relaxed);
+    drop(slot);
 }
 
 #[cfg(test)]

@@ -78,14 +78,14 @@ impl WhalesConfig {
                 self.large_notional_usdc
             ));
         }
-        if self.seen_capacity < 16 {
+        if !(16..=1 << 20).contains(&self.seen_capacity) {
             bad.push(format!(
-                "whales.seen_capacity = {}: at least 16",
+                "whales.seen_capacity = {}: 16 to 1048576",
                 self.seen_capacity
             ));
         }
-        if self.recent == 0 {
-            bad.push("whales.recent = 0: at least 1".into());
+        if !(1..=1 << 16).contains(&self.recent) {
+            bad.push(format!("whales.recent = {}: 1 to 65536", self.recent));
         }
         if self.timeout_ms < 100 {
             bad.push(format!(
