@@ -32,17 +32,29 @@ fn config() -> Config {
     }
 }
 
-/// The captured venue frames kept in `tests/data/` (provenance in its README).
+/// The venue frames kept in `tests/data/venue/` (captures, provenance in each folder's README)
+/// and `tests/data/synthetic/` (hand-made edge cases), every folder below them included.
 fn corpus() -> Vec<Vec<u8>> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
-    let mut out: Vec<Vec<u8>> = std::fs::read_dir(dir)
-        .unwrap()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "json" || x == "txt"))
-        .map(|p| std::fs::read(p).unwrap())
-        .collect();
+    fn walk(dir: &std::path::Path, out: &mut Vec<Vec<u8>>) {
+        for entry in std::fs::read_dir(dir).unwrap().filter_map(Result::ok) {
+            let p = entry.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "json" || x == "txt") {
+                out.push(std::fs::read(p).unwrap());
+            }
+        }
+    }
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let mut out = Vec::new();
+    walk(&data.join("venue"), &mut out);
+    walk(&data.join("synthetic"), &mut out);
     out.sort();
-    assert!(out.len() >= 10, "the corpus is the captured frames");
+    assert!(
+        out.len() >= 40,
+        "the corpus is the venue frames: {} found",
+        out.len()
+    );
     out
 }
 
