@@ -6,6 +6,9 @@
 //! needs exact control of what goes on the wire (fragments, frames glued to the handshake
 //! response, refused handshakes). The client is polled without blocking, with a deadline.
 
+mod ws_server_common;
+use ws_server_common::{read_request_head, switching_protocols};
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::thread::{self, JoinHandle};
@@ -105,35 +108,6 @@ const TEXT: u8 = 0x1;
 const BINARY: u8 = 0x2;
 const CONTINUATION: u8 = 0x0;
 const PING: u8 = 0x9;
-
-/// Read an HTTP request head off `s` and return it.
-fn read_request_head(s: &mut TcpStream) -> String {
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        assert_eq!(s.read(&mut byte).unwrap(), 1, "request cut short");
-        head.push(byte[0]);
-    }
-    String::from_utf8(head).unwrap()
-}
-
-/// The 101 response for a request head, done by hand so frames can follow in the same write.
-fn switching_protocols(head: &str) -> Vec<u8> {
-    let key = head
-        .lines()
-        .find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.trim()
-                .eq_ignore_ascii_case("sec-websocket-key")
-                .then(|| v.trim().to_string())
-        })
-        .expect("Sec-WebSocket-Key");
-    let accept = tungstenite::handshake::derive_accept_key(key.as_bytes());
-    format!(
-        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"
-    )
-    .into_bytes()
-}
 
 /// Text payloads of assorted lengths around the 7-bit / 16-bit length boundaries.
 fn assorted_payloads() -> Vec<String> {

@@ -4,8 +4,11 @@
 //! frames RFC 6455 forbids (reserved bits with no extension, a continuation with no first
 //! frame, a fragmented control frame) are protocol errors.
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+mod ws_server_common;
+use ws_server_common::{read_request_head, switching_protocols};
+
+use std::io::Write;
+use std::net::TcpListener;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread;
@@ -19,35 +22,6 @@ use cassandra::telemetry::counters::FeedCounters;
 
 fn url(port: u16) -> WsUrl {
     WsUrl::parse(&format!("ws://127.0.0.1:{port}/ws")).unwrap()
-}
-
-fn read_request_head(s: &mut TcpStream) -> String {
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        if s.read(&mut byte).unwrap_or(0) != 1 {
-            break;
-        }
-        head.push(byte[0]);
-    }
-    String::from_utf8(head).unwrap()
-}
-
-fn switching_protocols(head: &str) -> Vec<u8> {
-    let key = head
-        .lines()
-        .find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.trim()
-                .eq_ignore_ascii_case("sec-websocket-key")
-                .then(|| v.trim().to_string())
-        })
-        .expect("Sec-WebSocket-Key");
-    let accept = tungstenite::handshake::derive_accept_key(key.as_bytes());
-    format!(
-        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"
-    )
-    .into_bytes()
 }
 
 #[test]
