@@ -292,11 +292,22 @@ fn order_post_yes_sends_a_signed_order_to_the_simulator() {
     // The simulated CLOB checks the wallet's pUSD balance and allowance.
     sim.clob()
         .fund(&Address::parse_hex(ANVIL_ADDRESS_0).unwrap(), 1_000_000_000);
-    let token = sim.current_window("ETH").unwrap().up_token;
-    let book = sim.poly_book(&token).unwrap();
+    // The dearer side: its ask is at least about 0.5, so six shares are worth more than the
+    // venue's $1 minimum for a marketable BUY whatever the simulated market did.
+    let w = sim.current_window("ETH").unwrap();
+    let (token, book) = [w.up_token, w.down_token]
+        .into_iter()
+        .map(|t| {
+            let b = sim.poly_book(&t).unwrap();
+            (t, b)
+        })
+        .max_by_key(|(_, b)| b.best_ask().map_or(0, |l| l.price_e4))
+        .unwrap();
     let ask = book.best_ask().unwrap();
     let tick = if book.tick_e4 == 100 { "0.01" } else { "0.001" };
-    let price = cassandra::sim::book::fmt_price(ask.price_e4);
+    // The limit on the cent above the ask (on any tick's grid): the pUSD amount then has at
+    // most two decimals, as a marketable order's must, and the order still takes the ask.
+    let price = cassandra::sim::book::fmt_price(ask.price_e4.div_ceil(100) * 100);
     let line = format!(
         r#"{{"token_id":"{token}","side":"BUY","price":"{price}","size":"6","tick_size":"{tick}","order_type":"FOK"}}"#
     );
