@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::clock::wall_ms;
-use crate::pipeline::control::{PolyControl, SignalControl, TokenKey, WindowSpec};
+use crate::pipeline::control::{PolyControl, SignalControl, TokenKey};
 use crate::pipeline::events::{AssetId, ExecReport, PolyEvent, SpotTick, TokenId};
 use crate::pipeline::registry::{AssetTable, MAX_TOKENS};
 use crate::pipeline::rings::{TapRx, TapTx};
@@ -249,17 +249,8 @@ impl ControlLoop {
             }
         }
         let _ = self.poly_waker.wake();
-        self.signal_ctl.offer(SignalControl::Window(WindowSpec {
-            asset: w.asset,
-            start_s: w.start_s,
-            end_s: w.end_s,
-            up,
-            down,
-            tick_e4: w.tick_e4,
-            min_size_e6: w.min_size_e6,
-            fees: w.fees,
-            neg_risk: w.neg_risk,
-        }));
+        self.signal_ctl
+            .offer(SignalControl::Window(w.spec(up, down)));
         self.signal_bell.ring();
     }
 

@@ -13,7 +13,7 @@ use crate::exec::paper;
 use crate::feeds::binance::{BinanceFrame, BinanceParser};
 use crate::feeds::chainlink::{ChainlinkBatch, ChainlinkFrame, ChainlinkParser};
 use crate::feeds::polymarket::{PolyBatch, PolyBooks, PolyParser};
-use crate::pipeline::control::{SignalControl, TokenKey, WindowSpec};
+use crate::pipeline::control::{SignalControl, TokenKey};
 use crate::pipeline::events::{
     BookTop, ExecReport, ExecStatus, OrderIntent, PolyEvent, TokenId, WireStamps,
 };
@@ -237,20 +237,7 @@ pub fn replay(
                         books.tokens.insert(t.0, k);
                     }
                 }
-                engine.control(
-                    SignalControl::Window(WindowSpec {
-                        asset: w.asset,
-                        start_s: w.start_s,
-                        end_s: w.end_s,
-                        up,
-                        down,
-                        tick_e4: w.tick_e4,
-                        min_size_e6: w.min_size_e6,
-                        fees: w.fees,
-                        neg_risk: w.neg_risk,
-                    }),
-                    wall,
-                );
+                engine.control(SignalControl::Window(w.spec(up, down)), wall);
                 windows += 1;
             }
             Feed::Binance => {

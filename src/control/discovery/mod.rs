@@ -49,6 +49,28 @@ pub struct DiscoveredWindow {
     pub rules: MarketRules,
 }
 
+impl DiscoveredWindow {
+    /// The engine's view of this window, its tokens at the registry slots `up` and `down`:
+    /// what the control loop sends to `signal` and what replay hands its engine.
+    pub fn spec(
+        &self,
+        up: crate::pipeline::events::TokenId,
+        down: crate::pipeline::events::TokenId,
+    ) -> crate::pipeline::control::WindowSpec {
+        crate::pipeline::control::WindowSpec {
+            asset: self.asset,
+            start_s: self.start_s,
+            end_s: self.end_s,
+            up,
+            down,
+            tick_e4: self.tick_e4,
+            min_size_e6: self.min_size_e6,
+            fees: self.fees,
+            neg_risk: self.neg_risk,
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum DiscoveryError {
     /// Not listed (yet): try again later.
