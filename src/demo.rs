@@ -46,6 +46,7 @@ pub fn sim_config(cfg: &Config) -> SimConfig {
         poly_noise: d.poly_noise,
         chainlink_hz: d.chainlink_hz,
         annual_vol: d.annual_vol,
+        faults: d.faults.clone(),
         ..SimConfig::default()
     }
 }

@@ -109,6 +109,8 @@ enum Cmd {
         /// Binance frames per second (0 = flood); default: the config's `demo.binance_rate_hz`.
         #[arg(long)]
         rate: Option<f64>,
+        #[command(flatten)]
+        faults: cassandra::cli::sim_faults::FaultArgs,
     },
     /// Go-live checks against the configured venues: geoblock, clock, credentials, wallet,
     /// pUSD balance and allowances, markets, feeds. Exits non-zero on any failure.
@@ -330,8 +332,10 @@ fn main() -> anyhow::Result<()> {
             chainlink_port,
             http_port,
             rate,
+            faults,
         } => {
             let mut cfg = Config::load(config.as_deref())?;
+            cfg.demo.faults = faults.over(cfg.demo.faults);
             if let Some(s) = seed {
                 cfg.demo.seed = s;
             }
@@ -355,6 +359,12 @@ fn main() -> anyhow::Result<()> {
             println!("Polymarket  {}/ws/market", sim.poly_ws_url());
             println!("Chainlink   {}/ws", sim.chainlink_ws_url());
             println!("HTTP        {} (Gamma, CLOB, Binance REST)", sim.http_url());
+            if !cfg.demo.faults.is_empty() {
+                println!(
+                    "Faults      {} (GET /sim/stats counts them)",
+                    serde_json::to_string(&cfg.demo.faults)?
+                );
+            }
             println!("Running until Ctrl-C.");
             wait_until(&stop, None);
             sim.shutdown();

@@ -283,6 +283,10 @@ pub struct DemoConfig {
     /// Send alerts to the simulator's Telegram and Discord and take Telegram commands from its
     /// chat `demo::DEMO_CHAT_ID` (default true). Whale polling follows `[whales] enabled`.
     pub sim_alerts: bool,
+    /// Faults the simulator injects from the start (`[demo.faults]`; `sim` flags override):
+    /// drops, stalls, slow or closing handshakes, malformed frames, HTTP/CLOB statuses and
+    /// delays. Default: none.
+    pub faults: crate::sim::FaultPlan,
 }
 
 impl Default for Config {
@@ -375,6 +379,7 @@ impl Default for DemoConfig {
             chainlink_hz: 1.0,
             annual_vol: 0.6,
             sim_alerts: true,
+            faults: crate::sim::FaultPlan::default(),
         }
     }
 }
@@ -506,6 +511,9 @@ impl Config {
         }
         if !(d.poly_noise >= 0.0 && d.poly_noise < 0.5) {
             bad.push(format!("demo.poly_noise = {}: in [0, 0.5)", d.poly_noise));
+        }
+        if let Err(e) = d.faults.validate() {
+            bad.push(format!("demo.{e}"));
         }
         if let Err(e) = self.strategy.gates.validate() {
             for f in e.fields {

@@ -330,6 +330,17 @@ fn run(conn: &mut WsConn, s: &mut Session) -> Result<bool, Gone> {
             return Ok(true);
         }
         if !conn.stalled() {
+            if conn.take_malformed() {
+                // Truncated JSON, then a data frame of a channel nobody asked for.
+                conn.write_text("{\"v\":1,\"channel\":\"price.crypto.twap\",\"payl".into())?;
+                conn.write_text(
+                    "{\"v\":1,\"channel\":\"price.mystery\",\"seq\":1,\"ts\":1,\"payload\":{}}"
+                        .into(),
+                )?;
+                conn.stats()
+                    .malformed_sent
+                    .fetch_add(2, std::sync::atomic::Ordering::Relaxed);
+            }
             s.updates(&shared, &mut out);
             for f in out.drain(..) {
                 conn.write_text(f)?;

@@ -20,6 +20,13 @@ struct FeedFaults {
     drop_gen: AtomicU64,
     malformed_gen: AtomicU64,
     stall: AtomicBool,
+    /// The server's handshake answer waits this long (0 = none).
+    handshake_delay_ms: AtomicU64,
+    /// Complete the handshake, then close at once (TCP close, no close frame).
+    close_after_handshake: AtomicBool,
+    /// Periodic faults run by the fault schedule (`fault_plan.rs`); 0 = off.
+    drop_every_ms: AtomicU64,
+    malformed_every_ms: AtomicU64,
 }
 
 /// The simulator's fault switches.
@@ -96,6 +103,54 @@ impl Faults {
     /// Same for the Polymarket market channel.
     pub fn inject_malformed_poly(&self) {
         self.poly.malformed_gen.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Delay the WebSocket handshake answer of `feed` by `ms` (0 = none): a slow server.
+    pub(crate) fn set_handshake_delay_ms(&self, feed: Feed, ms: u64) {
+        self.feed(feed)
+            .handshake_delay_ms
+            .store(ms, Ordering::SeqCst);
+    }
+    /// Complete every handshake of `feed`, then close the connection at once.
+    pub(crate) fn set_close_after_handshake(&self, feed: Feed, on: bool) {
+        self.feed(feed)
+            .close_after_handshake
+            .store(on, Ordering::SeqCst);
+    }
+    /// Drop every connection of `feed` every `ms` (0 = never), from the fault schedule.
+    pub(crate) fn set_drop_every_ms(&self, feed: Feed, ms: u64) {
+        self.feed(feed).drop_every_ms.store(ms, Ordering::SeqCst);
+    }
+    /// Inject a malformed frame on `feed` every `ms` (0 = never), from the fault schedule.
+    pub(crate) fn set_malformed_every_ms(&self, feed: Feed, ms: u64) {
+        self.feed(feed)
+            .malformed_every_ms
+            .store(ms, Ordering::SeqCst);
+    }
+    pub(crate) fn set_stall(&self, feed: Feed, on: bool) {
+        self.feed(feed).stall.store(on, Ordering::SeqCst);
+    }
+    pub(crate) fn handshake_delay_ms(&self, feed: Feed) -> u64 {
+        self.feed(feed).handshake_delay_ms.load(Ordering::Relaxed)
+    }
+    pub(crate) fn close_after_handshake(&self, feed: Feed) -> bool {
+        self.feed(feed)
+            .close_after_handshake
+            .load(Ordering::Relaxed)
+    }
+    pub(crate) fn drop_every_ms(&self, feed: Feed) -> u64 {
+        self.feed(feed).drop_every_ms.load(Ordering::Relaxed)
+    }
+    pub(crate) fn malformed_every_ms(&self, feed: Feed) -> u64 {
+        self.feed(feed).malformed_every_ms.load(Ordering::Relaxed)
+    }
+    /// Raise a drop on `feed` (what `drop_binance` & co. do).
+    pub(crate) fn drop_feed(&self, feed: Feed) {
+        self.feed(feed).drop_gen.fetch_add(1, Ordering::SeqCst);
+    }
+    /// Raise a malformed frame on `feed`.
+    pub(crate) fn malformed_feed(&self, feed: Feed) {
+        self.feed(feed).malformed_gen.fetch_add(1, Ordering::SeqCst);
     }
 
     /// Every HTTP request is answered with this status (e.g. 429, 503) while set.

@@ -96,6 +96,8 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/midpoint", get(midpoint))
         .route("/ok", get(|| async { Json("OK") }))
         .route("/bench/tick-to-trade", get(tick_to_trade))
+        .route("/sim/stats", get(sim_stats))
+        .route("/sim/faults", axum::routing::post(sim_faults))
         .route("/api/v3/klines", get(klines))
         .merge(super::data_api::routes())
         .merge(super::telegram::routes())
@@ -117,13 +119,44 @@ async fn tick_to_trade(State(sh): St) -> Json<super::wire::TickToTradeReport> {
     Json(sh.wire.take(sh.stats.binance.frames_sent()))
 }
 
+/// `GET /sim/stats`: see [`super::fault_plan`].
+async fn sim_stats(State(sh): St) -> Json<Value> {
+    Json(super::fault_plan::stats_json(&sh))
+}
+
+/// `POST /sim/faults` with a [`super::FaultPlan`] as JSON: the switches become that plan.
+async fn sim_faults(State(sh): St, body: axum::body::Bytes) -> Response {
+    let plan: super::FaultPlan = match serde_json::from_slice(&body) {
+        Ok(p) => p,
+        Err(e) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                Json(json!({"error": e.to_string()})),
+            )
+                .into_response()
+        }
+    };
+    match plan.apply(&sh) {
+        Ok(()) => Json(json!({"ok": true, "faults": plan})).into_response(),
+        Err(e) => (StatusCode::BAD_REQUEST, Json(json!({"error": e}))).into_response(),
+    }
+}
+
 async fn faults(State(sh): St, req: Request, next: Next) -> Response {
     bump(&sh.stats.http_requests);
+    // The simulator's own control routes are never faulted.
+    if req.uri().path().starts_with("/sim/") {
+        return next.run(req).await;
+    }
     let delay = sh.faults.http_delay_ms();
     if delay > 0 {
+        bump(&sh.stats.http_faulted);
         tokio::time::sleep(Duration::from_millis(delay)).await;
     }
     if let Some(code) = sh.faults.http_status() {
+        if delay == 0 {
+            bump(&sh.stats.http_faulted);
+        }
         let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = json!({"error": format!("simulated fault: HTTP {code}")});
         return (status, Json(body)).into_response();

@@ -19,6 +19,7 @@ mod chainlink;
 pub mod clob;
 mod data_api;
 mod discord;
+mod fault_plan;
 mod faults;
 mod gamma;
 mod http;
@@ -37,6 +38,7 @@ pub use book::{SimBook, SimLevel};
 pub use clob::{SimBalance, SimClob, SimOrderRecord, SimVerdict, WalletKind};
 pub use data_api::SimDataApi;
 pub use discord::SimDiscord;
+pub use fault_plan::FaultPlan;
 pub use faults::Faults;
 pub use stats::{FeedStats, SimStats};
 pub use telegram::{check_html as check_telegram_html, SimTelegram};
@@ -97,6 +99,8 @@ pub struct SimConfig {
     /// The series windows settle on and Gamma names. Default: the 60-second Chainlink TWAP, as
     /// the real up/down markets since 2026-08 (`tests/data/venue/gamma/`).
     pub settlement: windows::Series,
+    /// Faults injected from the start (`[demo.faults]`, `sim` flags). Default: none.
+    pub faults: FaultPlan,
 }
 
 impl Default for SimConfig {
@@ -119,6 +123,7 @@ impl Default for SimConfig {
             ping_interval_ms: 20_000,
             annual_vol: 0.6,
             settlement: windows::Series::Twap60,
+            faults: FaultPlan::default(),
         }
     }
 }
@@ -161,6 +166,9 @@ impl SimConfig {
         }
         if self.ping_interval_ms == 0 {
             bad.push("ping_interval_ms: must be > 0".into());
+        }
+        if let Err(e) = self.faults.validate() {
+            bad.push(e);
         }
         if bad.is_empty() {
             Ok(())
@@ -357,6 +365,15 @@ impl Simulator {
             sim.threads
                 .push(net::spawn_acceptor(shared.clone(), l, name, h)?);
         }
+        if let Err(e) = shared.cfg.faults.apply(&shared) {
+            anyhow::bail!("invalid simulator faults: {e}");
+        }
+        let sched = shared.clone();
+        sim.threads.push(
+            std::thread::Builder::new()
+                .name("sim-faults".into())
+                .spawn(move || fault_plan::run_schedule(sched))?,
+        );
         sim.http = Some(http::HttpServer::spawn(shared, http_listener)?);
         Ok(sim)
     }
@@ -450,6 +467,16 @@ impl Simulator {
 
     pub fn faults(&self) -> &Faults {
         &self.shared.faults
+    }
+
+    /// Replace the fault switches with `plan` (what `POST /sim/faults` does).
+    pub fn apply_faults(&self, plan: &FaultPlan) -> Result<(), String> {
+        plan.apply(&self.shared)
+    }
+
+    /// What `GET /sim/stats` answers: connections, frames and the faults injected.
+    pub fn stats_json(&self) -> serde_json::Value {
+        fault_plan::stats_json(&self.shared)
     }
 
     pub fn stats(&self) -> &SimStats {

@@ -111,7 +111,18 @@ impl WsConn {
         feed: Feed,
         route: impl Fn(&str) -> bool,
     ) -> Option<(WsConn, String)> {
+        bump(&shared.feed_stats(feed).accepted);
         stream.set_nodelay(true).ok()?;
+        let delay = shared.faults.handshake_delay_ms(feed);
+        if delay > 0 {
+            // A slow server: the handshake answer comes late (or never, once the simulator
+            // stops or the client has given up and closed).
+            bump(&shared.feed_stats(feed).slow_handshakes);
+            let until = std::time::Instant::now() + Duration::from_millis(delay);
+            while std::time::Instant::now() < until && !shared.stopping() {
+                thread::sleep(MAX_WAIT);
+            }
+        }
         stream.set_read_timeout(Some(HANDSHAKE_TIMEOUT)).ok()?;
         stream.set_write_timeout(Some(HANDSHAKE_TIMEOUT)).ok()?;
         let mut uri = String::new();
@@ -134,6 +145,12 @@ impl WsConn {
         let fd = ws.get_ref().as_raw_fd();
         let stats = shared.feed_stats(feed);
         bump(&stats.connections);
+        if shared.faults.close_after_handshake(feed) {
+            // Handshake done, then gone: what a flapping server or proxy does.
+            bump(&stats.closed_after_handshake);
+            let _ = ws.get_ref().shutdown(Shutdown::Both);
+            return None;
+        }
         bump(&stats.open);
         let conn = WsConn {
             ws,

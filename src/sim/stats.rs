@@ -7,6 +7,9 @@ use std::sync::Mutex;
 /// Counters of one WebSocket feed.
 #[derive(Debug, Default)]
 pub struct FeedStats {
+    pub(crate) accepted: AtomicU64,
+    pub(crate) slow_handshakes: AtomicU64,
+    pub(crate) closed_after_handshake: AtomicU64,
     pub(crate) connections: AtomicU64,
     pub(crate) open: AtomicU64,
     pub(crate) frames_sent: AtomicU64,
@@ -26,6 +29,18 @@ pub(crate) fn bump(a: &AtomicU64) {
 }
 
 impl FeedStats {
+    /// TCP connections accepted (before the WebSocket handshake): every attempt a client made.
+    pub fn accepted(&self) -> u64 {
+        get(&self.accepted)
+    }
+    /// Handshakes delayed by the slow-handshake fault.
+    pub fn slow_handshakes(&self) -> u64 {
+        get(&self.slow_handshakes)
+    }
+    /// Connections closed right after the handshake by the close-after-handshake fault.
+    pub fn closed_after_handshake(&self) -> u64 {
+        get(&self.closed_after_handshake)
+    }
     /// Connections accepted (WebSocket handshake done).
     pub fn connections(&self) -> u64 {
         get(&self.connections)
@@ -67,6 +82,10 @@ pub struct SimStats {
     pub poly: FeedStats,
     pub chainlink: FeedStats,
     pub(crate) http_requests: AtomicU64,
+    pub(crate) http_faulted: AtomicU64,
+    /// Periodic faults fired by the fault schedule: drops, malformed injections.
+    pub(crate) scheduled_drops: AtomicU64,
+    pub(crate) scheduled_malformed: AtomicU64,
     pub(crate) poly_subscriptions: Mutex<Vec<Vec<String>>>,
     pub(crate) binance_streams: Mutex<Vec<String>>,
 }
@@ -75,6 +94,18 @@ impl SimStats {
     /// HTTP requests received (all routes, faults included).
     pub fn http_requests(&self) -> u64 {
         get(&self.http_requests)
+    }
+    /// HTTP requests answered with a forced status or delay by the HTTP fault switches.
+    pub fn http_faulted(&self) -> u64 {
+        get(&self.http_faulted)
+    }
+    /// Drops fired by the fault schedule (`drop_every_ms`), all feeds.
+    pub fn scheduled_drops(&self) -> u64 {
+        get(&self.scheduled_drops)
+    }
+    /// Malformed-frame injections fired by the fault schedule, all feeds.
+    pub fn scheduled_malformed(&self) -> u64 {
+        get(&self.scheduled_malformed)
     }
     /// The asset-id list of every Polymarket subscribe message received, in order.
     pub fn poly_subscriptions(&self) -> Vec<Vec<String>> {

@@ -198,8 +198,11 @@ fn levels<'t, 'i>(
 }
 
 fn level_of(l: Value<'_, '_>) -> Result<(u32, u64), PolyParseError> {
+    // A price of 0 is no price (the venue's lie strictly between 0 and 1): as a level it
+    // would be an ask at zero, so it is refused, not applied.
     let price = get_str(l, "price")
         .and_then(|p| parse_price_e4(p.as_bytes()))
+        .filter(|&p| p > 0)
         .ok_or(PolyParseError::Field("price"))?;
     let size = get_str(l, "size")
         .and_then(|s| parse_e6(s.as_bytes()))
@@ -281,6 +284,7 @@ fn apply_change(
         // Validate the price all the same: a malformed entry is an error, not a skip.
         get_str(ch, "price")
             .and_then(|p| parse_price_e4(p.as_bytes()))
+            .filter(|&p| p > 0)
             .ok_or(PolyParseError::Field("price"))?;
         batch.unsized_changes += 1;
         return Ok(());

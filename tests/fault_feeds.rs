@@ -1,0 +1,187 @@
+//! Feed faults end to end: `cassandra run` (paper) against `cassandra sim` in another process,
+//! the faults set by `sim`'s flags and then by `POST /sim/faults`, everything measured from
+//! outside (`/metrics`, `GET /sim/stats`, the exit status and stderr).
+//!
+//! One run, four phases:
+//! 1. a reconnect storm: every connection dropped every 1.5 s and malformed frames every
+//!    0.7 s (`--fault-drop-every-ms`, `--fault-malformed-every-ms`): one reconnect per drop,
+//!    the malformed frames counted as parse errors, the ingest threads never stalled;
+//! 2. a Binance server that closes every connection right after the handshake, and every HTTP
+//!    request answered 503: attempts stay within Binance's limit (300 connections per 5 min
+//!    per IP, so at most one a second), Polymarket keeps flowing;
+//! 3. a Polymarket server whose handshake never comes in time: each attempt is cut at the
+//!    client's 5 s connect timeout, which bounds how long `poly-ingest` is held (a known
+//!    limit, RELIABILITY.md), and `binance-ingest` is not held at all;
+//! 4. faults cleared: both feeds flow again within seconds; the process exits 0, no panic.
+
+mod fault_common;
+use fault_common::*;
+
+use std::time::{Duration, Instant};
+
+/// What one `/metrics` poll saw.
+#[derive(Clone, Copy, Debug, Default)]
+struct Seen {
+    binance_frames: f64,
+    poly_frames: f64,
+    binance_reconnects: f64,
+    poly_reconnects: f64,
+    parse_errors: f64,
+    binance_beat_max: f64,
+    poly_beat_max: f64,
+}
+
+/// Poll `/metrics` every 100 ms for `d`: the last counters and the largest heartbeat ages.
+fn watch(api: &str, d: Duration) -> Seen {
+    let end = Instant::now() + d;
+    let mut s = Seen::default();
+    while Instant::now() < end {
+        if let Some(m) = get_text(&format!("{api}/metrics")) {
+            let beat = |t: &str| {
+                metric_max(
+                    &m,
+                    "cassandra_thread_heartbeat_age_seconds",
+                    &format!("thread=\"{t}\""),
+                )
+            };
+            s.binance_beat_max = s.binance_beat_max.max(beat("binance-ingest"));
+            s.poly_beat_max = s.poly_beat_max.max(beat("poly-ingest"));
+            s.binance_frames = metric(&m, "cassandra_feed_frames_total", "feed=\"binance\"");
+            s.poly_frames = metric(&m, "cassandra_feed_frames_total", "feed=\"polymarket\"");
+            s.binance_reconnects =
+                metric(&m, "cassandra_feed_reconnects_total", "feed=\"binance\"");
+            s.poly_reconnects =
+                metric(&m, "cassandra_feed_reconnects_total", "feed=\"polymarket\"");
+            s.parse_errors = metric(&m, "cassandra_feed_parse_errors_total", "");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    s
+}
+
+fn feed(stats: &serde_json::Value, feed: &str, key: &str) -> u64 {
+    stats[feed][key]
+        .as_u64()
+        .unwrap_or_else(|| panic!("{feed}.{key} in {stats}"))
+}
+
+#[test]
+fn feeds_survive_storms_flapping_servers_and_slow_handshakes() {
+    let dir = temp_dir("feeds");
+    let sim = SimProc::start(
+        &dir,
+        [0; 4],
+        &[
+            "--fault-drop-every-ms",
+            "1500",
+            "--fault-malformed-every-ms",
+            "700",
+            "--fault-feeds",
+            "binance,poly",
+        ],
+    );
+    let cfg = run_config(&dir, &sim, "", "");
+    let (mut run, api) = start_run(&cfg, 60.0, None);
+    let names = get_text(&format!("{api}/metrics")).unwrap();
+    assert!(names.contains("feed=\"polymarket\""), "feed label: {names}");
+
+    // 1. Reconnect storm.
+    assert!(
+        wait_for(Duration::from_secs(15), || {
+            let m = get_text(&format!("{api}/metrics")).unwrap_or_default();
+            metric(&m, "cassandra_feed_frames_total", "feed=\"binance\"") > 0.0
+                && metric(&m, "cassandra_feed_frames_total", "feed=\"polymarket\"") > 0.0
+        }),
+        "feeds never flowed:\n{}",
+        run.stderr()
+    );
+    let s0 = sim.stats();
+    let a = watch(&api, Duration::from_secs(9));
+    let s1 = sim.stats();
+    let drops = s1["scheduled_drops"].as_u64().unwrap() - s0["scheduled_drops"].as_u64().unwrap();
+    let accepted = feed(&s1, "binance", "accepted") - feed(&s0, "binance", "accepted");
+    let dropped =
+        feed(&s1, "binance", "dropped_by_fault") - feed(&s0, "binance", "dropped_by_fault");
+    eprintln!("phase 1: {drops} scheduled drops, binance {accepted} connections for {dropped} dropped, {a:?}");
+    assert!(drops >= 8, "{drops} drops fired");
+    assert!(dropped >= 4, "{dropped} binance connections dropped");
+    // One connection per drop (plus the one open when the phase began), no storm.
+    assert!(
+        accepted <= dropped + 2,
+        "{accepted} connections for {dropped} drops"
+    );
+    assert!(
+        a.binance_reconnects >= 4.0 && a.poly_reconnects >= 4.0,
+        "{a:?}"
+    );
+    assert!(a.parse_errors >= 4.0, "malformed frames counted: {a:?}");
+    assert!(
+        a.binance_beat_max < 1.0 && a.poly_beat_max < 1.0,
+        "an ingest thread stalled during the storm: {a:?}"
+    );
+
+    // 2. Binance closes right after every handshake; every HTTP request gets 503.
+    sim.set_faults(r#"{"feeds":["binance"],"close_after_handshake":true,"http_status":503}"#);
+    let s1 = sim.stats();
+    let t = Instant::now();
+    let b = watch(&api, Duration::from_secs(8));
+    let s2 = sim.stats();
+    let secs = t.elapsed().as_secs_f64();
+    let attempts = feed(&s2, "binance", "accepted") - feed(&s1, "binance", "accepted");
+    let closed = feed(&s2, "binance", "closed_after_handshake");
+    let faulted = s2["http_faulted"].as_u64().unwrap() - s1["http_faulted"].as_u64().unwrap();
+    eprintln!("phase 2: {attempts} binance attempts in {secs:.1} s, {closed} closed after the handshake, {faulted} HTTP 503s, {b:?}");
+    assert!(closed >= 3, "{closed} closed after the handshake");
+    assert!(
+        (attempts as f64) <= secs,
+        "{attempts} connection attempts in {secs:.1} s: over Binance's 300 per 5 minutes"
+    );
+    assert!(faulted >= 1, "no HTTP request was faulted");
+    assert!(b.poly_frames > a.poly_frames, "Polymarket stopped: {b:?}");
+    assert!(b.binance_beat_max < 1.0 && b.poly_beat_max < 1.0, "{b:?}");
+
+    // 3. Polymarket's handshake answer comes after the client's connect timeout (5 s).
+    sim.set_faults(r#"{"feeds":["poly"],"handshake_delay_ms":8000,"drop_every_ms":500}"#);
+    let s2 = sim.stats();
+    let c = watch(&api, Duration::from_secs(9));
+    let s3 = sim.stats();
+    let slow = feed(&s3, "poly", "slow_handshakes") - feed(&s2, "poly", "slow_handshakes");
+    eprintln!("phase 3: {slow} slow handshakes, {c:?}");
+    assert!(slow >= 1, "no slow handshake was tried");
+    assert!(
+        c.poly_beat_max < 6.5,
+        "poly-ingest held past the connect timeout: {c:?}"
+    );
+    assert!(c.binance_beat_max < 1.0, "binance-ingest held: {c:?}");
+    assert!(
+        c.binance_frames > b.binance_frames,
+        "Binance did not recover: {c:?}"
+    );
+
+    // 4. Faults cleared: both feeds flow again.
+    sim.set_faults("{}");
+    let before = watch(&api, Duration::from_millis(200));
+    assert!(
+        wait_for(Duration::from_secs(15), || {
+            let m = get_text(&format!("{api}/metrics")).unwrap_or_default();
+            metric(&m, "cassandra_feed_frames_total", "feed=\"polymarket\"")
+                > before.poly_frames + 10.0
+                && metric(&m, "cassandra_feed_frames_total", "feed=\"binance\"")
+                    > before.binance_frames + 10.0
+        }),
+        "feeds did not recover:\n{}",
+        run.stderr()
+    );
+    let fin = sim.stats();
+    eprintln!("final simulator stats: {fin}");
+    assert!(run.alive(), "run died:\n{}", run.stderr());
+    run.interrupt();
+    assert!(
+        run.wait_exit(Duration::from_secs(20)),
+        "run did not exit cleanly:\n{}\n{}",
+        run.stdout(),
+        run.stderr()
+    );
+    assert_no_panic(&run);
+    let _ = std::fs::remove_dir_all(&dir);
+}
