@@ -87,6 +87,11 @@ fn exhausted_file_descriptors_are_survived_and_recovered() {
         "descriptors were not exhausted: {during} of {limit}"
     );
     drop(hogs);
+    let err = run.stderr();
+    assert!(
+        err.contains("os error 24"),
+        "no feed connection failed for want of descriptors:\n{err}"
+    );
     // Descriptors free again: the API answers and both feeds reconnect and flow.
     assert!(
         wait_for(Duration::from_secs(20), || {
