@@ -216,3 +216,73 @@ fn feeds_survive_storms_flapping_servers_and_slow_handshakes() {
     assert_no_panic(&run);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `[demo.faults]` reaches the simulator of a demo: malformed frames every 300 ms on every
+/// feed (the Chainlink socket included) are counted as parse errors, the demo runs on.
+#[test]
+fn demo_faults_from_the_configuration_reach_its_simulator() {
+    let dir = temp_dir("demo-faults");
+    let cfg = dir.join("demo.toml");
+    std::fs::write(
+        &cfg,
+        "assets = [\"BTC\"]\n[api]\nenabled = false\n[whales]\nenabled = false\n\
+         [demo]\nwindow_s = 20\nsim_alerts = false\n\
+         [demo.faults]\nmalformed_every_ms = 300\n",
+    )
+    .unwrap();
+    let summary = dir.join("summary.json");
+    let out = std::process::Command::new(BIN)
+        .args(["demo", "--duration", "5", "--config"])
+        .arg(&cfg)
+        .arg("--summary")
+        .arg(&summary)
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap();
+    let c = &s["counters"];
+    assert!(c["binance_frames"].as_u64().unwrap() > 0, "{c}");
+    // Two malformed frames per injection per feed: a truncated one and an unknown kind (the
+    // latter is well-formed JSON, ignored, not an error).
+    assert!(c["parse_errors"].as_u64().unwrap() >= 6, "{c}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A fault plan naming a feed that does not exist is refused at start, by `sim` and by the
+/// configuration, with the key and the feeds there are.
+#[test]
+fn a_bad_fault_plan_is_a_clear_start_error() {
+    let out = std::process::Command::new(BIN)
+        .args(["sim", "--binance-port", "0", "--poly-port", "0"])
+        .args(["--chainlink-port", "0", "--http-port", "0"])
+        .args(["--fault-feeds", "kraken", "--fault-drop-every-ms", "100"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("faults.feeds")
+            && err.contains("kraken")
+            && err.contains("binance, poly, chainlink"),
+        "{err}"
+    );
+    let dir = temp_dir("bad-plan");
+    let cfg = dir.join("bad.toml");
+    std::fs::write(&cfg, "[demo.faults]\nhttp_status = 42\n").unwrap();
+    let out = std::process::Command::new(BIN)
+        .args(["demo", "--duration", "1", "--config"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("demo.faults.http_status = 42"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
