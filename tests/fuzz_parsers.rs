@@ -267,7 +267,7 @@ fn the_captured_frames_parse() {
 }
 
 /// Frames of several MB (deep nesting, long strings, thousands of events) leave memory
-/// bounded: once each parser has seen them, seeing them twice more adds (almost) nothing (each
+/// bounded: once each parser has seen them, seeing them again adds (almost) nothing (each
 /// parser gives back what a huge frame grew; what the allocator keeps is reused), and the
 /// peak stays far below what issue 17 saw (225 MB kept from one 4 MiB frame of `[`).
 #[test]
@@ -276,7 +276,7 @@ fn huge_frames_leave_memory_bounded() {
     let mut all = targets::all(&corpus);
     let deep_arrays = vec![b'['; 4 << 20];
     let mut deep_objects = Vec::with_capacity(6 << 20);
-    for _ in 0..(1 << 19) {
+    for _ in 0..(1 << 18) {
         deep_objects.extend_from_slice(b"{\"a\":");
     }
     let mut long_string = b"{\"event_type\":\"book\",\"asset_id\":\"".to_vec();
@@ -307,14 +307,12 @@ fn huge_frames_leave_memory_bounded() {
     };
     round(&mut all);
     let (_, first) = fuzz_common::rss_kib();
-    for _ in 0..2 {
-        round(&mut all);
-    }
+    round(&mut all);
     let (peak, last) = fuzz_common::rss_kib();
-    eprintln!("resident memory after one round of huge frames {first} KiB, after three {last} KiB, peak {peak} KiB");
+    eprintln!("resident memory after one round of huge frames {first} KiB, after two {last} KiB, peak {peak} KiB");
     assert!(
         last < first + (16 << 10),
-        "memory grows with each round: {first} KiB after one, {last} KiB after three"
+        "memory grows with each round: {first} KiB after one, {last} KiB after two"
     );
     assert!(peak < 512 << 10, "peak {peak} KiB");
 }
