@@ -214,6 +214,35 @@ fn a_window_restored_mid_way_is_traded_again_once_discovery_announces_it() {
 }
 
 #[test]
+fn a_spot_tick_before_discovery_announces_a_restored_window_is_a_skip_not_a_crash() {
+    // Restarted mid-window: until discovery re-announces the window it has no tokens, and a
+    // Binance tick evaluated then indexed the token table with the placeholder id (the signal
+    // thread died: index 65535 out of bounds, seen by tests/fault_process.rs).
+    let now_ms = T0_MS + 300_000;
+    let path = journal_with_position("tick-before-announce", W, Some(97_000.0));
+    let restored = Journal::open(&path).unwrap().restore(1000.0).unwrap();
+    let mut e = engine();
+    restored.seed_engine(&mut e, &assets(), LEN_S, now_ms);
+    let tick = cassandra::pipeline::events::SpotTick {
+        asset: AssetId(0),
+        kind: cassandra::pipeline::events::SpotKind::Trade,
+        price_e8: 97_100 * 100_000_000,
+        qty_e8: 100_000_000,
+        venue_ts_ms: now_ms,
+        seq: 1,
+        stamps: Default::default(),
+    };
+    let d = e.on_spot(&tick, 1_000_000_000, now_ms).expect("a decision");
+    assert!(
+        d.intent.is_none(),
+        "traded a window without tokens: {:?}",
+        d.snapshot
+    );
+    assert!(d.snapshot.skip.is_some(), "{:?}", d.snapshot);
+    assert_eq!(d.snapshot.window_start_s, W);
+}
+
+#[test]
 fn an_oracle_outage_at_the_end_settles_flagged_stale() {
     // Watched the whole window; Chainlink went silent 30 s before the end.
     let end_ms = (W + LEN_S) * 1000;

@@ -605,8 +605,10 @@ impl Engine {
         let secs_into = (wall_ms as f64 / 1000.0) - w.spec.start_s as f64;
         let tau_s = window_len_s - secs_into;
         snap.tau_s = tau_s;
-        let up = self.tokens[w.spec.up.0 as usize];
-        let down = self.tokens[w.spec.down.0 as usize];
+        // A window restored from the journal has no tokens (`u16::MAX`) until discovery
+        // announces it again: no book, so no trade, and no out-of-bounds index on the hot path.
+        let up = self.tokens.get(w.spec.up.0 as usize).copied().flatten();
+        let down = self.tokens.get(w.spec.down.0 as usize).copied().flatten();
         if let Some(t) = up {
             snap.up_ask_e4 = t.book.best_ask().map_or(0, |l| l.price_e4);
         }
