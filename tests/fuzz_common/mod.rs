@@ -8,7 +8,8 @@
 //! truncation, splicing with another frame, inserted/deleted/duplicated ranges, a number
 //! swapped for a string, `null`, a 400-digit or `1e400` number, a string swapped for a number,
 //! a 64 KiB string or bad escapes, a duplicated key, deep nesting (rarely ~200,000 levels),
-//! a frame repeated inside an array, or plain random bytes.
+//! a frame repeated inside an array, or plain random bytes; cut at 4 MiB, the largest frame
+//! the WebSocket client delivers.
 //!
 //! Each parser is a [`targets::Target`]: `check` parses one input and asserts what must hold
 //! (a panic is a crash). Nothing here reads outside the repository.
@@ -46,6 +47,9 @@ pub fn corpus() -> Vec<(String, Vec<u8>)> {
     assert!(out.len() >= 60, "corpus: {} frames found", out.len());
     out
 }
+
+/// Largest case: the WebSocket client's default `max_frame_bytes`.
+pub const MAX_CASE_BYTES: usize = 4 << 20;
 
 /// Bytes a structural mutation writes.
 const STRUCTURAL: &[u8] = b"\"\\{}[],:0-.eE \x00\xff\n";
@@ -137,6 +141,9 @@ impl Mutator {
         for _ in 0..n {
             self.mutate_once(out);
         }
+        // The WebSocket client hands no frame past `feeds.max_frame_bytes` (4 MiB) to a
+        // parser; stacked mutations (deep nesting, then repetition) can build far larger ones.
+        out.truncate(MAX_CASE_BYTES);
     }
 
     fn pos(&mut self, len: usize) -> usize {
