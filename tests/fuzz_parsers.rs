@@ -221,6 +221,31 @@ proptest! {
     }
 }
 
+/// Found by the million-case run: a PolyBolt `value` too small to be a price at 1e-8 read as
+/// a price of 0, and one too large saturated; both are now a bad field.
+#[test]
+fn polybolt_values_that_are_no_price_at_1e8_are_refused() {
+    let assets = AssetTable::from_names(&["BTC"]).unwrap();
+    for (value, ok) in [
+        ("0.0000000000000000000000001", false),
+        ("0.000000004", false),
+        ("0.000000005", true),
+        ("1e300", false),
+        ("97000.5", true),
+    ] {
+        let mut frame = format!(
+            r#"{{"v":1,"channel":"price.crypto","seq":5,"ts":1,"payload":{{"symbol":"btcusd","timestamp":1,"value":{value}}}}}"#
+        )
+        .into_bytes();
+        let mut batch = Box::<ChainlinkBatch>::default();
+        let r = ChainlinkParser::default().parse(&mut frame, &assets, &mut batch);
+        assert_eq!(r.is_ok(), ok, "{value}: {r:?}");
+        if ok {
+            assert!(batch.points()[0].price_e8 > 0, "{value}");
+        }
+    }
+}
+
 /// Every captured frame, unmutated, reads as what it is: the corpus is real input, not noise
 /// the parsers refuse (so mutations start from frames that reach the deep code paths).
 #[test]

@@ -249,9 +249,11 @@ fn price_e8(p: Value<'_, '_>) -> Option<i64> {
             .and_then(|v| i64::try_from(v).ok())
             .filter(|&v| v > 0);
     }
-    // `cast_f64`: a whole-number price may be written as a JSON integer.
-    let v = p.get("value")?.cast_f64()?;
-    (v.is_finite() && v > 0.0).then(|| (v * 1e8).round() as i64)
+    // `cast_f64`: a whole-number price may be written as a JSON integer. Checked after
+    // scaling: a positive value under 0.5e-8 rounds to a price of 0, and one past i64 in
+    // 1e-8 units would saturate; both are refused, not read as prices.
+    let e8 = (p.get("value")?.cast_f64()? * 1e8).round();
+    (e8 >= 1.0 && e8 < i64::MAX as f64).then_some(e8 as i64)
 }
 
 /// The auth message. Credentials go only onto the socket, never into logs.
