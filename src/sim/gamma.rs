@@ -7,6 +7,7 @@
 //! add `eventMetadata.priceToBeat` once the window has opened and its strike is known, and
 //! `finalPrice` once it settled (shape from `docs/venue/polymarket.md` §6; no public capture).
 
+use super::clob::FeeSchedule;
 use super::windows::{Series, Window};
 use serde_json::{json, Value};
 
@@ -114,11 +115,6 @@ pub fn title(symbol: &str, start_s: u64, end_s: u64) -> String {
     )
 }
 
-/// The fee schedule of the captured crypto up/down market.
-pub fn fee_schedule() -> Value {
-    json!({"exponent": 1, "rate": 0.07, "takerOnly": true, "rebateRate": 0.2})
-}
-
 /// `cryptoMarketConfig` and `resolutionSource` of a window's series, as the venue writes them.
 pub fn series_fields(asset: &str, duration: &str, series: Series) -> (Value, String) {
     let a = asset.to_ascii_lowercase();
@@ -146,7 +142,8 @@ pub fn series_fields(asset: &str, duration: &str, series: Series) -> (Value, Str
 }
 
 /// Gamma market JSON of a window; `up_price` is the UP token's current price.
-pub fn market_json(w: &Window, up_price: f64, closed: bool) -> Value {
+/// `fees`: the schedule the simulated CLOB charges, published as `feeSchedule`.
+pub fn market_json(w: &Window, up_price: f64, closed: bool, fees: &FeeSchedule) -> Value {
     let v = &w.view;
     let name = full_name(&v.asset);
     let up = format!("{:.3}", up_price.clamp(0.0, 1.0));
@@ -183,7 +180,7 @@ pub fn market_json(w: &Window, up_price: f64, closed: bool) -> Value {
         ),
         "resolutionSource": source,
         "cryptoMarketConfig": config,
-        "feeSchedule": fee_schedule(),
+        "feeSchedule": fees.gamma_fee_schedule(),
         "makerBaseFee": 1000,
         "takerBaseFee": 1000,
         "version": "v1",
@@ -192,7 +189,13 @@ pub fn market_json(w: &Window, up_price: f64, closed: bool) -> Value {
 
 /// Gamma event JSON of a window (one market per event). `now_s`: the price to beat is published
 /// only once the window has opened.
-pub fn event_json(w: &Window, up_price: f64, closed: bool, now_s: u64) -> Value {
+pub fn event_json(
+    w: &Window,
+    up_price: f64,
+    closed: bool,
+    now_s: u64,
+    fees: &FeeSchedule,
+) -> Value {
     let v = &w.view;
     let mut ev = json!({
         "id": w.event_id.to_string(),
@@ -203,7 +206,7 @@ pub fn event_json(w: &Window, up_price: f64, closed: bool, now_s: u64) -> Value 
         "startTime": iso_utc(v.start_s),
         "active": true,
         "closed": closed,
-        "markets": [market_json(w, up_price, closed)],
+        "markets": [market_json(w, up_price, closed, fees)],
     });
     if let Some(strike) = v.strike.filter(|_| now_s >= v.start_s) {
         let mut meta = json!({"priceToBeat": strike});
