@@ -248,7 +248,7 @@ fn price_crypto_is_pyth_off_the_chainlink_series_by_the_basis() {
         if t != ts {
             continue;
         }
-        let basis = cassandra::sim::chainlink::pyth_basis(cfg.seed, cfg.pyth_basis_bps, ts);
+        let basis = cassandra::sim::pyth_basis(cfg.seed, cfg.pyth_basis_bps, ts);
         assert!(basis != 0.0);
         // Exact up to the 8 decimals the venue writes.
         assert!(

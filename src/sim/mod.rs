@@ -15,7 +15,7 @@
 
 mod binance;
 pub mod book;
-pub mod chainlink;
+mod chainlink;
 pub mod clob;
 mod data_api;
 mod discord;
@@ -34,6 +34,7 @@ pub mod wire;
 mod world;
 
 pub use book::{SimBook, SimLevel};
+pub use chainlink::pyth_basis;
 pub use clob::{SimBalance, SimClob, SimOrderRecord, SimVerdict, WalletKind};
 pub use data_api::SimDataApi;
 pub use discord::SimDiscord;
