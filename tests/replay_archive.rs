@@ -59,12 +59,19 @@ fn the_archive_replays_to_its_pinned_figures() {
     // the other way than the venue did.
     let ag = &a.agreement;
     assert_eq!(
-        (ag.windows_with_venue_outcome, ag.settled_by_replay, ag.agree, ag.disagree),
+        (
+            ag.windows_with_venue_outcome,
+            ag.settled_by_replay,
+            ag.agree,
+            ag.disagree
+        ),
         (501, 500, 489, 11),
         "{ag:?}"
     );
-    assert!(a.windows.iter().all(|w| w.strike_source == "binance_fallback"
-        || w.end_source == "not_settled"));
+    assert!(a
+        .windows
+        .iter()
+        .all(|w| w.strike_source == "binance_fallback" || w.end_source == "not_settled"));
 
     // Model and market over the same decisions, against the venue's resolution.
     let f = &a.forecasts;
@@ -84,13 +91,20 @@ fn the_archive_replays_to_its_pinned_figures() {
     // Done-when (issue 14): the default strategy is at least as well calibrated as the market,
     // or it declines to trade, and the report says why.
     let trades = a.money.trades;
-    assert!(anc <= mkt || trades == 0, "anchored {anc} vs market {mkt}, {trades} trades");
+    assert!(
+        anc <= mkt || trades == 0,
+        "anchored {anc} vs market {mkt}, {trades} trades"
+    );
     assert_eq!(trades, 0);
     assert_eq!(a.options.model_traded, "anchored");
     let text = r.render();
     assert!(text.contains("No trade: of"), "{text}");
     assert!(text.contains("the market is better calibrated"), "{text}");
-    assert!(a.why_not.skips["edge_below_threshold"] >= 10, "{:?}", a.why_not);
+    assert!(
+        a.why_not.skips["edge_below_threshold"] >= 10,
+        "{:?}",
+        a.why_not
+    );
 }
 
 #[test]
@@ -103,7 +117,10 @@ fn the_absolute_model_trades_its_disagreement_with_the_market_and_loses() {
     let m = &a.money;
     assert_eq!(m.trades, 25, "{}", r.render());
     assert!(r.trades.iter().all(|t| t.won == Some(false)));
-    assert!(near(m.realised_pnl, -42.0, 1e-6) && near(m.staked, 42.0, 1e-6), "{m:?}");
+    assert!(
+        near(m.realised_pnl, -42.0, 1e-6) && near(m.staked, 42.0, 1e-6),
+        "{m:?}"
+    );
     assert_eq!(m.return_on_staked, Some(-1.0));
     // The model expected to win; the market's prices said otherwise, and were right.
     assert!(m.expected_pnl_model > 50.0, "{m:?}");

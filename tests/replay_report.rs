@@ -87,8 +87,10 @@ fn jump_recording(venue: Option<&str>) -> String {
 }
 
 fn cfg(model: FairModel) -> StrategyConfig {
-    let mut c = StrategyConfig::default();
-    c.model = model;
+    let mut c = StrategyConfig {
+        model,
+        ..Default::default()
+    };
     c.gates.max_prob = 1.0;
     c.gates.max_spread = 0.3;
     c
@@ -304,4 +306,21 @@ fn the_same_recording_gives_the_same_report_bytes_on_another_days_clock() {
     assert_eq!(today.2, later.2);
     assert_eq!(today.3, later.3);
     assert!(today.2.starts_with("<svg") && today.3.contains("final +"));
+}
+
+/// A window whose end value equals its strike resolves Up, in the replay as at the venue.
+#[test]
+fn a_tie_settles_up() {
+    let mut r = Rec::new();
+    r.window(Some("up"), None);
+    for s in (0..=890).step_by(10) {
+        r.binance(at(s), 100_000.0);
+    }
+    r.binance(at(906), 100_000.0);
+    let rep = run(&r.0, &cfg(FairModel::Anchored), &ReplayOptions::default());
+    let w = &rep.analysis.windows[0];
+    assert_eq!((w.strike, w.end_value), (Some(100_000.0), Some(100_000.0)));
+    assert_eq!(w.outcome, Some("up"));
+    assert_eq!(w.agrees_with_venue, Some(true));
+    assert_eq!(rep.analysis.agreement.agree, 1);
 }

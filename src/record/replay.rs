@@ -443,7 +443,7 @@ pub fn replay_with(
             let cost = r.cost_e6 as f64 / 1e6;
             let of = |p_up: f64| {
                 p_up.is_finite()
-                    .then(|| if is_up { p_up } else { 1.0 - p_up })
+                    .then_some(if is_up { p_up } else { 1.0 - p_up })
             };
             col.trades.push(TradeFacts {
                 asset_id: i.asset.0,
