@@ -132,6 +132,16 @@ fn the_absolute_model_trades_its_disagreement_with_the_market_and_loses() {
 }
 
 #[test]
+fn the_real_recording_gives_the_same_report_bytes_on_another_days_clock() {
+    let today = run(FairModel::default());
+    cassandra::clock::set_wall_offset_ms(-(123 * 86_400_000 + 3_600_000));
+    let other = run(FairModel::default());
+    cassandra::clock::set_wall_offset_ms(0);
+    assert_eq!(today.to_json(), other.to_json());
+    assert_eq!(today.render(), other.render());
+}
+
+#[test]
 fn the_committed_recording_stays_small() {
     let len = std::fs::metadata(FILE).unwrap().len();
     assert!(len < 2_000_000, "{len} bytes");

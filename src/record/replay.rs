@@ -454,6 +454,7 @@ pub fn replay_with(
                 fee: r.fee_e6 as f64 / 1e6,
                 p_model: of(snap.p_model),
                 p_market: of(snap.mid_up),
+                p_traded: Some(i.fair_e6 as f64 / 1e6),
             });
             Trade {
                 strategy: crate::strategy::candidate::StrategyKind::from_u8(i.strategy).name(),

@@ -132,6 +132,8 @@ pub struct Anchor {
     pub mid_up: f64,
     /// Φ⁻¹ of the model's P(UP) when the mid was last seen to change.
     pub z_model: f64,
+    /// Φ⁻¹ of the mid (kept so a decision computes one quantile, not two).
+    z_mid: f64,
 }
 
 impl Default for Anchor {
@@ -139,6 +141,7 @@ impl Default for Anchor {
         Anchor {
             mid_up: f64::NAN,
             z_model: f64::NAN,
+            z_mid: f64::NAN,
         }
     }
 }
@@ -163,6 +166,7 @@ impl Anchor {
         }
         if self.mid_up.is_nan() || (m - self.mid_up).abs() > 1e-9 || self.z_model.is_nan() {
             self.mid_up = m;
+            self.z_mid = probit(m);
             self.z_model = probit(p);
             return true;
         }
@@ -177,7 +181,7 @@ impl Anchor {
         if self.mid_up.is_nan() || self.z_model.is_nan() || p.is_nan() {
             return None;
         }
-        let z = probit(self.mid_up) + probit(p) - self.z_model;
+        let z = self.z_mid + probit(p) - self.z_model;
         Some(normal_cdf(z).clamp(0.0, 1.0))
     }
 }

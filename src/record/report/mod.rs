@@ -139,9 +139,10 @@ pub struct TradeFacts {
     pub cost: f64,
     pub tokens: f64,
     pub fee: f64,
-    /// Absolute model's and market's probability of the outcome bought.
+    /// Absolute model's and market's probability of the outcome bought, and the one traded on.
     pub p_model: Option<f64>,
     pub p_market: Option<f64>,
+    pub p_traded: Option<f64>,
 }
 
 /// Score of one forecaster over the common decisions.
@@ -186,8 +187,10 @@ pub struct Money {
     pub realised_pnl: f64,
     /// Realised PnL over money staked; `None` without a settled trade.
     pub return_on_staked: Option<f64>,
-    /// Σ (P × tokens − cost) under the absolute model, and under the market's mid.
+    /// Σ (P × tokens − cost) under the absolute model, under the model traded on (anchored or
+    /// absolute), and under the market's mid.
     pub expected_pnl_model: f64,
+    pub expected_pnl_traded: f64,
     pub expected_pnl_market: f64,
     /// (recording time, cumulative realised PnL) at each settlement with a position.
     pub pnl_curve: Vec<(u64, f64)>,
@@ -444,6 +447,7 @@ impl Collector {
             realised_pnl: realised,
             return_on_staked: (staked > 0.0 && !curve.is_empty()).then(|| realised / staked),
             expected_pnl_model: exp(|t| t.p_model),
+            expected_pnl_traded: exp(|t| t.p_traded),
             expected_pnl_market: exp(|t| t.p_market),
             pnl_curve: curve,
         };

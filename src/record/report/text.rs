@@ -163,7 +163,7 @@ pub fn render(a: &Analysis) -> String {
     let m = &a.money;
     let _ = writeln!(
         s,
-        "\n== Money\n  trades {}, staked {:.2}, fees {:.2}, realised PnL {:+.2}, return on staked {}\n  expected PnL: model {:+.2}, market {:+.2}",
+        "\n== Money\n  trades {}, staked {:.2}, fees {:.2}, realised PnL {:+.2}, return on staked {}\n  expected PnL: absolute model {:+.2}, model traded {:+.2}, market {:+.2}",
         m.trades,
         m.staked,
         m.fees,
@@ -171,6 +171,7 @@ pub fn render(a: &Analysis) -> String {
         m.return_on_staked
             .map_or_else(|| "n/a".to_string(), |r| format!("{:+.2}%", 100.0 * r)),
         m.expected_pnl_model,
+        m.expected_pnl_traded,
         m.expected_pnl_market
     );
     let w = &a.why_not;
