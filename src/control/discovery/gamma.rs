@@ -18,6 +18,9 @@ pub enum Settlement {
     ChainlinkTwap { lookback_s: u32 },
     /// The Chainlink Data Streams spot price (not on PolyBolt).
     ChainlinkSpot,
+    /// Binance candles (the hourly and daily markets: `resolutionSource` on binance.com); not on
+    /// the strike feed, so discovery names it and refuses the market.
+    BinanceCandle,
     /// Not said (an old record): treated as the feed's series by callers that must.
     #[default]
     Unstated,
@@ -176,6 +179,9 @@ fn settlement_of(m: &GammaMarket) -> Settlement {
         };
     }
     let src = m.resolution_source.to_ascii_lowercase();
+    if src.contains("binance.com") {
+        return Settlement::BinanceCandle;
+    }
     if !src.contains("chain.link") {
         return Settlement::Unstated;
     }
