@@ -28,7 +28,8 @@ pub enum Settlement {
 
 impl Settlement {
     /// The pricing rule: a TWAP's lookback, else spot (a market that does not say is priced as
-    /// the spot settlement it was before TWAP markets existed).
+    /// the spot settlement it was before TWAP markets existed; a Binance candle's close is a
+    /// spot value at the end, though discovery refuses those markets).
     pub fn rule(self) -> crate::strategy::fair_value::SettlementRule {
         match self {
             Settlement::ChainlinkTwap { lookback_s } => {
@@ -36,7 +37,7 @@ impl Settlement {
                     lookback_s: lookback_s as f64,
                 }
             }
-            Settlement::ChainlinkSpot | Settlement::Unstated => {
+            Settlement::ChainlinkSpot | Settlement::BinanceCandle | Settlement::Unstated => {
                 crate::strategy::fair_value::SettlementRule::Spot
             }
         }
