@@ -208,6 +208,10 @@ pub struct WhyNot {
     pub strike_fallbacks: u32,
     pub stale_settlements: u32,
     pub unresolved_settlements: u32,
+    /// The best edge per share net of fees any decision priced, and what that decision did
+    /// (`"traded"` or its skip reason).
+    pub best_edge: Option<f64>,
+    pub best_edge_outcome: Option<&'static str>,
 }
 
 /// The analysis part of the replay report.
@@ -452,6 +456,12 @@ impl Collector {
             pnl_curve: curve,
         };
         why.decisions = decisions.len() as u32;
+        for (_, d) in &decisions {
+            if d.edge.is_finite() && why.best_edge.is_none_or(|b| d.edge > b) {
+                why.best_edge = Some(d.edge);
+                why.best_edge_outcome = Some(d.skip.map_or("traded", SkipReason::name));
+            }
+        }
         let decisions: Vec<DecisionRow> = decisions
             .iter()
             .map(|(a, s)| DecisionRow::from_snapshot(&asset_name(*a), s))

@@ -59,11 +59,13 @@ pub fn verdict(a: &Analysis) -> Vec<String> {
             format!("No trade: {} decisions, none inside a window.", w.decisions)
         } else {
             format!(
-                "No trade: of {} decisions the commonest reasons to skip were {}; risk refusals {}, breaker trips {}.",
+                "No trade: of {} decisions the commonest reasons to skip were {}; risk refusals {}, breaker trips {}; the best edge net of fees priced was {} per share ({}).",
                 w.decisions,
                 reasons.join(", "),
                 w.risk_refusals.values().sum::<u32>(),
-                w.breaker_trips.values().sum::<u32>()
+                w.breaker_trips.values().sum::<u32>(),
+                f(w.best_edge, 4),
+                w.best_edge_outcome.unwrap_or("none priced")
             )
         });
     } else {
