@@ -324,3 +324,21 @@ fn a_tie_settles_up() {
     assert_eq!(w.agrees_with_venue, Some(true));
     assert_eq!(rep.analysis.agreement.agree, 1);
 }
+
+/// With no reference price, a window settles on the last Binance price before its end, not on
+/// one from after it (the next window's opening).
+#[test]
+fn a_stale_settlement_uses_the_last_price_before_the_end() {
+    let mut r = Rec::new();
+    r.window(Some("up"), None);
+    for s in (0..=890).step_by(10) {
+        r.binance(at(s), 100_000.0);
+    }
+    r.binance(at(899) + 500, 100_100.0);
+    r.binance(at(901), 99_000.0);
+    r.binance(at(906), 99_000.0);
+    let rep = run(&r.0, &cfg(FairModel::Anchored), &ReplayOptions::default());
+    let w = &rep.analysis.windows[0];
+    assert_eq!(w.end_value, Some(100_100.0), "{w:?}");
+    assert_eq!((w.end_source, w.outcome), ("stale", Some("up")));
+}

@@ -99,8 +99,8 @@ struct WindowState {
     anchor: Anchor,
     /// The observed part of a TWAP settlement's span (basis-corrected Binance).
     twap: TwapObserver,
-    /// Last Binance price before the window's end: with no reference price after the end, the
-    /// window settles on this (flagged stale), never on a price from after its end.
+    /// Last Binance price seen during the window (before its end): with no reference price after
+    /// the end, the window settles on this (flagged stale), never on a price from after its end.
     binance_before_end: f64,
 }
 
@@ -388,7 +388,7 @@ impl Engine {
                 w.binance_open = price;
             }
             w.twap.on_price(model_spot, wall_ms);
-            if wall_ms < w.spec.end_s * 1000 {
+            if wall_ms >= w.spec.start_s * 1000 && wall_ms < w.spec.end_s * 1000 {
                 w.binance_before_end = price;
             }
         }
