@@ -26,6 +26,24 @@ pub enum Settlement {
     Unstated,
 }
 
+impl Settlement {
+    /// The pricing rule: a TWAP's lookback, else spot (a market that does not say is priced as
+    /// the spot settlement it was before TWAP markets existed; a Binance candle's close is a
+    /// spot value at the end, though discovery refuses those markets).
+    pub fn rule(self) -> crate::strategy::fair_value::SettlementRule {
+        match self {
+            Settlement::ChainlinkTwap { lookback_s } => {
+                crate::strategy::fair_value::SettlementRule::Twap {
+                    lookback_s: lookback_s as f64,
+                }
+            }
+            Settlement::ChainlinkSpot | Settlement::BinanceCandle | Settlement::Unstated => {
+                crate::strategy::fair_value::SettlementRule::Spot
+            }
+        }
+    }
+}
+
 /// Which token ids a market trades (`version` in Gamma).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum MarketVersion {

@@ -70,6 +70,7 @@ impl DiscoveredWindow {
             min_size_e6: self.min_size_e6,
             fees: self.fees,
             neg_risk: self.neg_risk,
+            settle: self.rules.settlement.rule(),
         }
     }
 }
