@@ -140,10 +140,11 @@ impl Mutator {
         let n = self.rng.random_range(1..=4);
         for _ in 0..n {
             self.mutate_once(out);
+            // The WebSocket client hands no frame past `feeds.max_frame_bytes` (4 MiB) to a
+            // parser; stacked mutations (nesting, then repetition) would build far larger
+            // ones, and the harness's own buffers would swamp the parser's memory figures.
+            out.truncate(MAX_CASE_BYTES);
         }
-        // The WebSocket client hands no frame past `feeds.max_frame_bytes` (4 MiB) to a
-        // parser; stacked mutations (deep nesting, then repetition) can build far larger ones.
-        out.truncate(MAX_CASE_BYTES);
     }
 
     fn pos(&mut self, len: usize) -> usize {
@@ -208,6 +209,9 @@ impl Mutator {
                 b.clear();
                 b.push(b'[');
                 for k in 0..n {
+                    if b.len() + one.len() > MAX_CASE_BYTES {
+                        break;
+                    }
                     if k > 0 {
                         b.push(b',');
                     }
