@@ -13,7 +13,9 @@
 //! - `data_api`: `/trades` rows parse or fail cleanly; every trade made of them has a finite,
 //!   non-negative notional and its window start from the slug.
 //! - `order_answer`: what the in-place answer parser reads (`success`, `orderID`, refusal
-//!   texts, trade ids) equals what `serde_json` reads from the same bytes.
+//!   texts, trade ids) equals what `serde_json` reads from the same bytes (except frames of
+//!   64 KiB or more nested deeper than `json::MAX_DEPTH`, refused unread by design, and
+//!   numbers with exponents of ten digits or more, which simd-json refuses).
 
 use cassandra::control::discovery::{parse_clob_market, parse_event_metadata, parse_gamma_market};
 use cassandra::control::whales::wire::{parse_trades, to_whale_trade};
@@ -22,7 +24,7 @@ use cassandra::exec::answer::{parse_order_response, ORDER_ID_MAX};
 use cassandra::feeds::binance::scan::scan_frame;
 use cassandra::feeds::binance::{BinanceFrame, BinanceParser};
 use cassandra::feeds::chainlink::{ChainlinkBatch, ChainlinkFrame, ChainlinkParser};
-use cassandra::feeds::json::JsonScratch;
+use cassandra::feeds::json::{JsonScratch, MAX_DEPTH};
 use cassandra::feeds::polymarket::{L2Book, PolyBatch, PolyBooks, PolyParseError, PolyParser};
 use cassandra::pipeline::control::TokenKey;
 use cassandra::pipeline::events::Level;
@@ -338,6 +340,43 @@ pub struct OrderAnswer {
     buf: Vec<u8>,
 }
 
+/// Deepest nesting of arrays and objects outside strings.
+fn nesting_depth(input: &[u8]) -> usize {
+    let (mut depth, mut max, mut in_str, mut esc) = (0usize, 0usize, false, false);
+    for &b in input {
+        if in_str {
+            match (esc, b) {
+                (true, _) => esc = false,
+                (false, b'\\') => esc = true,
+                (false, b'"') => in_str = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_str = true,
+            b'[' | b'{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
+/// A digit, then `e`/`E`, an optional sign and ten digits or more.
+fn huge_exponent(input: &[u8]) -> bool {
+    input.windows(2).enumerate().any(|(i, w)| {
+        w[0].is_ascii_digit() && (w[1] == b'e' || w[1] == b'E') && {
+            let rest = &input[i + 2..];
+            let rest = rest.strip_prefix(b"-").or(rest.strip_prefix(b"+")).unwrap_or(rest);
+            rest.iter().take_while(|c| c.is_ascii_digit()).count() >= 10
+        }
+    })
+}
+
 /// Whether a JSON object's top-level keys are all distinct (parsers may keep the first or the
 /// last of a duplicated key; JSON leaves it open, so the differential skips such objects).
 fn keys_unique(input: &[u8]) -> bool {
@@ -375,7 +414,16 @@ impl Target for OrderAnswer {
             return;
         };
         let Some(a) = got else {
-            panic!("serde_json reads this answer, the answer parser does not");
+            // By design a long frame nested deeper than `json::MAX_DEPTH` is refused unread
+            // (memory bound, issue 17 item 9); serde_json reads up to 128 levels.
+            // And simd-json refuses a number whose exponent has ten digits or more (serde_json
+            // saturates it): `1e-9223372036854775808`.
+            assert!(
+                (input.len() >= 64 << 10 && nesting_depth(input) > MAX_DEPTH)
+                    || huge_exponent(input),
+                "serde_json reads this answer, the answer parser does not"
+            );
+            return;
         };
         if !v.is_object() || !keys_unique(input) {
             return;
