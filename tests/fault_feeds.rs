@@ -200,7 +200,8 @@ fn feeds_survive_storms_flapping_servers_and_slow_handshakes() {
             "cassandra_orders_total",
             ""
         ) > orders),
-        "no order after the faults cleared:\n{}",
+        "no order after the faults cleared:\n{}\n{}",
+        get_text(&format!("{api}/health")).unwrap_or_default(),
         run.stderr()
     );
     let fin = sim.stats();

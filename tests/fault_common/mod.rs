@@ -234,7 +234,8 @@ impl SimProc {
 }
 
 /// A configuration for `run` against `sim`: paper, 20-second windows, gates and limits wide
-/// open (so orders flow), fast backoff, API on an ephemeral port, whales off; `api` added to
+/// open (so orders flow; one a second per window at most, far under the per-minute cap, so a
+/// test that waits for more orders is not stopped by the rate limit), fast backoff, API on an ephemeral port, whales off; `api` added to
 /// the `[api]` table and `extra` appended.
 pub fn run_config(dir: &Path, sim: &SimProc, api: &str, extra: &str) -> PathBuf {
     let text = format!(
@@ -247,8 +248,8 @@ pub fn run_config(dir: &Path, sim: &SimProc, api: &str, extra: &str) -> PathBuf 
          [api]\nbind = \"127.0.0.1:0\"\n{api}\n\
          [strategy]\nmax_open_positions = 1000\n\
          [strategy.gates]\nmin_edge = -1.0\nmin_move_bps = 0.0\nmax_spread = 1.0\nmax_prob = 1.0\n\
-         cooldown_ms = 0\nmin_frac_into_window = 0.0\nmax_frac_into_window = 1.0\n\
-         [risk]\nmax_open_positions = 1000\nmax_orders_per_minute = 256\n\
+         cooldown_ms = 1000\nmin_frac_into_window = 0.0\nmax_frac_into_window = 1.0\n\
+         [risk]\nmax_open_positions = 1000\nmax_orders_per_minute = 1024\n\
          max_window_exposure_usdc = 1e9\nmax_asset_exposure_usdc = 1e9\n\
          max_total_exposure_usdc = 1e9\ndaily_loss_limit_usdc = 1e9\n\
          max_consecutive_losses = 1000000\nmax_drawdown_frac = 1.0\nvenue_error_max = 256\n\
