@@ -371,7 +371,10 @@ fn huge_exponent(input: &[u8]) -> bool {
     input.windows(2).enumerate().any(|(i, w)| {
         w[0].is_ascii_digit() && (w[1] == b'e' || w[1] == b'E') && {
             let rest = &input[i + 2..];
-            let rest = rest.strip_prefix(b"-").or(rest.strip_prefix(b"+")).unwrap_or(rest);
+            let rest = rest
+                .strip_prefix(b"-")
+                .or(rest.strip_prefix(b"+"))
+                .unwrap_or(rest);
             rest.iter().take_while(|c| c.is_ascii_digit()).count() >= 10
         }
     })
