@@ -57,3 +57,65 @@ impl FaultArgs {
         plan
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        faults: FaultArgs,
+    }
+
+    #[test]
+    fn every_flag_sets_its_key_and_the_rest_keep_the_configuration() {
+        let cli = Cli::parse_from([
+            "sim",
+            "--fault-feeds",
+            "binance,chainlink",
+            "--fault-drop-every-ms",
+            "1500",
+            "--fault-malformed-every-ms",
+            "700",
+            "--fault-stall",
+            "--fault-handshake-delay-ms",
+            "8000",
+            "--fault-close-after-handshake",
+            "--fault-http-status",
+            "429",
+            "--fault-http-delay-ms",
+            "50",
+            "--fault-clob-status",
+            "503",
+            "--fault-clob-delay-ms",
+            "20",
+        ]);
+        let plan = cli.faults.over(FaultPlan::default());
+        assert_eq!(
+            plan,
+            FaultPlan {
+                feeds: vec!["binance".into(), "chainlink".into()],
+                drop_every_ms: 1500,
+                malformed_every_ms: 700,
+                stall: true,
+                handshake_delay_ms: 8000,
+                close_after_handshake: true,
+                http_status: 429,
+                http_delay_ms: 50,
+                clob_status: 503,
+                clob_delay_ms: 20,
+            }
+        );
+        assert!(plan.validate().is_ok());
+        let configured = FaultPlan {
+            http_status: 503,
+            drop_every_ms: 9,
+            ..FaultPlan::default()
+        };
+        let cli = Cli::parse_from(["sim", "--fault-drop-every-ms", "100"]);
+        let plan = cli.faults.over(configured);
+        assert_eq!((plan.drop_every_ms, plan.http_status), (100, 503));
+    }
+}
