@@ -246,6 +246,50 @@ fn polybolt_values_that_are_no_price_at_1e8_are_refused() {
     }
 }
 
+/// Found by the fuzzer: a level at price 0 was applied (an ask at zero); it is refused, and a
+/// snapshot carrying one leaves the book as it was.
+#[test]
+fn a_polymarket_level_at_price_zero_is_refused() {
+    const TOKEN: &str =
+        "71321045679252212594626385532706912750332728571942532289631379312455583992563";
+    let mut books = PolyBooks::default();
+    assert!(books.tokens.insert(0, TokenKey::new(TOKEN).unwrap()));
+    let mut batch = PolyBatch::default();
+    let mut parser = PolyParser::default();
+    let mut good = format!(
+        r#"{{"event_type":"book","asset_id":"{TOKEN}","market":"0x1","bids":[{{"price":"0.40","size":"10"}}],"asks":[{{"price":"0.60","size":"10"}}],"timestamp":"100","hash":"0x2"}}"#
+    )
+    .into_bytes();
+    assert!(parser.parse(&mut good, &mut books, &mut batch).is_ok());
+    for price in ["0", "0.0000", "0.00001"] {
+        let mut snapshot = format!(
+            r#"{{"event_type":"book","asset_id":"{TOKEN}","market":"0x1","bids":[{{"price":"0.40","size":"10"}}],"asks":[{{"price":"{price}","size":"10"}}],"timestamp":"200","hash":"0x2"}}"#
+        )
+        .into_bytes();
+        let r = parser.parse(&mut snapshot, &mut books, &mut batch);
+        assert!(r.is_err(), "snapshot with an ask at {price}: {r:?}");
+        let mut change = format!(
+            r#"{{"event_type":"price_change","market":"0x1","timestamp":"300","price_changes":[{{"asset_id":"{TOKEN}","price":"{price}","size":"5","side":"SELL"}}]}}"#
+        )
+        .into_bytes();
+        let r = parser.parse(&mut change, &mut books, &mut batch);
+        assert!(r.is_err(), "change at {price}: {r:?}");
+        let asks: Vec<u32> = books.books[0].asks().iter().map(|l| l.price_e4).collect();
+        assert_eq!(asks, vec![6000], "{price}");
+    }
+}
+
+/// Found by the fuzzer: valid JSON with an integer past u64 anywhere made the whole order
+/// answer unreadable; it is read, and the field itself is not taken for an integer.
+#[test]
+fn an_order_answer_with_an_integer_past_u64_is_read() {
+    let mut body = br#"{"errorMsg":"","orderID":"0xabc","takingAmount":"2","makingAmount":"1","status":"matched","success":true,"version":18446744073709551616}"#.to_vec();
+    let a = parse_order_response(&mut JsonScratch::default(), &mut body).expect("read");
+    assert!(a.accepted(200));
+    assert_eq!(a.order_id(), "0xabc");
+    assert_eq!(a.version, 0);
+}
+
 /// Every captured frame, unmutated, reads as what it is: the corpus is real input, not noise
 /// the parsers refuse (so mutations start from frames that reach the deep code paths).
 #[test]
