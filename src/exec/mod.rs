@@ -94,10 +94,17 @@ impl OrderThread {
                                     b.offer((intent.intent_id, live.last_body()));
                                 }
                             }
-                            Err(_) => {
+                            Err(e) => {
                                 // Not sent (no connection, unknown token, full queue):
-                                // refused on our side, nothing filled.
+                                // refused on our side, nothing filled. A throttled order is
+                                // not placed either, but is no fault of ours or the venue's;
+                                // one whose write broke off is in doubt (held in flight).
                                 let mut r = refused(&intent);
+                                r.status = match e {
+                                    live::SendError::InDoubt => ExecStatus::Delayed,
+                                    live::SendError::Throttled => ExecStatus::Unmatched,
+                                    _ => ExecStatus::Rejected,
+                                };
                                 r.done_ns = done;
                                 self.report(r);
                             }
@@ -177,6 +184,8 @@ impl OrderThread {
 pub mod answer;
 pub mod ladder;
 pub mod live;
+pub mod live_report;
+pub mod notes;
 pub mod orders;
 
 /// An intent refused on our side: nothing was sent, nothing filled.
