@@ -138,8 +138,10 @@ impl VenueLedger {
                 let cost_out = if h.shares_u6 == 0 {
                     0
                 } else {
-                    u64::try_from(u128::from(h.cost_u6) * u128::from(sold) / u128::from(h.shares_u6))
-                        .unwrap_or(h.cost_u6)
+                    u64::try_from(
+                        u128::from(h.cost_u6) * u128::from(sold) / u128::from(h.shares_u6),
+                    )
+                    .unwrap_or(h.cost_u6)
                 };
                 h.shares_u6 -= sold;
                 h.cost_u6 -= cost_out;
@@ -265,7 +267,10 @@ mod tests {
         let f = trade("f", TradeSide::Buy, 500_000, 4_000_000);
         l.on_pending(&f);
         assert!(l.on_failed("f"));
-        assert!(l.on_confirmed(&f).is_none(), "a failed trade is never booked");
+        assert!(
+            l.on_confirmed(&f).is_none(),
+            "a failed trade is never booked"
+        );
         assert_eq!(l.view().pending_trades, 0);
         assert_eq!(l.cash_u6(), 95_000_000);
         // Sell half at 0.6: proceeds 2.892 − fee 4.82 × 0.072 × 0.24 = 0.083290 → 2.808710.

@@ -46,7 +46,11 @@ pub fn open_tracker(
 
 /// Brings `t` level with the venue (see the module docs): `cancel_resting` first cancels every
 /// resting order. `Err` names what is still outstanding after `timeout`.
-pub fn reconcile(t: &mut OrderTracker, cancel_resting: bool, timeout: Duration) -> anyhow::Result<()> {
+pub fn reconcile(
+    t: &mut OrderTracker,
+    cancel_resting: bool,
+    timeout: Duration,
+) -> anyhow::Result<()> {
     if cancel_resting {
         t.kill();
     }

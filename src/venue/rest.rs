@@ -76,7 +76,12 @@ impl VenueRest {
         &self.creds
     }
 
-    fn call(&self, method: &str, path_query: &str, body: Option<&[u8]>) -> Result<Value, RestError> {
+    fn call(
+        &self,
+        method: &str,
+        path_query: &str,
+        body: Option<&[u8]>,
+    ) -> Result<Value, RestError> {
         let path = path_query.split('?').next().unwrap_or(path_query);
         let ts = crate::clock::wall_ms() / 1000;
         let h = L2Headers::new(&self.l2, &self.creds, &self.address, ts, method, path, body);

@@ -301,7 +301,12 @@ impl VenueStore {
         Ok(())
     }
 
-    pub fn put_redemption(&self, condition: &str, tokens: &[&str], payout_u6: u64) -> anyhow::Result<()> {
+    pub fn put_redemption(
+        &self,
+        condition: &str,
+        tokens: &[&str],
+        payout_u6: u64,
+    ) -> anyhow::Result<()> {
         self.conn.execute(
             "INSERT INTO venue_redemptions (condition, tokens, payout_u6, wall_ms)
              VALUES (?1, ?2, ?3, ?4)",

@@ -204,7 +204,9 @@ impl OrderTracker {
 
     /// The state of an order the tracker follows.
     pub fn order_state(&self, order_id: &str) -> Option<StoredState> {
-        self.orders.get(&order_id.to_ascii_lowercase()).map(|o| o.state)
+        self.orders
+            .get(&order_id.to_ascii_lowercase())
+            .map(|o| o.state)
     }
 
     fn set_state(&mut self, id: &str, state: StoredState) {
@@ -266,8 +268,7 @@ impl OrderTracker {
                 };
                 for i in 0..crate::exec::answer::TRADE_IDS_KEPT {
                     let t = a.trade_id(i);
-                    if !t.is_empty() && !self.ledger().is_final(t) && !self.trades.contains_key(t)
-                    {
+                    if !t.is_empty() && !self.ledger().is_final(t) && !self.trades.contains_key(t) {
                         self.awaited.insert(t.to_string());
                     }
                 }
@@ -528,12 +529,11 @@ impl OrderTracker {
                 for t in ts {
                     self.on_trade(t);
                 }
-                self.next_trades_sync_ms =
-                    if self.trades.is_empty() && self.awaited.is_empty() {
-                        u64::MAX
-                    } else {
-                        now_ms + self.cfg.follow_every_ms
-                    };
+                self.next_trades_sync_ms = if self.trades.is_empty() && self.awaited.is_empty() {
+                    u64::MAX
+                } else {
+                    now_ms + self.cfg.follow_every_ms
+                };
             }
             Err(e) => {
                 self.next_trades_sync_ms = now_ms + self.cfg.follow_every_ms;

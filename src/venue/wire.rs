@@ -211,7 +211,10 @@ mod tests {
         )
         .unwrap();
         let t = parse_trade(&v).unwrap();
-        assert_eq!((t.size_u6, t.price_u6, t.notional_u6()), (10_000_000, 520_000, 5_200_000));
+        assert_eq!(
+            (t.size_u6, t.price_u6, t.notional_u6()),
+            (10_000_000, 520_000, 5_200_000)
+        );
         assert_eq!(t.order_id, "0xab");
         assert_eq!(t.status, TradeStatus::Mined);
         assert!(t.taker);
