@@ -27,6 +27,8 @@ pub const NOTES_PER_ORDER: usize = 3;
 /// Ring capacity of the hand-off (orders in flight are at most 64).
 pub const NOTES_CAPACITY: usize = 1024;
 
+// Every variant inline on purpose: boxing the answer would allocate on the hot thread.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Copy, Debug)]
 pub enum LiveNote {
     /// An order about to be written (pushed before the bytes leave).
