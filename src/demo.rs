@@ -135,6 +135,11 @@ fn throwaway_account(sim: &Simulator, cfg: &Config) -> anyhow::Result<LiveSetup>
         order_type: cfg.live.order_type.into(),
         ladder: cfg.live.ladder.clone(),
         tag_trigger: true,
+        venue: crate::config::LiveVenueConfig {
+            // The simulator serves the user channel on its HTTP port.
+            user_channel: format!("{}/ws/user", sim.http_url().replacen("http://", "ws://", 1)),
+            ..cfg.live.venue.clone()
+        },
     })
 }
 

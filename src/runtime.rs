@@ -52,6 +52,8 @@ pub struct LiveSetup {
     /// Send each order's trigger-frame sequence in a header, for the simulator's wire-to-wire
     /// measurement (`sim::wire`). Never needed against the real venue.
     pub tag_trigger: bool,
+    /// The order tracker and venue ledger (`[live.venue]`); live mode only.
+    pub venue: crate::config::LiveVenueConfig,
 }
 
 impl LiveSetup {
@@ -107,6 +109,9 @@ pub struct Pipeline {
     /// Commits to the journal before acknowledging (the API's kill switch); does not keep
     /// the writer running.
     pub journal_durable: Option<crate::journal::DurableTx>,
+    /// The venue ledger (live mode), refreshed by the `venue` thread; `None` inside before
+    /// its first publication or in other modes.
+    pub venue_ledger: crate::venue::service::LedgerSnapshot,
 }
 
 fn spawn_hot(
@@ -355,6 +360,29 @@ impl Pipeline {
         ) = (None, None, None, None, None);
         let mut bodies_rx = None;
         let mut live_counters = None;
+        let (mut venue_tracker, mut notes_tx, mut venue_fees_tx) = (None, None, None);
+        if let (Some(l), Mode::Live) = (&opts.live, cfg.mode) {
+            // The venue ledger is level with the venue before the first live order.
+            let mut t = crate::venue::service::start(
+                &l.venue,
+                &cfg.journal.path,
+                &l.clob,
+                &l.creds,
+                l.key.address(),
+                l.signature_type,
+            )
+            .context("live mode: the venue ledger")?;
+            let (n_tx, n_rx) = tap(
+                crate::exec::notes::NOTES_CAPACITY,
+                Arc::new(Default::default()),
+            );
+            t.set_notes(n_rx);
+            let (f_tx, f_rx) = crossbeam::channel::unbounded();
+            t.set_fee_source(f_rx);
+            notes_tx = Some(n_tx);
+            venue_fees_tx = Some(f_tx);
+            venue_tracker = Some(t);
+        }
         if let Some(l) = &opts.live {
             shared
                 .live_ready
@@ -399,6 +427,7 @@ impl Pipeline {
             if let Some(x) = live_exec.as_mut() {
                 x.tag_trigger = l.tag_trigger;
                 x.order_type = l.order_type;
+                x.notes = notes_tx.take();
             }
             ladder_signer = Some(crate::exec::ladder::LadderSigner {
                 signer: crate::clob::sign::OrderSigner::new(l.key.clone(), l.chain),
@@ -478,6 +507,7 @@ impl Pipeline {
                         order_tokens,
                         ladder_tokens,
                         bodies,
+                        venue_fees: venue_fees_tx.take(),
                     })
                 }
                 _ => None,
@@ -518,6 +548,15 @@ impl Pipeline {
                     .spawn(move || ls.run())?,
             );
         }
+        let venue_ledger: crate::venue::service::LedgerSnapshot = Arc::default();
+        if let Some(t) = venue_tracker.take() {
+            let (sh, snap) = (shared.clone(), venue_ledger.clone());
+            control_threads.push(
+                std::thread::Builder::new()
+                    .name("venue".into())
+                    .spawn(move || crate::venue::service::run(t, sh, snap))?,
+            );
+        }
         if let Some(rec) = recorder {
             let sh = shared.clone();
             control_threads.push(
@@ -545,6 +584,7 @@ impl Pipeline {
             journal: control_journal_handle,
             live: live_counters,
             journal_durable,
+            venue_ledger,
         })
     }
 

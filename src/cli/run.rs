@@ -65,6 +65,7 @@ pub fn live_setup_from_env(cfg: &Config) -> anyhow::Result<LiveSetup> {
             order_type: cfg.live.order_type.into(),
             ladder: cfg.live.ladder.clone(),
             tag_trigger: false,
+            venue: cfg.live.venue.clone(),
         }),
         _ => anyhow::bail!(
             "{} mode needs a signing key and CLOB credentials:\n  {}",

@@ -69,6 +69,8 @@ pub struct LiveLinks {
     pub order_tokens: TapTx<(TokenId, crate::exec::orders::TokenOrderInfo)>,
     pub ladder_tokens: crossbeam::channel::Sender<crate::exec::ladder::LadderToken>,
     pub bodies: TapRx<(u64, crate::exec::orders::PostBody)>,
+    /// Each live token's fee schedule, to the order tracker (live mode).
+    pub venue_fees: Option<crossbeam::channel::Sender<(String, crate::venue::FeeRule)>>,
 }
 
 struct LiveWindow {
@@ -234,6 +236,16 @@ impl ControlLoop {
                     w.neg_risk,
                     w.min_size_e6,
                 ) {
+                    if let (Some(tx), Some(rule)) = (
+                        l.venue_fees.as_ref(),
+                        crate::venue::FeeRule::from_params(
+                            w.fees.rate,
+                            w.fees.exponent,
+                            w.fees.taker_only,
+                        ),
+                    ) {
+                        let _ = tx.send((id.clone(), rule));
+                    }
                     l.order_tokens.offer((slot, info));
                     let _ = l.ladder_tokens.send(crate::exec::ladder::LadderToken {
                         slot,

@@ -17,6 +17,7 @@ pub mod fees;
 pub mod ledger;
 pub mod reconcile;
 pub mod rest;
+pub mod service;
 pub mod store;
 pub mod tracker;
 pub mod user_ws;

@@ -114,6 +114,8 @@ pub struct OrderTracker {
     resync: bool,
     kill_pending: bool,
     events: Vec<UserEvent>,
+    /// Each market's fee schedule, by token id, as discovery finds it.
+    fee_rx: Option<crossbeam::channel::Receiver<(String, super::FeeRule)>>,
 }
 
 impl OrderTracker {
@@ -143,7 +145,25 @@ impl OrderTracker {
             resync: true,
             kill_pending: false,
             events: Vec::new(),
+            fee_rx: None,
         }
+    }
+
+    /// Where the `order` thread's notes come from (set once live trading starts).
+    pub fn set_notes(&mut self, notes: TapRx<LiveNote>) {
+        self.notes = Some(notes);
+    }
+
+    /// Where the markets' fee schedules come from (the control loop's window set-ups).
+    pub fn set_fee_source(&mut self, rx: crossbeam::channel::Receiver<(String, super::FeeRule)>) {
+        self.fee_rx = Some(rx);
+    }
+
+    /// A market's fee schedule for `token`: kept in the store, used for its trades.
+    pub fn set_fee_rule(&mut self, token: &str, rule: super::FeeRule) {
+        let r = self.store.put_fee_rule(token, rule);
+        self.store_ok(r);
+        self.ledger().set_fee_rule(token, rule);
     }
 
     fn ledger(&self) -> std::sync::MutexGuard<'_, VenueLedger> {
@@ -392,6 +412,10 @@ impl OrderTracker {
     /// work it found.
     pub fn step(&mut self, now_ms: u64) -> usize {
         let mut work = 0;
+        while let Some((token, rule)) = self.fee_rx.as_ref().and_then(|r| r.try_recv().ok()) {
+            self.set_fee_rule(&token, rule);
+            work += 1;
+        }
         while let Some(n) = self.notes.as_mut().and_then(|r| r.pop()) {
             self.on_note(n);
             work += 1;

@@ -1,0 +1,89 @@
+//! Live mode's venue side as a control thread: at start, the ledger is rebuilt from its store
+//! and brought level with the venue ([`super::reconcile`]) *before* the `order` thread may
+//! send anything (a failure refuses to start live mode); then [`run`] steps the tracker until
+//! the process stops, turning the kill switch into a cancel-all retried until the venue
+//! confirms, and publishing the ledger for the API.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::clob::auth::Credentials;
+use crate::clob::order::{Address, SignatureType};
+use crate::config::LiveVenueConfig;
+use crate::pipeline::shared::Shared;
+
+use super::fees::FeeRule;
+use super::ledger::LedgerView;
+use super::reconcile::{open_tracker, reconcile};
+use super::rest::VenueRest;
+use super::store::VenueStore;
+use super::tracker::OrderTracker;
+use super::user_ws::UserChannel;
+
+/// The ledger as the API shows it, refreshed by the venue thread.
+pub type LedgerSnapshot = Arc<Mutex<Option<LedgerView>>>;
+
+/// Opens the store, rebuilds the ledger and reconciles it with the venue. Blocking (up to
+/// `cfg.reconcile_timeout_s`); run before live orders may be sent.
+pub fn start(
+    cfg: &LiveVenueConfig,
+    journal_path: &str,
+    clob: &str,
+    creds: &Credentials,
+    eoa: Address,
+    signature_type: SignatureType,
+) -> anyhow::Result<OrderTracker> {
+    let rest = VenueRest::new(
+        clob,
+        creds.clone(),
+        eoa,
+        signature_type as u8,
+        Duration::from_secs(10),
+    )?;
+    let path = cfg.ledger_path(journal_path);
+    if path == ":memory:" {
+        tracing::warn!("venue ledger in memory: no journal and no [live.venue] ledger path");
+    }
+    let store = VenueStore::open(&path)?;
+    let user = UserChannel::new(&cfg.user_channel, creds)?;
+    // Until discovery names each market's schedule, trades are booked with none: every
+    // market the strategy trades is set up (with its schedule) before its first order.
+    let mut t = open_tracker(cfg.tracker(), rest, store, FeeRule::ZERO, None, Some(user))?;
+    reconcile(
+        &mut t,
+        cfg.cancel_resting_on_start,
+        Duration::from_secs(cfg.reconcile_timeout_s.max(1)),
+    )?;
+    let v = t.ledger.lock().unwrap_or_else(|e| e.into_inner()).view();
+    tracing::info!(
+        cash_u6 = v.cash_u6,
+        positions = v.positions.len(),
+        "venue ledger reconciled with the venue"
+    );
+    Ok(t)
+}
+
+/// Steps `t` until the process stops.
+pub fn run(mut t: OrderTracker, shared: Arc<Shared>, snapshot: LedgerSnapshot) {
+    let mut was_killed = shared.killed();
+    let mut last_publish = 0u64;
+    while shared.is_running() {
+        let killed = shared.killed();
+        if killed && !was_killed {
+            t.kill();
+        }
+        was_killed = killed;
+        let now = crate::clock::wall_ms();
+        let work = t.step(now);
+        if now >= last_publish + 250 {
+            last_publish = now;
+            let v = t.ledger.lock().unwrap_or_else(|e| e.into_inner()).view();
+            *snapshot.lock().unwrap_or_else(|e| e.into_inner()) = Some(v);
+        }
+        if work == 0 {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+    // Last steps: whatever answers are still in the ring reach the store.
+    t.step(crate::clock::wall_ms());
+}
