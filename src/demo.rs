@@ -156,6 +156,8 @@ pub struct Demo {
     pub config: Config,
     /// Alerts to the simulator's Telegram and Discord, the whale poller and the API server.
     pub services: Services,
+    /// The throwaway wallet `shadow` and `live` trade for (on the simulated CLOB).
+    pub live_wallet: Option<crate::clob::order::Address>,
     started: Instant,
 }
 
@@ -189,6 +191,9 @@ impl Demo {
             _ => None,
         };
         let wallet = live.as_ref().map(LiveSetup::api_wallet);
+        let live_wallet = live
+            .as_ref()
+            .map(|l| l.funder.unwrap_or_else(|| l.key.address()));
         let pipeline = Pipeline::start(
             &cfg,
             StartOptions {
@@ -235,6 +240,7 @@ impl Demo {
             pipeline,
             config: cfg,
             services,
+            live_wallet,
             started: Instant::now(),
         })
     }

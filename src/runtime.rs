@@ -550,12 +550,16 @@ impl Pipeline {
         }
         let venue_ledger: crate::venue::service::LedgerSnapshot = Arc::default();
         if let Some(t) = venue_tracker.take() {
-            let (sh, snap) = (shared.clone(), venue_ledger.clone());
-            control_threads.push(
-                std::thread::Builder::new()
-                    .name("venue".into())
-                    .spawn(move || crate::venue::service::run(t, sh, snap))?,
-            );
+            let (sh, snap, st) = (shared.clone(), venue_ledger.clone(), state.clone());
+            control_threads.push(std::thread::Builder::new().name("venue".into()).spawn(
+                move || {
+                    crate::venue::service::run(t, sh, snap, |v| {
+                        if let Ok(mut s) = st.lock() {
+                            s.venue_ledger = Some(v.clone());
+                        }
+                    })
+                },
+            )?);
         }
         if let Some(rec) = recorder {
             let sh = shared.clone();

@@ -63,8 +63,14 @@ pub fn start(
     Ok(t)
 }
 
-/// Steps `t` until the process stops.
-pub fn run(mut t: OrderTracker, shared: Arc<Shared>, snapshot: LedgerSnapshot) {
+/// Steps `t` until the process stops; the ledger goes to `snapshot` and `publish` (the API's
+/// state) four times a second.
+pub fn run(
+    mut t: OrderTracker,
+    shared: Arc<Shared>,
+    snapshot: LedgerSnapshot,
+    mut publish: impl FnMut(&LedgerView),
+) {
     let mut was_killed = shared.killed();
     let mut last_publish = 0u64;
     while shared.is_running() {
@@ -78,6 +84,7 @@ pub fn run(mut t: OrderTracker, shared: Arc<Shared>, snapshot: LedgerSnapshot) {
         if now >= last_publish + 250 {
             last_publish = now;
             let v = t.ledger.lock().unwrap_or_else(|e| e.into_inner()).view();
+            publish(&v);
             *snapshot.lock().unwrap_or_else(|e| e.into_inner()) = Some(v);
         }
         if work == 0 {

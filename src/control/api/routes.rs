@@ -397,7 +397,7 @@ async fn positions(State(app): St) -> Json<Value> {
 
 async fn live_status(State(app): St) -> Json<Value> {
     let sh = &app.ctx.shared;
-    let (recent, counts): (Vec<_>, _) = {
+    let (recent, counts, venue_ledger): (Vec<_>, _, _) = {
         let st = app.ctx.state.lock().expect("state");
         (
             st.live_orders
@@ -407,6 +407,7 @@ async fn live_status(State(app): St) -> Json<Value> {
                 .map(|o| views::live_order(&app.ctx.assets, o))
                 .collect(),
             st.live_counts,
+            st.venue_ledger.clone(),
         )
     };
     let live = sh.live_ready.load(Ordering::Relaxed);
@@ -419,6 +420,9 @@ async fn live_status(State(app): St) -> Json<Value> {
         // Live orders only: paper and shadow orders are not counted here.
         "orders": counts,
         "recent_live_orders": recent,
+        // Live mode: the wallet as the venue has it (confirmed trades only; pending apart),
+        // micro-units. Null in other modes.
+        "venue_ledger": venue_ledger,
     }))
 }
 
