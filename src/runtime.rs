@@ -441,6 +441,10 @@ impl Pipeline {
                 state: Arc::new(Mutex::new(ControlState::default())),
                 shared: shared.clone(),
                 version,
+                store: match l.venue.ledger_path(&cfg.journal.path) {
+                    p if cfg.mode != Mode::Live || p == ":memory:" => None,
+                    p => Some(crate::venue::store::VenueStore::open(&p)?),
+                },
             });
             live_tokens_tx = Some(tok_tx);
             ladder_tokens_tx = Some(ltok_tx);

@@ -21,6 +21,12 @@ fn live_mode_books_the_venue_ledger_equal_to_the_wallet() {
     trade_eagerly(&mut cfg);
     cfg.mode = Mode::Live;
     cfg.live.venue.follow_every_ms = 200;
+    let ledger = std::env::temp_dir().join(format!(
+        "cassandra-venue-pipeline-{}-{}.sqlite",
+        std::process::id(),
+        cassandra::clock::wall_ms()
+    ));
+    cfg.live.venue.ledger = ledger.to_string_lossy().into_owned();
     let demo = Demo::start_with_key(cfg, ApiKey::new(KEY)).expect("demo starts");
     let wallet = demo.live_wallet.expect("live wallet");
     let snap = demo.pipeline.venue_ledger.clone();
@@ -63,6 +69,14 @@ fn live_mode_books_the_venue_ledger_equal_to_the_wallet() {
         .collect();
     assert_eq!(ours, held, "tokens: ledger vs simulator");
     assert!(v.fees_u6 > 0, "fees from the markets' schedules");
+    let demo_orders: Vec<String> = demo
+        .sim
+        .clob()
+        .orders()
+        .into_iter()
+        .filter(|o| o.http_status == 200)
+        .map(|o| o.order_id)
+        .collect();
     let api = demo.api().expect("api");
     let s: serde_json::Value = reqwest::blocking::Client::new()
         .get(format!("{}/api/live-trading/status", api.url()))
@@ -72,4 +86,20 @@ fn live_mode_books_the_venue_ledger_equal_to_the_wallet() {
         .expect("status");
     assert_eq!(s["venue_ledger"]["cash_u6"], sim.pusd_u6, "{s}");
     demo.stop();
+    // Every order the venue received is in the store, done; presigned ones were written
+    // before they were handed to the order thread.
+    let store = cassandra::venue::store::VenueStore::open(&ledger).unwrap();
+    let received = demo_orders;
+    assert!(!received.is_empty());
+    let mut presigned = 0;
+    for id in &received {
+        let o = store
+            .order(id)
+            .unwrap()
+            .unwrap_or_else(|| panic!("order {id} not in the store"));
+        assert_eq!(o.state, cassandra::venue::store::StoredState::Done, "{o:?}");
+        presigned += usize::from(o.presigned);
+    }
+    assert!(presigned > 0, "the ladder's orders are written ahead");
+    let _ = std::fs::remove_file(&ledger);
 }

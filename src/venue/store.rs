@@ -267,6 +267,31 @@ impl VenueStore {
         Ok(())
     }
 
+    /// One order's row, by id.
+    pub fn order(&self, order_id: &str) -> anyhow::Result<Option<StoredOrder>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT order_id, intent_id, token_slot, salt, price_e4, size_e6, presigned,
+                        state, created_ms FROM venue_orders WHERE order_id = ?1",
+                params![order_id],
+                |r| {
+                    Ok(StoredOrder {
+                        order_id: r.get(0)?,
+                        intent_id: r.get::<_, i64>(1)? as u64,
+                        token_slot: r.get(2)?,
+                        salt: r.get::<_, i64>(3)? as u64,
+                        price_e4: r.get(4)?,
+                        size_e6: r.get::<_, i64>(5)? as u64,
+                        presigned: r.get(6)?,
+                        state: StoredState::parse(&r.get::<_, String>(7)?),
+                        created_ms: r.get::<_, i64>(8)? as u64,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
     /// A trade and its status now (insert or update).
     pub fn put_trade(&self, t: &VenueTrade) -> anyhow::Result<()> {
         self.conn.execute(
@@ -323,6 +348,12 @@ impl VenueStore {
     /// Rebuilds the ledger: opening cash, fee rules, confirmed trades in the order they were
     /// first stored, failed ones, redemptions; and lists what must be followed up.
     pub fn load(&self, start_cash_u6: u64, default_fees: FeeRule) -> anyhow::Result<Loaded> {
+        // Presigned orders never used: the ladder replaces them within minutes, so after an
+        // hour they can no longer be sent; their rows go.
+        self.conn.execute(
+            "DELETE FROM venue_orders WHERE state = 'prepared' AND created_ms < ?1",
+            params![crate::clock::wall_ms().saturating_sub(3_600_000) as i64],
+        )?;
         let mut ledger = VenueLedger::new(start_cash_u6, default_fees);
         let mut stmt = self
             .conn
