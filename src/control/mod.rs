@@ -70,7 +70,7 @@ pub struct LiveLinks {
     pub ladder_tokens: crossbeam::channel::Sender<crate::exec::ladder::LadderToken>,
     pub bodies: TapRx<(u64, crate::exec::orders::PostBody)>,
     /// Each live token's fee schedule, to the order tracker (live mode).
-    pub venue_fees: Option<crossbeam::channel::Sender<(String, crate::venue::FeeRule)>>,
+    pub venue_fees: Option<crossbeam::channel::Sender<crate::venue::VenueToken>>,
 }
 
 struct LiveWindow {
@@ -236,15 +236,16 @@ impl ControlLoop {
                     w.neg_risk,
                     w.min_size_e6,
                 ) {
-                    if let (Some(tx), Some(rule)) = (
-                        l.venue_fees.as_ref(),
-                        crate::venue::FeeRule::from_params(
-                            w.fees.rate,
-                            w.fees.exponent,
-                            w.fees.taker_only,
-                        ),
-                    ) {
-                        let _ = tx.send((id.clone(), rule));
+                    if let Some(tx) = l.venue_fees.as_ref() {
+                        let _ = tx.send(crate::venue::VenueToken {
+                            token: id.clone(),
+                            fees: crate::venue::FeeRule::from_params(
+                                w.fees.rate,
+                                w.fees.exponent,
+                                w.fees.taker_only,
+                            ),
+                            end_s: w.end_s,
+                        });
                     }
                     l.order_tokens.offer((slot, info));
                     let _ = l.ladder_tokens.send(crate::exec::ladder::LadderToken {

@@ -46,11 +46,16 @@ pub struct LedgerView {
     /// pUSD of trades matched and not yet final.
     pub pending_notional_u6: u64,
     pub pending_trades: usize,
-    /// pUSD paid for positions held (at cost).
+    /// pUSD paid for positions held in markets still trading (at cost).
     pub open_cost_u6: u64,
+    /// pUSD paid for positions whose market has ended, awaiting resolution and redemption
+    /// (not cash until redeemed; not market exposure either).
+    pub ended_cost_u6: u64,
     pub confirmed_trades: usize,
     pub failed_trades: usize,
     pub redeemed_u6: u64,
+    /// Markets closed (redeemed or sold out) at a loss in a row.
+    pub loss_streak: u32,
 }
 
 #[derive(Clone, Debug)]
@@ -66,6 +71,9 @@ pub struct VenueLedger {
     fee_rules: BTreeMap<String, FeeRule>,
     default_fees: FeeRule,
     redeemed_u6: u64,
+    loss_streak: u32,
+    /// When each token's market ends (Unix s), as discovery says.
+    ends: BTreeMap<String, u64>,
 }
 
 impl VenueLedger {
@@ -83,12 +91,19 @@ impl VenueLedger {
             fee_rules: BTreeMap::new(),
             default_fees,
             redeemed_u6: 0,
+            loss_streak: 0,
+            ends: BTreeMap::new(),
         }
     }
 
     /// The fee schedule of the market `token` belongs to.
     pub fn set_fee_rule(&mut self, token: &str, rule: FeeRule) {
         self.fee_rules.insert(token.to_string(), rule);
+    }
+
+    /// When `token`'s market ends (Unix s): its position stops counting as exposure then.
+    pub fn set_market_end(&mut self, token: &str, end_s: u64) {
+        self.ends.insert(token.to_string(), end_s);
     }
 
     fn rule(&self, token: &str) -> FeeRule {
@@ -172,8 +187,10 @@ impl VenueLedger {
     }
 
     /// Tokens of a resolved market redeemed: `payout_u6` pUSD credited (what the chain paid),
-    /// the market's `tokens` leave the positions, realized PnL = payout − their cost.
-    /// `condition` names the market in the journal.
+    /// the market's `tokens` leave the positions, realized PnL = payout − their cost. Losing
+    /// tokens are closed the same way with a payout of 0. `condition` names the market in the
+    /// journal. This is the redemption service's entry point
+    /// (`OrderTracker::on_redeemed` stores it first).
     pub fn on_redeemed(&mut self, condition: &str, tokens: &[&str], payout_u6: u64) -> i64 {
         let _ = condition;
         let cost: u64 = tokens
@@ -185,6 +202,7 @@ impl VenueLedger {
         self.redeemed_u6 += payout_u6;
         let pnl = payout_u6 as i64 - cost as i64;
         self.realized_pnl_u6 += pnl;
+        self.loss_streak = if pnl < 0 { self.loss_streak + 1 } else { 0 };
         pnl
     }
 
@@ -204,12 +222,26 @@ impl VenueLedger {
         self.pending.values()
     }
 
-    /// pUSD at risk: positions at cost plus trades pending.
+    /// pUSD at risk now: positions in markets still trading at cost, plus trades pending.
     pub fn exposure_u6(&self) -> u64 {
-        self.view().open_cost_u6 + self.view().pending_notional_u6
+        let v = self.view();
+        v.open_cost_u6 + v.pending_notional_u6
     }
 
     pub fn view(&self) -> LedgerView {
+        self.view_at(crate::clock::wall_ms())
+    }
+
+    /// The numbers at `now_ms` (which markets have ended).
+    pub fn view_at(&self, now_ms: u64) -> LedgerView {
+        let ended = |t: &str| self.ends.get(t).is_some_and(|e| e * 1000 <= now_ms);
+        let cost = |want_ended: bool| -> u64 {
+            self.positions
+                .iter()
+                .filter(|(t, _)| ended(t) == want_ended)
+                .map(|(_, h)| h.cost_u6)
+                .sum()
+        };
         LedgerView {
             cash_u6: self.cash_u6,
             start_cash_u6: self.start_cash_u6,
@@ -223,10 +255,12 @@ impl VenueLedger {
                 .map(VenueTrade::notional_u6)
                 .sum(),
             pending_trades: self.pending.len(),
-            open_cost_u6: self.positions.values().map(|h| h.cost_u6).sum(),
+            open_cost_u6: cost(false),
+            ended_cost_u6: cost(true),
             confirmed_trades: self.booked.len(),
             failed_trades: self.failed.len(),
             redeemed_u6: self.redeemed_u6,
+            loss_streak: self.loss_streak,
         }
     }
 }

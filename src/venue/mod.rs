@@ -17,6 +17,7 @@ pub mod fees;
 pub mod ledger;
 pub mod reconcile;
 pub mod rest;
+pub mod risk;
 pub mod service;
 pub mod store;
 pub mod tracker;
@@ -25,4 +26,4 @@ pub mod wire;
 
 pub use fees::FeeRule;
 pub use ledger::{LedgerView, VenueLedger};
-pub use tracker::{OrderTracker, TrackerConfig, TrackerCounters};
+pub use tracker::{OrderTracker, TrackerConfig, TrackerCounters, VenueToken};

@@ -65,14 +65,20 @@ pub fn start(
 
 /// Steps `t` until the process stops; the ledger goes to `snapshot` and `publish` (the API's
 /// state) four times a second.
+///
+/// The risk limits run on the ledger ([`super::risk`]): a breach calls `halt` with the reason
+/// (the caller flips the kill switch) while trading is on.
 pub fn run(
     mut t: OrderTracker,
     shared: Arc<Shared>,
     snapshot: LedgerSnapshot,
+    risk: crate::risk::RiskConfig,
     mut publish: impl FnMut(&LedgerView),
+    mut halt: impl FnMut(String),
 ) {
     let mut was_killed = shared.killed();
     let mut last_publish = 0u64;
+    let mut limits = super::risk::VenueRisk::default();
     while shared.is_running() {
         let killed = shared.killed();
         if killed && !was_killed {
@@ -84,6 +90,11 @@ pub fn run(
         if now >= last_publish + 250 {
             last_publish = now;
             let v = t.ledger.lock().unwrap_or_else(|e| e.into_inner()).view();
+            if let Some(why) = limits.check(&risk, &v, t.order_exposure_u6(), now) {
+                if !shared.killed() {
+                    halt(why);
+                }
+            }
             publish(&v);
             *snapshot.lock().unwrap_or_else(|e| e.into_inner()) = Some(v);
         }

@@ -33,6 +33,15 @@ use super::store::{StoredOrder, StoredState, VenueStore};
 use super::user_ws::{UserChannel, UserEvent};
 use super::wire::{OrderState, VenueOrder, VenueTrade};
 
+/// A token live orders may trade, from the control loop's window set-up: its market's fee
+/// schedule (`None`: not a whole-number exponent, booked with none) and end.
+#[derive(Clone, Debug)]
+pub struct VenueToken {
+    pub token: String,
+    pub fees: Option<super::FeeRule>,
+    pub end_s: u64,
+}
+
 #[derive(Clone, Copy, Debug)]
 pub struct TrackerConfig {
     /// REST follow-up of orders and trades not final, ms.
@@ -85,6 +94,8 @@ fn bump(c: &AtomicU64) {
 #[derive(Clone, Debug)]
 struct Tracked {
     state: StoredState,
+    /// Limit × size, pUSD (0 when not known: an order first met at the venue).
+    notional_u6: u64,
     /// A FAK the venue rested (to be cancelled).
     rested: bool,
     since_ms: u64,
@@ -115,7 +126,7 @@ pub struct OrderTracker {
     kill_pending: bool,
     events: Vec<UserEvent>,
     /// Each market's fee schedule, by token id, as discovery finds it.
-    fee_rx: Option<crossbeam::channel::Receiver<(String, super::FeeRule)>>,
+    fee_rx: Option<crossbeam::channel::Receiver<VenueToken>>,
 }
 
 impl OrderTracker {
@@ -154,8 +165,8 @@ impl OrderTracker {
         self.notes = Some(notes);
     }
 
-    /// Where the markets' fee schedules come from (the control loop's window set-ups).
-    pub fn set_fee_source(&mut self, rx: crossbeam::channel::Receiver<(String, super::FeeRule)>) {
+    /// Where the markets' fee schedules and ends come from (the control loop's set-ups).
+    pub fn set_fee_source(&mut self, rx: crossbeam::channel::Receiver<VenueToken>) {
         self.fee_rx = Some(rx);
     }
 
@@ -182,6 +193,7 @@ impl OrderTracker {
         let id = order_id.to_ascii_lowercase();
         self.orders.entry(id).or_insert(Tracked {
             state,
+            notional_u6: 0,
             rested: false,
             since_ms: now_ms,
             next_check_ms: now_ms,
@@ -220,6 +232,29 @@ impl OrderTracker {
             .values()
             .filter(|o| o.state == StoredState::Unknown)
             .count()
+    }
+
+    /// The redemption service's entry point: a resolved market's `tokens` closed for
+    /// `payout_u6` (0 for losing tokens), written to the store, then to the ledger.
+    pub fn on_redeemed(&mut self, condition: &str, tokens: &[&str], payout_u6: u64) -> i64 {
+        let r = self.store.put_redemption(condition, tokens, payout_u6);
+        self.store_ok(r);
+        self.ledger().on_redeemed(condition, tokens, payout_u6)
+    }
+
+    /// pUSD held by orders that may still fill (unknown, or open at the venue), at their
+    /// limit: exposure the ledger does not show yet.
+    pub fn order_exposure_u6(&self) -> u64 {
+        self.orders
+            .values()
+            .filter(|o| {
+                matches!(
+                    o.state,
+                    StoredState::Unknown | StoredState::Open | StoredState::Sent
+                )
+            })
+            .map(|o| o.notional_u6)
+            .sum()
     }
 
     /// The state of an order the tracker follows.
@@ -270,6 +305,7 @@ impl OrderTracker {
                 self.follow(&id, StoredState::Sent, wall_ms);
                 if let Some(o) = self.orders.get_mut(&id) {
                     o.next_check_ms = wall_ms + self.cfg.answer_timeout_ms;
+                    o.notional_u6 = size_e6.saturating_mul(u64::from(price_e4)) / 10_000;
                 }
             }
             LiveNote::Answered {
@@ -412,8 +448,11 @@ impl OrderTracker {
     /// work it found.
     pub fn step(&mut self, now_ms: u64) -> usize {
         let mut work = 0;
-        while let Some((token, rule)) = self.fee_rx.as_ref().and_then(|r| r.try_recv().ok()) {
-            self.set_fee_rule(&token, rule);
+        while let Some(t) = self.fee_rx.as_ref().and_then(|r| r.try_recv().ok()) {
+            if let Some(rule) = t.fees {
+                self.set_fee_rule(&t.token, rule);
+            }
+            self.ledger().set_market_end(&t.token, t.end_s);
             work += 1;
         }
         while let Some(n) = self.notes.as_mut().and_then(|r| r.pop()) {
