@@ -102,7 +102,11 @@ fn live_mode_books_the_venue_ledger_equal_to_the_wallet() {
     }
     // The ladder's orders are written ahead, used or not (whether an intent found one at its
     // price depends on the market's moves).
-    let unused = store.load(0, cassandra::venue::FeeRule::ZERO).unwrap().prepared.len();
+    let unused = store
+        .load(0, cassandra::venue::FeeRule::ZERO)
+        .unwrap()
+        .prepared
+        .len();
     assert!(presigned + unused > 0, "no presigned order in the store");
     let _ = std::fs::remove_file(&ledger);
 }

@@ -186,6 +186,11 @@ fn start_product(
         order_type: cassandra::pipeline::events::OrderType::Fak,
         ladder,
         tag_trigger: true,
+        // The simulator serves the user channel on its HTTP port.
+        venue: cassandra::config::LiveVenueConfig {
+            user_channel: format!("{}/ws/user", sim.urls.http.replacen("http://", "ws://", 1)),
+            ..Default::default()
+        },
     };
     Pipeline::start(
         &cfg,
