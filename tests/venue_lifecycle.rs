@@ -460,3 +460,54 @@ fn a_restart_mid_window_with_unconfirmed_fills_reconciles_before_trading() {
     assert!(l.open_orders.iter().all(|o| o.order_id != lost_id));
     rig.assert_ledger_matches(&tr);
 }
+
+#[test]
+fn a_delayed_answer_is_followed_until_its_trades_are_final() {
+    let (mut rig, notes) = Rig::start("delayed", 0x57);
+    let mut tr = rig.tracker(Some(notes), tracker_cfg());
+    rig.v.sim.faults().set_delayed_orders(1);
+    let r = rig.send(10_000_000).expect("sent");
+    assert_eq!(r.status, ExecStatus::Delayed);
+    assert_eq!(r.filled_e6, 0, "nothing booked from a delayed answer");
+    run_until(&mut tr, 10, settled);
+    let view = tr.ledger.lock().unwrap().view();
+    assert!(
+        view.confirmed_trades >= 1,
+        "matched after its delay and booked"
+    );
+    assert_eq!(view.confirmed_trades, rig.v.sim.clob().trades().len());
+    rig.assert_ledger_matches(&tr);
+}
+
+#[test]
+fn the_kill_switch_cancel_all_is_retried_until_the_venue_confirms() {
+    let (mut rig, notes) = Rig::start("kill", 0x58);
+    let cfg = TrackerConfig {
+        rested_fak_cancel_ms: 600_000,
+        ..tracker_cfg()
+    };
+    let mut tr = rig.tracker(Some(notes), cfg);
+    run_until(&mut tr, 5, settled);
+    rig.v.sim.faults().rest_next_faks(1, 600_000);
+    assert_eq!(rig.send(10_000_000).unwrap().status, ExecStatus::Delayed);
+    let id = rig.v.sim.clob().orders().last().unwrap().order_id.clone();
+    run_until(&mut tr, 5, |t| {
+        t.order_state(&id) == Some(StoredState::Open)
+    });
+    // The venue fails the next requests: the cancel-all is sent again until answered.
+    rig.v.sim.faults().fail_next_clob_requests(3, 500);
+    tr.kill();
+    run_until(&mut tr, 10, |t| !t.kill_pending());
+    assert_eq!(tr.counters.cancel_all_confirmed.load(Ordering::Relaxed), 1);
+    assert!(
+        tr.counters.cancel_all_sent.load(Ordering::Relaxed) >= 4,
+        "three refused, the fourth confirmed"
+    );
+    assert_eq!(rig.v.sim.clob().cancel_all_count(), 1);
+    assert_eq!(
+        rig.v.sim.clob().order(&id).unwrap().status,
+        OrderStatus::Canceled
+    );
+    run_until(&mut tr, 10, settled);
+    rig.assert_ledger_matches(&tr);
+}
