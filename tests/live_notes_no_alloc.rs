@@ -19,7 +19,8 @@ use venue_clob_common::Venue;
 
 #[test]
 fn sending_answering_and_handing_off_allocate_nothing() {
-    let v = Venue::start();
+    let mut v = Venue::start();
+    venue_clob_common::pick_dearer_side(&mut v);
     let t = v.eoa_trader(0x61);
     v.sim.clob().fund(&t.maker, 1_000_000_000);
     let dropped = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
@@ -53,7 +54,7 @@ fn sending_answering_and_handing_off_allocate_nothing() {
     let ask = book.best_ask().unwrap().price_e4;
     let mut intent = OrderIntent {
         token: TokenId(1),
-        limit_price_e4: (ask + 100).min(9900),
+        limit_price_e4: (ask + 100).min(10_000 - book.tick_e4 as u32),
         size_e6: 5_000_000,
         ..Default::default()
     };

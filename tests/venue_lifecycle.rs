@@ -22,7 +22,7 @@ use cassandra::venue::rest::VenueRest;
 use cassandra::venue::store::{StoredState, VenueStore};
 use cassandra::venue::user_ws::UserChannel;
 use cassandra::venue::{FeeRule, OrderTracker, TrackerConfig};
-use venue_clob_common::{Trader, Venue};
+use venue_clob_common::{pick_dearer_side, Trader, Venue};
 
 const FUNDS_U6: u64 = 500_000_000;
 
@@ -66,7 +66,8 @@ fn store_path(name: &str) -> std::path::PathBuf {
 
 impl Rig {
     fn start(name: &str, key_byte: u8) -> (Rig, TapRx<LiveNote>) {
-        let v = Venue::start();
+        let mut v = Venue::start();
+        pick_dearer_side(&mut v);
         let t = v.eoa_trader(key_byte);
         v.sim.clob().fund(&t.maker, FUNDS_U6);
         v.sim.clob().set_lifecycle(quick());
@@ -144,7 +145,7 @@ impl Rig {
         let mut i = OrderIntent {
             intent_id: self.next_intent,
             token: TokenId(1),
-            limit_price_e4: (ask + 100).min(9900),
+            limit_price_e4: (ask + 100).min(10_000 - book.tick_e4 as u32),
             size_e6: shares_e6,
             ..Default::default()
         };
@@ -216,7 +217,18 @@ fn a_matched_trade_that_fails_is_unbooked_and_a_confirmed_one_booked() {
     let mut tr = rig.tracker(Some(notes), tracker_cfg());
     rig.v.sim.faults().fail_next_trades(1);
     let r = rig.send(10_000_000).expect("sent");
-    assert_eq!(r.status, ExecStatus::Matched, "the answer says matched");
+    assert_eq!(
+        r.status,
+        ExecStatus::Matched,
+        "the answer says matched: {:?} {:?}",
+        rig.v
+            .sim
+            .clob()
+            .orders()
+            .last()
+            .map(|o| (&o.error, o.price_u6, o.size_u6)),
+        rig.v.book()
+    );
     // Pending first: matched is exposure, not cash.
     run_until(&mut tr, 5, |t| {
         t.ledger.lock().unwrap().view().pending_trades == 1

@@ -35,6 +35,10 @@ pub fn open_tracker(
     let open = loaded.open_orders.clone();
     let pending = loaded.pending_trades.clone();
     let mut t = OrderTracker::new(cfg, rest, store, loaded.ledger, notes, user);
+    // Trades before the last one seen are in the store already; a pending one is older
+    // still and bounds the look-back itself.
+    let oldest_pending = pending.iter().map(|t| t.match_time_s).min();
+    t.set_trades_after(oldest_pending.map_or(loaded.last_match_s, |p| p.min(loaded.last_match_s)));
     for o in open {
         t.follow(&o.order_id, o.state, now);
     }

@@ -133,15 +133,18 @@ impl VenueRest {
         parse_order(&v).map_err(RestError::Bad)
     }
 
-    /// `GET /data/trades` (all pages), optionally of one market; records that do not parse
-    /// are errors, never skipped.
-    pub fn trades(&self, market: Option<&str>) -> Result<Vec<VenueTrade>, RestError> {
+    /// `GET /data/trades` (all pages) matched at or after `after_s` (Unix s; 0: all),
+    /// optionally of one market; records that do not parse are errors, never skipped.
+    pub fn trades(&self, market: Option<&str>, after_s: u64) -> Result<Vec<VenueTrade>, RestError> {
         let mut out = Vec::new();
         let mut cursor = String::from("MA==");
         for _ in 0..1000 {
             let mut q = format!("/data/trades?next_cursor={cursor}");
             if let Some(m) = market {
                 q.push_str(&format!("&market={m}"));
+            }
+            if after_s > 0 {
+                q.push_str(&format!("&after={after_s}"));
             }
             let v = self.call("GET", &q, None)?;
             let data = v

@@ -5,7 +5,8 @@
 //! on it. It is apart from the main journal, whose writer is write-behind.
 //!
 //! Tables: `venue_orders` (every order's identity — salt, order hash — and its last known
-//! state), `venue_trades` (every trade of ours and its last status), `venue_fee_rules`,
+//! state), `venue_trades` (every trade of ours and its last status), `venue_markets` (each token's
+//! fee schedule and end),
 //! `venue_redemptions`, and `venue_meta` (the ledger's opening cash). The ledger is rebuilt
 //! from them on restart ([`VenueStore::load`]); what is not final is then followed up at the
 //! venue (`super::reconcile`).
@@ -50,11 +51,12 @@ CREATE TABLE IF NOT EXISTS venue_trades (
     match_time_s INTEGER NOT NULL,
     updated_ms INTEGER NOT NULL
 );
-CREATE TABLE IF NOT EXISTS venue_fee_rules (
+CREATE TABLE IF NOT EXISTS venue_markets (
     token TEXT PRIMARY KEY,
-    rate_ppm INTEGER NOT NULL,
-    exponent INTEGER NOT NULL,
-    taker_only INTEGER NOT NULL
+    rate_ppm INTEGER,
+    exponent INTEGER,
+    taker_only INTEGER,
+    end_s INTEGER
 );
 CREATE TABLE IF NOT EXISTS venue_redemptions (
     id INTEGER PRIMARY KEY,
@@ -69,7 +71,7 @@ const OURS: [&str; 5] = [
     "venue_meta",
     "venue_orders",
     "venue_trades",
-    "venue_fee_rules",
+    "venue_markets",
     "venue_redemptions",
 ];
 
@@ -136,6 +138,8 @@ pub struct Loaded {
     /// Orders prepared (presigned) and never seen sent: a trade at the venue naming one of
     /// them is ours.
     pub prepared: Vec<String>,
+    /// The latest `match_time` of a trade known (Unix s; 0 if none).
+    pub last_match_s: u64,
 }
 
 pub struct VenueStore {
@@ -317,11 +321,23 @@ impl VenueStore {
         Ok(())
     }
 
-    pub fn put_fee_rule(&self, token: &str, r: FeeRule) -> anyhow::Result<()> {
+    /// A token's market: its fee schedule (if known) and when it ends.
+    pub fn put_market(&self, token: &str, r: Option<FeeRule>, end_s: u64) -> anyhow::Result<()> {
         self.conn.execute(
-            "INSERT OR REPLACE INTO venue_fee_rules (token, rate_ppm, exponent, taker_only)
-             VALUES (?1, ?2, ?3, ?4)",
-            params![token, r.rate_ppm as i64, r.exponent, r.taker_only],
+            "INSERT INTO venue_markets (token, rate_ppm, exponent, taker_only, end_s)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(token) DO UPDATE SET
+                 rate_ppm = COALESCE(excluded.rate_ppm, rate_ppm),
+                 exponent = COALESCE(excluded.exponent, exponent),
+                 taker_only = COALESCE(excluded.taker_only, taker_only),
+                 end_s = COALESCE(excluded.end_s, end_s)",
+            params![
+                token,
+                r.map(|r| r.rate_ppm as i64),
+                r.map(|r| r.exponent),
+                r.map(|r| r.taker_only),
+                (end_s > 0).then_some(end_s as i64)
+            ],
         )?;
         Ok(())
     }
@@ -357,20 +373,30 @@ impl VenueStore {
         let mut ledger = VenueLedger::new(start_cash_u6, default_fees);
         let mut stmt = self
             .conn
-            .prepare("SELECT token, rate_ppm, exponent, taker_only FROM venue_fee_rules")?;
+            .prepare("SELECT token, rate_ppm, exponent, taker_only, end_s FROM venue_markets")?;
         let rules = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                FeeRule {
-                    rate_ppm: r.get::<_, i64>(1)? as u64,
-                    exponent: r.get(2)?,
-                    taker_only: r.get(3)?,
-                },
-            ))
+            let rule = match (
+                r.get::<_, Option<i64>>(1)?,
+                r.get::<_, Option<u32>>(2)?,
+                r.get::<_, Option<bool>>(3)?,
+            ) {
+                (Some(rate), Some(exponent), Some(taker_only)) => Some(FeeRule {
+                    rate_ppm: rate as u64,
+                    exponent,
+                    taker_only,
+                }),
+                _ => None,
+            };
+            Ok((r.get::<_, String>(0)?, rule, r.get::<_, Option<i64>>(4)?))
         })?;
         for r in rules {
-            let (t, rule) = r?;
-            ledger.set_fee_rule(&t, rule);
+            let (t, rule, end) = r?;
+            if let Some(rule) = rule {
+                ledger.set_fee_rule(&t, rule);
+            }
+            if let Some(end) = end {
+                ledger.set_market_end(&t, end as u64);
+            }
         }
         drop(stmt);
         let mut stmt = self.conn.prepare(
@@ -399,9 +425,11 @@ impl VenueStore {
         })?;
         let mut pending_trades = Vec::new();
         let mut known_trades = Vec::new();
+        let mut last_match_s = 0;
         for t in trades {
             let t = t?;
             known_trades.push(t.id.clone());
+            last_match_s = last_match_s.max(t.match_time_s);
             match t.status {
                 TradeStatus::Confirmed => {
                     ledger.on_confirmed(&t);
@@ -465,6 +493,7 @@ impl VenueStore {
             pending_trades,
             known_trades,
             prepared,
+            last_match_s,
         })
     }
 }

@@ -122,6 +122,8 @@ pub struct OrderTracker {
     last_heartbeat_ms: u64,
     heartbeat_id: Option<String>,
     next_trades_sync_ms: u64,
+    /// Trades matched before this (Unix s) are all final here: syncs ask only for later ones.
+    trades_after_s: u64,
     resync: bool,
     kill_pending: bool,
     events: Vec<UserEvent>,
@@ -153,6 +155,7 @@ impl OrderTracker {
             last_heartbeat_ms: 0,
             heartbeat_id: None,
             next_trades_sync_ms: 0,
+            trades_after_s: 0,
             resync: true,
             kill_pending: false,
             events: Vec::new(),
@@ -170,11 +173,18 @@ impl OrderTracker {
         self.fee_rx = Some(rx);
     }
 
-    /// A market's fee schedule for `token`: kept in the store, used for its trades.
-    pub fn set_fee_rule(&mut self, token: &str, rule: super::FeeRule) {
-        let r = self.store.put_fee_rule(token, rule);
+    /// A token's market: its fee schedule (used for its trades) and end (its position stops
+    /// counting as exposure then), kept in the store.
+    pub fn set_market(&mut self, t: &VenueToken) {
+        let r = self.store.put_market(&t.token, t.fees, t.end_s);
         self.store_ok(r);
-        self.ledger().set_fee_rule(token, rule);
+        let mut l = self.ledger();
+        if let Some(rule) = t.fees {
+            l.set_fee_rule(&t.token, rule);
+        }
+        if t.end_s > 0 {
+            l.set_market_end(&t.token, t.end_s);
+        }
     }
 
     fn ledger(&self) -> std::sync::MutexGuard<'_, VenueLedger> {
@@ -200,6 +210,11 @@ impl OrderTracker {
             first_missing_ms: None,
             cancel_sent: false,
         });
+    }
+
+    /// Trades matched before `after_s` are known and final (a restart's last one seen).
+    pub fn set_trades_after(&mut self, after_s: u64) {
+        self.trades_after_s = after_s;
     }
 
     /// Follow a trade not final (a restart's).
@@ -449,10 +464,7 @@ impl OrderTracker {
     pub fn step(&mut self, now_ms: u64) -> usize {
         let mut work = 0;
         while let Some(t) = self.fee_rx.as_ref().and_then(|r| r.try_recv().ok()) {
-            if let Some(rule) = t.fees {
-                self.set_fee_rule(&t.token, rule);
-            }
-            self.ledger().set_market_end(&t.token, t.end_s);
+            self.set_market(&t);
             work += 1;
         }
         while let Some(n) = self.notes.as_mut().and_then(|r| r.pop()) {
@@ -587,10 +599,15 @@ impl OrderTracker {
         if now_ms < self.next_trades_sync_ms {
             return 0;
         }
-        match self.rest.trades(None) {
+        // A margin for clocks and for trades stamped before the answer that named them.
+        let after = self.trades_after_s.saturating_sub(300);
+        match self.rest.trades(None, after) {
             Ok(ts) => {
                 for t in ts {
                     self.on_trade(t);
+                }
+                if self.trades.is_empty() && self.awaited.is_empty() {
+                    self.trades_after_s = self.trades_after_s.max(now_ms / 1000);
                 }
                 self.next_trades_sync_ms = if self.trades.is_empty() && self.awaited.is_empty() {
                     u64::MAX
