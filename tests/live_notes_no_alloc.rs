@@ -54,7 +54,7 @@ fn sending_answering_and_handing_off_allocate_nothing() {
     let ask = book.best_ask().unwrap().price_e4;
     let mut intent = OrderIntent {
         token: TokenId(1),
-        limit_price_e4: (ask + 100).min(10_000 - book.tick_e4 as u32),
+        limit_price_e4: (ask + 100).min(10_000 - book.tick_e4),
         size_e6: 5_000_000,
         ..Default::default()
     };

@@ -145,7 +145,7 @@ impl Rig {
         let mut i = OrderIntent {
             intent_id: self.next_intent,
             token: TokenId(1),
-            limit_price_e4: (ask + 100).min(10_000 - book.tick_e4 as u32),
+            limit_price_e4: (ask + 100).min(10_000 - book.tick_e4),
             size_e6: shares_e6,
             ..Default::default()
         };
