@@ -554,38 +554,12 @@ impl Pipeline {
         }
         let venue_ledger: crate::venue::service::LedgerSnapshot = Arc::default();
         if let Some(t) = venue_tracker.take() {
-            let (sh, snap, st) = (shared.clone(), venue_ledger.clone(), state.clone());
-            let (sh2, st2, risk) = (shared.clone(), state.clone(), opts.risk);
-            control_threads.push(std::thread::Builder::new().name("venue".into()).spawn(
-                move || {
-                    crate::venue::service::run(
-                        t,
-                        sh,
-                        snap,
-                        risk,
-                        |v| {
-                            if let Ok(mut s) = st.lock() {
-                                s.venue_ledger = Some(v.clone());
-                            }
-                        },
-                        |why| {
-                            // A limit breached on the venue ledger halts live trading, as a
-                            // journal failure does: kill switch with the reason, and an alert.
-                            let reason = format!("live trading halted: {why}");
-                            tracing::error!("{reason}");
-                            if let Ok(mut s) = st2.lock() {
-                                s.kill_reason = Some((reason.clone(), crate::clock::wall_ms()));
-                                s.push_alert(crate::control::state::Alert {
-                                    ts_ms: crate::clock::wall_ms(),
-                                    level: "critical".into(),
-                                    kind: "risk".into(),
-                                    message: reason,
-                                });
-                            }
-                            sh2.kill.store(true, std::sync::atomic::Ordering::SeqCst);
-                        },
-                    )
-                },
+            control_threads.push(crate::venue::service::spawn(
+                t,
+                shared.clone(),
+                venue_ledger.clone(),
+                state.clone(),
+                opts.risk,
             )?);
         }
         if let Some(rec) = recorder {

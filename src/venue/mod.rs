@@ -4,16 +4,20 @@
 //! restart before trading.
 //!
 //! One idea per file:
+//! - [`config`]: the `live.venue` settings;
 //! - [`fees`]: the venue's fee rule in integer micro-units;
 //! - [`wire`]: trade and order records (user channel and REST);
 //! - [`ledger`]: cash, positions, pending trades, PnL; redemption entry point;
 //! - [`store`]: the write-ahead SQLite store and the ledger's rebuild;
 //! - [`rest`]: the authenticated REST calls (order, trades, cancel, cancel-all, heartbeat);
 //! - [`user_ws`]: the user channel client;
-//! - [`tracker`]: the state machine that ties them together;
+//! - [`tracker`]: the state machine that ties them together (its REST follow-ups in
+//!   `follow.rs`);
 //! - [`reconcile`]: start-up: rebuild, cancel what rests, follow up, before trading.
 
+pub mod config;
 pub mod fees;
+mod follow;
 pub mod ledger;
 pub mod reconcile;
 pub mod rest;

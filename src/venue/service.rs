@@ -105,3 +105,47 @@ pub fn run(
     // Last steps: whatever answers are still in the ring reach the store.
     t.step(crate::clock::wall_ms());
 }
+
+/// Starts the `venue` thread: [`run`], publishing the ledger into the API's state; a limit
+/// breached on the ledger halts live trading as a journal failure does (kill switch with the
+/// reason, and a critical alert).
+pub fn spawn(
+    t: OrderTracker,
+    shared: Arc<Shared>,
+    snapshot: LedgerSnapshot,
+    state: Arc<Mutex<crate::control::ControlState>>,
+    risk: crate::risk::RiskConfig,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
+    let st = state.clone();
+    let sh = shared.clone();
+    std::thread::Builder::new()
+        .name("venue".into())
+        .spawn(move || {
+            run(
+                t,
+                shared,
+                snapshot,
+                risk,
+                |v| {
+                    if let Ok(mut s) = st.lock() {
+                        s.venue_ledger = Some(v.clone());
+                    }
+                },
+                |why| {
+                    let reason = format!("live trading halted: {why}");
+                    tracing::error!("{reason}");
+                    let now = crate::clock::wall_ms();
+                    if let Ok(mut s) = state.lock() {
+                        s.kill_reason = Some((reason.clone(), now));
+                        s.push_alert(crate::control::state::Alert {
+                            ts_ms: now,
+                            level: "critical".into(),
+                            kind: "risk".into(),
+                            message: reason,
+                        });
+                    }
+                    sh.kill.store(true, std::sync::atomic::Ordering::SeqCst);
+                },
+            )
+        })
+}

@@ -28,7 +28,7 @@ use crate::exec::orders::order_id_hex;
 use crate::pipeline::rings::TapRx;
 
 use super::ledger::VenueLedger;
-use super::rest::{RestError, VenueRest};
+use super::rest::VenueRest;
 use super::store::{StoredOrder, StoredState, VenueStore};
 use super::user_ws::{UserChannel, UserEvent};
 use super::wire::{OrderState, VenueOrder, VenueTrade};
@@ -92,43 +92,43 @@ fn bump(c: &AtomicU64) {
 }
 
 #[derive(Clone, Debug)]
-struct Tracked {
-    state: StoredState,
+pub(super) struct Tracked {
+    pub(super) state: StoredState,
     /// Limit × size, pUSD (0 when not known: an order first met at the venue).
     notional_u6: u64,
     /// A FAK the venue rested (to be cancelled).
-    rested: bool,
-    since_ms: u64,
-    next_check_ms: u64,
-    first_missing_ms: Option<u64>,
-    cancel_sent: bool,
+    pub(super) rested: bool,
+    pub(super) since_ms: u64,
+    pub(super) next_check_ms: u64,
+    pub(super) first_missing_ms: Option<u64>,
+    pub(super) cancel_sent: bool,
 }
 
 /// Everything the tracker holds; the ledger is shared with the API.
 pub struct OrderTracker {
     pub cfg: TrackerConfig,
-    rest: VenueRest,
-    store: VenueStore,
+    pub(super) rest: VenueRest,
+    pub(super) store: VenueStore,
     pub ledger: Arc<Mutex<VenueLedger>>,
     pub counters: Arc<TrackerCounters>,
-    notes: Option<TapRx<LiveNote>>,
-    user: Option<UserChannel>,
-    orders: BTreeMap<String, Tracked>,
+    pub(super) notes: Option<TapRx<LiveNote>>,
+    pub(super) user: Option<UserChannel>,
+    pub(super) orders: BTreeMap<String, Tracked>,
     /// Trades not final, by id.
-    trades: BTreeMap<String, VenueTrade>,
+    pub(super) trades: BTreeMap<String, VenueTrade>,
     /// Trade ids an answer named that no trade record has shown yet.
-    awaited: BTreeSet<String>,
-    throttled_until_ms: u64,
-    last_heartbeat_ms: u64,
-    heartbeat_id: Option<String>,
-    next_trades_sync_ms: u64,
+    pub(super) awaited: BTreeSet<String>,
+    pub(super) throttled_until_ms: u64,
+    pub(super) last_heartbeat_ms: u64,
+    pub(super) heartbeat_id: Option<String>,
+    pub(super) next_trades_sync_ms: u64,
     /// Trades matched before this (Unix s) are all final here: syncs ask only for later ones.
-    trades_after_s: u64,
-    resync: bool,
-    kill_pending: bool,
-    events: Vec<UserEvent>,
+    pub(super) trades_after_s: u64,
+    pub(super) resync: bool,
+    pub(super) kill_pending: bool,
+    pub(super) events: Vec<UserEvent>,
     /// Each market's fee schedule, by token id, as discovery finds it.
-    fee_rx: Option<crossbeam::channel::Receiver<VenueToken>>,
+    pub(super) fee_rx: Option<crossbeam::channel::Receiver<VenueToken>>,
 }
 
 impl OrderTracker {
@@ -279,7 +279,7 @@ impl OrderTracker {
             .map(|o| o.state)
     }
 
-    fn set_state(&mut self, id: &str, state: StoredState) {
+    pub(super) fn set_state(&mut self, id: &str, state: StoredState) {
         if let Some(o) = self.orders.get_mut(id) {
             if o.state == state {
                 return;
@@ -443,22 +443,6 @@ impl OrderTracker {
         self.set_state(&o.id, state);
     }
 
-    fn throttle(&mut self, e: &RestError, now_ms: u64) -> bool {
-        match e {
-            RestError::Throttled { retry_after_s } => {
-                bump(&self.counters.throttled);
-                self.throttled_until_ms = self
-                    .throttled_until_ms
-                    .max(now_ms + retry_after_s.max(&1) * 1000);
-                true
-            }
-            _ => {
-                bump(&self.counters.rest_errors);
-                false
-            }
-        }
-    }
-
     /// One pass: notes, user channel, then the REST follow-ups that are due. Returns how much
     /// work it found.
     pub fn step(&mut self, now_ms: u64) -> usize {
@@ -511,136 +495,5 @@ impl OrderTracker {
         work += self.follow_trades(now_ms);
         work += self.heartbeat(now_ms);
         work
-    }
-
-    fn follow_orders(&mut self, now_ms: u64) -> usize {
-        let resync = std::mem::take(&mut self.resync);
-        let due: Vec<String> = self
-            .orders
-            .iter()
-            .filter(|(_, o)| o.state != StoredState::Done && (resync || o.next_check_ms <= now_ms))
-            .map(|(id, _)| id.clone())
-            .collect();
-        if resync {
-            self.next_trades_sync_ms = now_ms;
-        }
-        let mut work = 0;
-        for id in due {
-            work += 1;
-            let (rested, since, cancel_sent) = {
-                let o = &self.orders[&id];
-                (o.rested, o.since_ms, o.cancel_sent)
-            };
-            if rested && !cancel_sent && now_ms >= since + self.cfg.rested_fak_cancel_ms {
-                match self.rest.cancel(&id) {
-                    Ok(_) => {
-                        bump(&self.counters.rested_cancels);
-                        if let Some(o) = self.orders.get_mut(&id) {
-                            o.cancel_sent = true;
-                        }
-                    }
-                    Err(e) => {
-                        if self.throttle(&e, now_ms) {
-                            return work;
-                        }
-                    }
-                }
-            }
-            let next = now_ms + self.cfg.follow_every_ms;
-            match self.rest.order(&id) {
-                Ok(o) => {
-                    self.on_order(o, now_ms);
-                    if let Some(t) = self.orders.get_mut(&id) {
-                        t.next_check_ms = if t.rested && !t.cancel_sent {
-                            (t.since_ms + self.cfg.rested_fak_cancel_ms).min(next)
-                        } else {
-                            next
-                        };
-                    }
-                }
-                Err(RestError::NotFound) => {
-                    let grace = self.cfg.unknown_grace_ms;
-                    let Some(o) = self.orders.get_mut(&id) else {
-                        continue;
-                    };
-                    o.next_check_ms = now_ms + grace;
-                    match o.first_missing_ms {
-                        None => o.first_missing_ms = Some(now_ms),
-                        Some(first) if now_ms >= first + grace => {
-                            // Looked up twice, `grace` apart: the venue never had it.
-                            let was_unknown = o.state == StoredState::Unknown;
-                            self.set_state(&id, StoredState::Done);
-                            bump(&self.counters.never_placed);
-                            if was_unknown {
-                                bump(&self.counters.unknown_resolved);
-                            }
-                        }
-                        Some(_) => {}
-                    }
-                }
-                Err(e) => {
-                    if let Some(o) = self.orders.get_mut(&id) {
-                        o.next_check_ms = next;
-                    }
-                    if self.throttle(&e, now_ms) {
-                        return work;
-                    }
-                }
-            }
-        }
-        work
-    }
-
-    fn follow_trades(&mut self, now_ms: u64) -> usize {
-        let waiting = !self.trades.is_empty() || !self.awaited.is_empty();
-        if !waiting && self.next_trades_sync_ms == u64::MAX {
-            return 0;
-        }
-        if now_ms < self.next_trades_sync_ms {
-            return 0;
-        }
-        // A margin for clocks and for trades stamped before the answer that named them.
-        let after = self.trades_after_s.saturating_sub(300);
-        match self.rest.trades(None, after) {
-            Ok(ts) => {
-                for t in ts {
-                    self.on_trade(t);
-                }
-                if self.trades.is_empty() && self.awaited.is_empty() {
-                    self.trades_after_s = self.trades_after_s.max(now_ms / 1000);
-                }
-                self.next_trades_sync_ms = if self.trades.is_empty() && self.awaited.is_empty() {
-                    u64::MAX
-                } else {
-                    now_ms + self.cfg.follow_every_ms
-                };
-            }
-            Err(e) => {
-                self.next_trades_sync_ms = now_ms + self.cfg.follow_every_ms;
-                self.throttle(&e, now_ms);
-            }
-        }
-        1
-    }
-
-    fn heartbeat(&mut self, now_ms: u64) -> usize {
-        let may_rest = self
-            .orders
-            .values()
-            .any(|o| matches!(o.state, StoredState::Open | StoredState::Unknown));
-        if !may_rest || now_ms < self.last_heartbeat_ms + self.cfg.heartbeat_every_ms {
-            return 0;
-        }
-        self.last_heartbeat_ms = now_ms;
-        match self.rest.heartbeat(self.heartbeat_id.as_deref()) {
-            Ok(id) => {
-                bump(&self.counters.heartbeats);
-                self.heartbeat_id = Some(id);
-            }
-            Err(e) => {
-                self.throttle(&e, now_ms);
-            }
-        }
-        1
     }
 }
