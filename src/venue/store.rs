@@ -497,3 +497,85 @@ impl VenueStore {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp(name: &str) -> PathBuf {
+        let p = std::env::temp_dir().join(format!(
+            "cassandra-store-{name}-{}-{}",
+            std::process::id(),
+            crate::clock::wall_ms()
+        ));
+        let _ = std::fs::remove_file(&p);
+        p
+    }
+
+    #[test]
+    fn another_programs_file_is_refused_and_left_as_it_was() {
+        let p = temp("foreign");
+        {
+            let c = Connection::open(&p).unwrap();
+            c.execute_batch("CREATE TABLE accounts (id INTEGER); INSERT INTO accounts VALUES (7);")
+                .unwrap();
+        }
+        let before = std::fs::read(&p).unwrap();
+        let e = VenueStore::open(&p).err().expect("refused").to_string();
+        assert!(
+            e.contains("not a venue ledger") && e.contains("accounts"),
+            "{e}"
+        );
+        assert_eq!(std::fs::read(&p).unwrap(), before, "untouched");
+        let text = temp("text");
+        std::fs::write(&text, b"not a database at all, just text").unwrap();
+        let e = VenueStore::open(&text).err().expect("refused").to_string();
+        assert!(e.contains(&text.display().to_string()), "{e}");
+        assert_eq!(
+            std::fs::read(&text).unwrap(),
+            b"not a database at all, just text"
+        );
+        let _ = std::fs::remove_file(&p);
+        let _ = std::fs::remove_file(&text);
+    }
+
+    #[test]
+    fn the_ledger_is_rebuilt_from_what_was_written() {
+        let p = temp("rebuild");
+        let s = VenueStore::open(&p).unwrap();
+        assert_eq!(s.start_cash_u6(100_000_000).unwrap(), 100_000_000);
+        assert_eq!(s.start_cash_u6(5).unwrap(), 100_000_000, "set once");
+        let rule = FeeRule::from_params(0.072, 1.0, true).unwrap();
+        s.put_market("7", Some(rule), 1_700_000_000).unwrap();
+        let t = |id: &str, status| VenueTrade {
+            id: id.into(),
+            order_id: "0xo".into(),
+            token: "7".into(),
+            market: "0xm".into(),
+            side: TradeSide::Buy,
+            price_u6: 500_000,
+            size_u6: 10_000_000,
+            status,
+            taker: true,
+            match_time_s: 1_700_000_000,
+        };
+        s.put_trade(&t("a", TradeStatus::Matched)).unwrap();
+        s.put_trade(&t("a", TradeStatus::Confirmed)).unwrap();
+        s.put_trade(&t("b", TradeStatus::Failed)).unwrap();
+        s.put_trade(&t("c", TradeStatus::Mined)).unwrap();
+        let l = VenueStore::open(&p)
+            .unwrap()
+            .load(100_000_000, FeeRule::ZERO)
+            .unwrap();
+        let v = l.ledger.view();
+        assert_eq!(v.cash_u6, 95_000_000);
+        assert_eq!(v.fees_u6, 180_000, "the stored schedule, not the default");
+        assert_eq!(
+            (v.confirmed_trades, v.failed_trades, v.pending_trades),
+            (1, 1, 1)
+        );
+        assert_eq!(l.pending_trades.len(), 1);
+        assert_eq!(l.last_match_s, 1_700_000_000);
+        let _ = std::fs::remove_file(&p);
+    }
+}
