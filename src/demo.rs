@@ -65,6 +65,7 @@ pub fn point_at_urls(cfg: &mut Config, sim: &crate::sim::SimUrls) {
     cfg.venues.binance_rest = sim.http.clone();
     cfg.venues.polygon_rpc = format!("{}/rpc", sim.http);
     cfg.venues.data_api = sim.http.clone();
+    cfg.venues.relayer = format!("{}/relayer", sim.http);
     cfg.alerts.telegram_api = format!("{}/telegram", sim.http);
     cfg.windows.length_s = cfg.demo.window_s;
     scale_to_window(&mut cfg.strategy, cfg.demo.window_s);

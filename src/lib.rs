@@ -22,3 +22,4 @@ pub mod signal;
 pub mod sim;
 pub mod strategy;
 pub mod telemetry;
+pub mod wallet;

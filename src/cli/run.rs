@@ -103,7 +103,7 @@ pub fn run(cfg: Config, status_every: Duration, stop: impl FnMut() -> bool) -> a
             risk: cfg.risk,
             log_discovery_errors: true,
             record: None,
-            live,
+            live: live.clone(),
         },
     )?;
     println!(
@@ -115,6 +115,16 @@ pub fn run(cfg: Config, status_every: Duration, stop: impl FnMut() -> bool) -> a
         Some(AlertSecrets::load(&cfg.alerts).map_err(anyhow::Error::msg)?)
     } else {
         None
+    };
+    let wallet_thread = match &live {
+        Some(l) => crate::wallet::worker::start_for_live(
+            &cfg,
+            l,
+            pipeline.shared.clone(),
+            pipeline.state.clone(),
+            &crate::preflight::process_env,
+        )?,
+        None => None,
     };
     let mut services =
         match Services::start(&cfg, &pipeline, secrets, ApiKey::from_environment(), wallet) {
@@ -148,6 +158,9 @@ pub fn run(cfg: Config, status_every: Duration, stop: impl FnMut() -> bool) -> a
     let shared = pipeline.shared.clone();
     let plan = pipeline.plan.clone();
     let state = pipeline.shutdown();
+    if let Some(h) = wallet_thread {
+        let _ = h.join();
+    }
     services.finish();
     let st = state.lock().expect("state");
     let s = crate::control::summary::RunSummary::collect(&plan, &shared, &st, ran_s);

@@ -15,6 +15,7 @@
 
 mod binance;
 pub mod book;
+mod chain_reads;
 mod chainlink;
 pub mod clob;
 mod data_api;
@@ -25,6 +26,7 @@ mod http;
 pub mod model;
 mod net;
 mod polymarket;
+pub mod relayer;
 pub mod rpc;
 mod stats;
 mod telegram;
@@ -214,6 +216,8 @@ pub(crate) struct Shared {
     /// Discord webhook sink.
     pub discord: SimDiscord,
     pub rpc: rpc::SimRpc,
+    /// Polymarket's relayer (deposit-wallet `WALLET` batches).
+    pub relayer: relayer::SimRelayer,
     /// Geoblock, `/time`, `/auth/api-keys`, pUSD balances (preflight).
     pub misc: SimVenueMisc,
     /// Frame send stamps and wire-to-wire samples (`GET /bench/tick-to-trade`).
@@ -330,6 +334,7 @@ impl Simulator {
             telegram: SimTelegram::default(),
             discord: SimDiscord::default(),
             rpc: rpc::SimRpc::default(),
+            relayer: relayer::SimRelayer::default(),
             misc: SimVenueMisc::default(),
             wire: wire::TickToTrade::default(),
         });
@@ -417,6 +422,16 @@ impl Simulator {
     /// Geoblock and clock switches, pUSD balances (see [`venue_misc`]).
     pub fn venue_misc(&self) -> &SimVenueMisc {
         &self.shared.misc
+    }
+
+    /// The simulated relayer: its API keys and transactions.
+    pub fn relayer(&self) -> &relayer::SimRelayer {
+        &self.shared.relayer
+    }
+
+    /// The relayer's base URL, for `[venues] relayer`.
+    pub fn relayer_url(&self) -> String {
+        format!("{}/relayer", self.http_url())
     }
 
     /// Its URL, for `[venues] polygon_rpc`.

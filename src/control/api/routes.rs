@@ -397,7 +397,7 @@ async fn positions(State(app): St) -> Json<Value> {
 
 async fn live_status(State(app): St) -> Json<Value> {
     let sh = &app.ctx.shared;
-    let (recent, counts): (Vec<_>, _) = {
+    let (recent, counts, wallet): (Vec<_>, _, _) = {
         let st = app.ctx.state.lock().expect("state");
         (
             st.live_orders
@@ -407,6 +407,7 @@ async fn live_status(State(app): St) -> Json<Value> {
                 .map(|o| views::live_order(&app.ctx.assets, o))
                 .collect(),
             st.live_counts,
+            st.wallet.clone(),
         )
     };
     let live = sh.live_ready.load(Ordering::Relaxed);
@@ -415,7 +416,8 @@ async fn live_status(State(app): St) -> Json<Value> {
         "live_available": live,
         "live_unavailable_reason": if live { Value::Null } else { Value::from(LIVE_UNAVAILABLE) },
         "kill_switch": kill_view(&app),
-        "wallet": null,
+        // Cash (`cash_pusd_u6`) apart from winning tokens not yet redeemed (`redeemable`).
+        "wallet": wallet,
         // Live orders only: paper and shadow orders are not counted here.
         "orders": counts,
         "recent_live_orders": recent,

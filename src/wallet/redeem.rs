@@ -1,0 +1,575 @@
+//! Redemption of resolved winning positions: winning tokens are not cash until redeemed
+//! (docs/venue/polymarket.md §10.6), so after a window resolves the holder's winning tokens
+//! are redeemed for pUSD, from the wallet that holds them (an EOA's own transaction; a deposit
+//! wallet's relayer batch).
+//!
+//! Contract:
+//! - Every watched condition is in a small SQLite store ([`RedeemStore`]) with its state:
+//!   `watching` → (`sending` → `sent` →) `done`, or `nothing` (resolved, no winning tokens
+//!   held), or `blocked` (a wallet type this product cannot redeem for: the alert says what to
+//!   do). The state is written *before* each step that reaches the chain.
+//! - Never twice: the chain is read first (the market's payouts, the holder's token
+//!   balances); a transaction whose outcome is unknown is re-checked (receipt, relayer state,
+//!   balances), never resent with a new nonce; a resend after a crash reuses the nonce written
+//!   before the first send, so at most one of them can execute.
+//! - Each redemption yields exactly one [`Redeemed`] (the store's `done` transition happens
+//!   once), with the exact pUSD the chain paid: the ledger consumes these.
+//! - [`Redeemer::view`] tells redeemable tokens (resolved winners not yet redeemed: not cash)
+//!   from redeemed cash.
+//!
+//! Control side only: blocking I/O.
+
+use std::path::Path;
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+
+use crate::clob::order::{Address, SignatureType};
+
+use super::approvals::smart_wallet_refusal;
+use super::batch::{parse_condition_id, redeem_positions, sign_batch, Call};
+use super::chain::ChainIo;
+use super::clob_funds::ClobFundsClient;
+use super::relayer::{Relayer, TxState};
+use super::WalletSetup;
+
+/// A resolved winning position turned into pUSD: what the venue ledger books.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Redeemed {
+    pub condition_id: String,
+    pub winning_token: String,
+    /// Winning tokens burnt (1e-6 shares).
+    pub shares_micro: u64,
+    /// pUSD paid into the holder (1e-6).
+    pub usdc_micro: u64,
+    /// Transaction hash (EOA) or relayer transaction id (deposit wallet).
+    pub tx: String,
+}
+
+/// What one pass found worth telling the operator.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RedeemEvent {
+    Redeemed(Redeemed),
+    /// Sent; its outcome is not known yet (re-checked next pass, never resent blindly).
+    Pending {
+        condition_id: String,
+        tx: String,
+    },
+    /// This wallet type cannot be redeemed for by this product, or a send failed: the text
+    /// says what happened and what to do.
+    Alert {
+        condition_id: String,
+        text: String,
+    },
+}
+
+/// A window whose tokens may need redeeming.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RedeemTarget {
+    pub condition_id: String,
+    /// Outcome index 0 (Up) and 1 (Down) token ids, decimal.
+    pub up_token: String,
+    pub down_token: String,
+    pub end_s: u64,
+}
+
+/// Resolved winning tokens not redeemed yet: worth pUSD, but not cash.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Redeemable {
+    pub condition_id: String,
+    pub token: String,
+    pub shares_micro: u64,
+    pub state: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Row {
+    target: RedeemTarget,
+    state: String,
+    nonce: Option<u128>,
+    tx: Option<String>,
+    winning_token: Option<String>,
+    shares: u64,
+    usdc: u64,
+}
+
+/// The redemption state, one row per condition.
+pub struct RedeemStore {
+    conn: Connection,
+}
+
+impl RedeemStore {
+    /// Opens (creating) the store at `path`; `":memory:"` keeps nothing across restarts.
+    pub fn open(path: &Path) -> rusqlite::Result<RedeemStore> {
+        let conn = Connection::open(path)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;
+             CREATE TABLE IF NOT EXISTS redemptions(
+               condition_id TEXT PRIMARY KEY, up_token TEXT NOT NULL, down_token TEXT NOT NULL,
+               end_s INTEGER NOT NULL, state TEXT NOT NULL, nonce TEXT, tx TEXT,
+               winning_token TEXT, shares INTEGER NOT NULL DEFAULT 0,
+               usdc INTEGER NOT NULL DEFAULT 0, detail TEXT, updated_ms INTEGER NOT NULL);",
+        )?;
+        Ok(RedeemStore { conn })
+    }
+
+    /// Adds a condition to watch (no-op if known).
+    pub fn watch(&self, t: &RedeemTarget) -> rusqlite::Result<()> {
+        self.conn.execute(
+            "INSERT OR IGNORE INTO redemptions(condition_id, up_token, down_token, end_s, state, updated_ms)
+             VALUES (?1, ?2, ?3, ?4, 'watching', ?5)",
+            params![t.condition_id, t.up_token, t.down_token, t.end_s as i64, now_ms()],
+        )?;
+        Ok(())
+    }
+
+    fn open_rows(&self) -> rusqlite::Result<Vec<Row>> {
+        let mut st = self.conn.prepare(
+            "SELECT condition_id, up_token, down_token, end_s, state, nonce, tx, winning_token,
+                    shares, usdc FROM redemptions
+             WHERE state IN ('watching','sending','sent') ORDER BY end_s",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok(Row {
+                target: RedeemTarget {
+                    condition_id: r.get(0)?,
+                    up_token: r.get(1)?,
+                    down_token: r.get(2)?,
+                    end_s: r.get::<_, i64>(3)? as u64,
+                },
+                state: r.get(4)?,
+                nonce: r.get::<_, Option<String>>(5)?.and_then(|n| n.parse().ok()),
+                tx: r.get(6)?,
+                winning_token: r.get(7)?,
+                shares: r.get::<_, i64>(8)? as u64,
+                usdc: r.get::<_, i64>(9)? as u64,
+            })
+        })?;
+        rows.collect()
+    }
+
+    fn set(&self, cid: &str, state: &str, detail: &str) -> rusqlite::Result<()> {
+        self.conn.execute(
+            "UPDATE redemptions SET state = ?2, detail = ?3, updated_ms = ?4 WHERE condition_id = ?1",
+            params![cid, state, detail, now_ms()],
+        )?;
+        Ok(())
+    }
+
+    fn reserve(
+        &self,
+        cid: &str,
+        nonce: u128,
+        token: &str,
+        shares: u64,
+        usdc: u64,
+    ) -> rusqlite::Result<()> {
+        self.conn.execute(
+            "UPDATE redemptions SET state = 'sending', nonce = ?2, tx = NULL, winning_token = ?3,
+                    shares = ?4, usdc = ?5, updated_ms = ?6 WHERE condition_id = ?1",
+            params![
+                cid,
+                nonce.to_string(),
+                token,
+                shares as i64,
+                usdc as i64,
+                now_ms()
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn sent(&self, cid: &str, tx: &str) -> rusqlite::Result<()> {
+        self.conn.execute(
+            "UPDATE redemptions SET state = 'sent', tx = ?2, updated_ms = ?3 WHERE condition_id = ?1",
+            params![cid, tx, now_ms()],
+        )?;
+        Ok(())
+    }
+
+    /// `true` when this call made the transition (so its event is emitted once).
+    fn done(&self, cid: &str) -> rusqlite::Result<bool> {
+        Ok(self.conn.execute(
+            "UPDATE redemptions SET state = 'done', updated_ms = ?2
+             WHERE condition_id = ?1 AND state != 'done'",
+            params![cid, now_ms()],
+        )? == 1)
+    }
+
+    /// The state of a condition (tests, the API).
+    pub fn state_of(&self, cid: &str) -> rusqlite::Result<Option<String>> {
+        self.conn
+            .query_row(
+                "SELECT state FROM redemptions WHERE condition_id = ?1",
+                [cid],
+                |r| r.get(0),
+            )
+            .optional()
+    }
+
+    /// Redeemed conditions and their payouts (pUSD 1e-6), oldest first.
+    pub fn redeemed(&self) -> rusqlite::Result<Vec<(String, u64)>> {
+        let mut st = self.conn.prepare(
+            "SELECT condition_id, usdc FROM redemptions WHERE state = 'done' ORDER BY updated_ms",
+        )?;
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?;
+        rows.collect()
+    }
+}
+
+fn now_ms() -> i64 {
+    crate::clock::wall_ms() as i64
+}
+
+/// The redemption worker's state: the wallet, the chain, the relayer for deposit wallets,
+/// the CLOB (refreshed after each redemption), and the store.
+pub struct Redeemer {
+    pub setup: WalletSetup,
+    pub chain: ChainIo,
+    pub relayer: Option<Relayer>,
+    pub clob: Option<ClobFundsClient>,
+    pub store: RedeemStore,
+    redeemable: Vec<Redeemable>,
+}
+
+impl Redeemer {
+    pub fn new(
+        setup: WalletSetup,
+        chain: ChainIo,
+        relayer: Option<Relayer>,
+        clob: Option<ClobFundsClient>,
+        store: RedeemStore,
+    ) -> Redeemer {
+        Redeemer {
+            setup,
+            chain,
+            relayer,
+            clob,
+            store,
+            redeemable: Vec::new(),
+        }
+    }
+
+    /// Watch a window's condition (kept across restarts).
+    pub fn watch(&self, t: &RedeemTarget) -> Result<(), String> {
+        self.store
+            .watch(t)
+            .map_err(|e| format!("redemption store: {e}"))
+    }
+
+    /// Resolved winning tokens not redeemed yet, as of the last pass.
+    pub fn view(&self) -> &[Redeemable] {
+        &self.redeemable
+    }
+
+    /// One pass over every open condition whose window ended by `now_s`.
+    pub fn pass(&mut self, now_s: u64) -> Vec<RedeemEvent> {
+        let mut events = Vec::new();
+        let rows = match self.store.open_rows() {
+            Ok(r) => r,
+            Err(e) => {
+                events.push(RedeemEvent::Alert {
+                    condition_id: String::new(),
+                    text: format!("redemption store unreadable: {e}"),
+                });
+                return events;
+            }
+        };
+        self.redeemable.clear();
+        for row in rows.into_iter().filter(|r| r.target.end_s <= now_s) {
+            let cid = row.target.condition_id.clone();
+            if let Err(text) = self.step(&row, &mut events) {
+                events.push(RedeemEvent::Alert {
+                    condition_id: cid,
+                    text,
+                });
+            }
+        }
+        events
+    }
+
+    /// The holder's winning tokens of a resolved condition: `(token, shares, pUSD payout)`,
+    /// or `None` while unresolved.
+    fn winnings(
+        &self,
+        t: &RedeemTarget,
+        cid: &[u8; 32],
+    ) -> Result<Option<(String, u64, u64)>, String> {
+        let rpc = |e: crate::clob::allowances::AllowanceError| e.to_string();
+        let (den, nums) = self.chain.payouts(cid).map_err(rpc)?;
+        if den == 0 {
+            return Ok(None);
+        }
+        let holder = self.setup.holder();
+        let mut best = (t.up_token.clone(), 0u64, 0u64);
+        let mut any = false;
+        for (token, num) in [(&t.up_token, nums[0]), (&t.down_token, nums[1])] {
+            let held = self.chain.token_balance(&holder, token).map_err(rpc)?;
+            let held = u64::try_from(held).unwrap_or(u64::MAX);
+            if num > 0 && held > 0 {
+                let payout = (u128::from(held) * num / den) as u64;
+                if !any || payout > best.2 {
+                    best = (token.clone(), held, payout);
+                    any = true;
+                }
+            }
+        }
+        Ok(Some(if any { best } else { (String::new(), 0, 0) }))
+    }
+
+    fn step(&mut self, row: &Row, events: &mut Vec<RedeemEvent>) -> Result<(), String> {
+        let t = &row.target;
+        let cid = parse_condition_id(&t.condition_id)
+            .ok_or_else(|| format!("condition id {:?} is not 0x + 64 hex", t.condition_id))?;
+        let db = |e: rusqlite::Error| format!("redemption store: {e}");
+        // The chain first: resolved? what does the holder still have?
+        let Some((token, shares, payout)) = self.winnings(t, &cid)? else {
+            return Ok(()); // not resolved yet
+        };
+        if row.state == "sent" {
+            return self.confirm(row, shares, events);
+        }
+        if shares == 0 {
+            if row.state == "sending" {
+                // Sent before a restart and since executed: the tokens are gone.
+                if self.store.done(&t.condition_id).map_err(db)? {
+                    events.push(RedeemEvent::Redeemed(self.redeemed_of(row, String::new())));
+                }
+                self.refresh_clob();
+            } else {
+                self.store
+                    .set(
+                        &t.condition_id,
+                        "nothing",
+                        "resolved; no winning tokens held",
+                    )
+                    .map_err(db)?;
+            }
+            return Ok(());
+        }
+        self.redeemable.push(Redeemable {
+            condition_id: t.condition_id.clone(),
+            token: token.clone(),
+            shares_micro: shares,
+            state: row.state.clone(),
+        });
+        let holder = self.setup.holder();
+        let collateral = Address::parse_hex(self.setup.chain.contracts().collateral).expect("pUSD");
+        let ctf = Address::parse_hex(self.setup.chain.contracts().conditional_tokens).expect("CTF");
+        let data = redeem_positions(&collateral, &cid);
+        match self.setup.signature_type {
+            SignatureType::Eoa => {
+                let nonce = match row.nonce.filter(|_| row.state == "sending") {
+                    Some(n) => n as u64,
+                    None => self.chain.next_nonce(&holder).map_err(|e| e.to_string())?,
+                };
+                self.store
+                    .reserve(&t.condition_id, u128::from(nonce), &token, shares, payout)
+                    .map_err(db)?;
+                match self.chain.send_call(&self.setup.key, nonce, &ctf, &data) {
+                    Ok(tx) => self.after_send(row, &tx, events),
+                    Err(e) if e.to_string().contains("nonce too low") => {
+                        // The nonce went to another transaction (ours would have burnt the
+                        // tokens): start over with a fresh one next pass.
+                        self.store
+                            .set(&t.condition_id, "watching", "nonce used elsewhere")
+                            .map_err(db)
+                    }
+                    Err(e) => Err(format!("redeem transaction not sent: {e}")),
+                }
+            }
+            SignatureType::Poly1271 => {
+                let Some(relayer) = self.relayer.as_ref() else {
+                    self.store
+                        .set(&t.condition_id, "watching", "no relayer key")
+                        .map_err(db)?;
+                    return Err(format!(
+                        "{} winning shares of {} wait in the deposit wallet {holder}: redemption \
+                         goes through Polymarket's relayer and no relayer API key is configured \
+                         (set POLYMARKET_RELAYER_API_KEY and POLYMARKET_RELAYER_API_KEY_ADDRESS)",
+                        fmt_u6(shares),
+                        t.condition_id
+                    ));
+                };
+                let nonce = match row.nonce.filter(|_| row.state == "sending") {
+                    Some(n) => n,
+                    None => relayer
+                        .nonce(&self.setup.eoa())
+                        .map_err(|e| e.to_string())?,
+                };
+                self.store
+                    .reserve(&t.condition_id, nonce, &token, shares, payout)
+                    .map_err(db)?;
+                let deadline = crate::clock::wall_ms() / 1000 + 240;
+                let req = sign_batch(
+                    &self.setup.key,
+                    self.setup.chain,
+                    &holder,
+                    nonce,
+                    deadline,
+                    vec![Call::new(&ctf, &data)],
+                )
+                .map_err(|e| e.to_string())?;
+                match relayer.submit(&req) {
+                    Ok((id, _)) => self.after_send(row, &id, events),
+                    Err(super::relayer::RelayerError::Refused { body, .. })
+                        if body.contains("nonce") =>
+                    {
+                        self.store
+                            .set(&t.condition_id, "watching", "relayer nonce used")
+                            .map_err(db)
+                    }
+                    Err(e) => Err(format!("redeem batch not submitted: {e}")),
+                }
+            }
+            other => {
+                self.store
+                    .set(&t.condition_id, "blocked", "wallet type")
+                    .map_err(db)?;
+                Err(format!(
+                    "{} winning shares of {} are not cash until redeemed. {}",
+                    fmt_u6(shares),
+                    t.condition_id,
+                    smart_wallet_refusal(other, &holder, "Redeeming winning positions")
+                ))
+            }
+        }
+    }
+
+    fn after_send(
+        &mut self,
+        row: &Row,
+        tx: &str,
+        events: &mut Vec<RedeemEvent>,
+    ) -> Result<(), String> {
+        self.store
+            .sent(&row.target.condition_id, tx)
+            .map_err(|e| format!("redemption store: {e}"))?;
+        let mut sent = row.clone();
+        sent.state = "sent".into();
+        sent.tx = Some(tx.to_string());
+        // Re-read what was reserved (amounts) for the event.
+        if let Ok(rows) = self.store.open_rows() {
+            if let Some(r) = rows
+                .into_iter()
+                .find(|r| r.target.condition_id == row.target.condition_id)
+            {
+                sent = r;
+            }
+        }
+        let cid = parse_condition_id(&row.target.condition_id).expect("checked");
+        let shares = self
+            .winnings(&row.target, &cid)?
+            .map(|w| w.1)
+            .unwrap_or(sent.shares);
+        self.confirm(&sent, shares, events)
+    }
+
+    /// A sent redemption: confirmed (→ `done`, one event), failed (→ `watching`, alert), or
+    /// still unknown (re-checked next pass).
+    fn confirm(
+        &mut self,
+        row: &Row,
+        shares_now: u64,
+        events: &mut Vec<RedeemEvent>,
+    ) -> Result<(), String> {
+        let cid = &row.target.condition_id;
+        let tx = row.tx.clone().unwrap_or_default();
+        let db = |e: rusqlite::Error| format!("redemption store: {e}");
+        let state = match self.setup.signature_type {
+            SignatureType::Poly1271 => match self.relayer.as_ref() {
+                Some(r) => match r.transaction(&tx).map_err(|e| e.to_string())? {
+                    Some(t) => TxState::parse(&t.state),
+                    None => TxState::Pending("unknown".into()),
+                },
+                None => TxState::Pending("no relayer".into()),
+            },
+            _ => match self.chain.receipt(&tx).map_err(|e| e.to_string())? {
+                Some(true) => TxState::Confirmed,
+                Some(false) => TxState::Failed("reverted".into()),
+                None => TxState::Pending("no receipt".into()),
+            },
+        };
+        match state {
+            TxState::Confirmed if shares_now == 0 => {
+                if self.store.done(cid).map_err(db)? {
+                    events.push(RedeemEvent::Redeemed(self.redeemed_of(row, tx)));
+                }
+                self.refresh_clob();
+                Ok(())
+            }
+            TxState::Confirmed => {
+                self.store
+                    .set(cid, "watching", "confirmed but tokens remain")
+                    .map_err(db)?;
+                Err(format!(
+                    "redemption {tx} confirmed but {} shares remain: redeeming again next pass",
+                    fmt_u6(shares_now)
+                ))
+            }
+            TxState::Failed(s) => {
+                self.store.set(cid, "watching", &s).map_err(db)?;
+                Err(format!("redemption {tx} of {cid} {s}: retried next pass"))
+            }
+            TxState::Pending(_) => {
+                events.push(RedeemEvent::Pending {
+                    condition_id: cid.clone(),
+                    tx,
+                });
+                Ok(())
+            }
+        }
+    }
+
+    fn redeemed_of(&self, row: &Row, tx: String) -> Redeemed {
+        let (shares, usdc, token) = match self.store.conn.query_row(
+            "SELECT shares, usdc, winning_token FROM redemptions WHERE condition_id = ?1",
+            [&row.target.condition_id],
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)? as u64,
+                    r.get::<_, i64>(1)? as u64,
+                    r.get::<_, Option<String>>(2)?,
+                ))
+            },
+        ) {
+            Ok(v) => v,
+            Err(_) => (row.shares, row.usdc, row.winning_token.clone()),
+        };
+        Redeemed {
+            condition_id: row.target.condition_id.clone(),
+            winning_token: token.unwrap_or_default(),
+            shares_micro: shares,
+            usdc_micro: usdc,
+            tx,
+        }
+    }
+
+    fn refresh_clob(&self) {
+        if let Some(c) = &self.clob {
+            if let Err(e) = c.refresh() {
+                tracing::warn!("balance-allowance refresh after a redemption failed: {e}");
+            }
+        }
+    }
+}
+
+/// 1e-6 units as a decimal.
+pub fn fmt_u6(v: u64) -> String {
+    format!("{}.{:06}", v / 1_000_000, v % 1_000_000)
+}
+
+/// The alert text of a redemption: redeemed winnings are cash now.
+pub fn alert_text(r: &Redeemed) -> String {
+    format!(
+        "redeemed {} winning shares of {} for {} pUSD (now cash; tx {})",
+        fmt_u6(r.shares_micro),
+        r.condition_id,
+        fmt_u6(r.usdc_micro),
+        if r.tx.is_empty() {
+            "found executed after a restart"
+        } else {
+            &r.tx
+        }
+    )
+}
