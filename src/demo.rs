@@ -153,6 +153,8 @@ pub struct Demo {
     /// Alerts to the simulator's Telegram and Discord, the whale poller and the API server.
     pub services: Services,
     started: Instant,
+    /// Live mode's wallet thread (stops with the pipeline).
+    wallet_thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Demo {
@@ -185,6 +187,7 @@ impl Demo {
             _ => None,
         };
         let wallet = live.as_ref().map(LiveSetup::api_wallet);
+        let live_setup = live.clone();
         let pipeline = Pipeline::start(
             &cfg,
             StartOptions {
@@ -212,6 +215,26 @@ impl Demo {
             telegram_chat_id: Some(DEMO_CHAT_ID.to_string()),
             discord_webhook: Some(sim.discord_webhook_url()),
         });
+        // Live: the wallet thread (funds before each window, redemption of won positions).
+        // The demo keeps its redemption state in memory: its throwaway wallet is new each run.
+        cfg.live.redemptions_path = ":memory:".into();
+        let wallet_thread = match &live_setup {
+            Some(l) => match crate::wallet::worker::start_for_live(
+                &cfg,
+                l,
+                pipeline.shared.clone(),
+                pipeline.state.clone(),
+                &|_| None,
+            ) {
+                Ok(h) => h,
+                Err(e) => {
+                    pipeline.shutdown();
+                    sim.shutdown();
+                    return Err(e);
+                }
+            },
+            None => None,
+        };
         let services = match Services::start(&cfg, &pipeline, secrets, api_key, wallet) {
             Ok(s) => s,
             Err(e) => {
@@ -232,6 +255,7 @@ impl Demo {
             config: cfg,
             services,
             started: Instant::now(),
+            wallet_thread,
         })
     }
 
@@ -247,6 +271,9 @@ impl Demo {
         let plan = self.pipeline.plan.clone();
         let shared = self.pipeline.shared.clone();
         let state = self.pipeline.shutdown();
+        if let Some(h) = self.wallet_thread.take() {
+            let _ = h.join();
+        }
         self.services.finish();
         self.sim.shutdown();
         let st = state.lock().expect("state");

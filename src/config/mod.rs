@@ -574,6 +574,25 @@ impl Config {
                 bad.push(format!("risk.{f}"));
             }
         }
+        let l = &self.live;
+        if !(l.min_pusd_usdc.is_finite() && l.min_pusd_usdc >= 0.0 && l.min_pusd_usdc < 1e12) {
+            bad.push(format!(
+                "live.min_pusd_usdc = {}: a pUSD amount, 0 or more",
+                l.min_pusd_usdc
+            ));
+        }
+        if !(100..=3_600_000).contains(&l.redeem_interval_ms) {
+            bad.push(format!(
+                "live.redeem_interval_ms = {}: between 100 and 3600000",
+                l.redeem_interval_ms
+            ));
+        }
+        if l.redemptions_path.trim().is_empty() {
+            bad.push(
+                "live.redemptions_path is empty: a file path (or \":memory:\" to keep nothing)"
+                    .into(),
+            );
+        }
         for n in &self.live.ladder.notionals_usdc {
             // A marketable BUY under $1 is refused by the venue: never presign one.
             if !(n.is_finite() && *n >= 1.0) {

@@ -229,6 +229,9 @@ pub struct Redeemer {
     pub relayer: Option<Relayer>,
     pub clob: Option<ClobFundsClient>,
     pub store: RedeemStore,
+    /// Send redemptions (`[live] redeem`); off, resolved winners are only watched and shown
+    /// as redeemable.
+    pub send: bool,
     redeemable: Vec<Redeemable>,
 }
 
@@ -246,6 +249,7 @@ impl Redeemer {
             relayer,
             clob,
             store,
+            send: true,
             redeemable: Vec::new(),
         }
     }
@@ -353,6 +357,9 @@ impl Redeemer {
             shares_micro: shares,
             state: row.state.clone(),
         });
+        if !self.send {
+            return Ok(());
+        }
         let holder = self.setup.holder();
         let collateral = Address::parse_hex(self.setup.chain.contracts().collateral).expect("pUSD");
         let ctf = Address::parse_hex(self.setup.chain.contracts().conditional_tokens).expect("CTF");

@@ -260,7 +260,7 @@ pub fn start_for_live(
         setup.signature_type,
     )
     .map_err(|e| anyhow::anyhow!("wallet: {e}"))?;
-    let redeemer = if cfg.live.redeem {
+    let redeemer = {
         let chain = super::chain::ChainIo::new(&cfg.venues.polygon_rpc, live.chain)
             .map_err(|e| anyhow::anyhow!("wallet: {e}"))?;
         let relayer = match super::setup::RelayerCreds::from_lookup(env) {
@@ -282,15 +282,10 @@ pub fn start_for_live(
             setup.signature_type,
         )
         .map_err(|e| anyhow::anyhow!("wallet: {e}"))?;
-        Some(Redeemer::new(
-            setup.clone(),
-            chain,
-            relayer,
-            Some(clob_after),
-            store,
-        ))
-    } else {
-        None
+        let mut r = Redeemer::new(setup.clone(), chain, relayer, Some(clob_after), store);
+        // Off: resolved winners are still watched and shown as redeemable, never sent.
+        r.send = cfg.live.redeem;
+        Some(r)
     };
     let view = WalletView {
         holder: setup.holder().as_str().to_string(),
