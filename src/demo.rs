@@ -186,7 +186,9 @@ impl Demo {
             Mode::Shadow | Mode::Live => Some(throwaway_account(&sim, &cfg)?),
             _ => None,
         };
-        let wallet = live.as_ref().map(LiveSetup::api_wallet);
+        let wallet = live
+            .as_ref()
+            .map(|l| l.api_wallet(&cfg.venues.relayer, &|_| None));
         let live_setup = live.clone();
         let pipeline = Pipeline::start(
             &cfg,

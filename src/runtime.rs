@@ -55,12 +55,24 @@ pub struct LiveSetup {
 }
 
 impl LiveSetup {
-    /// The wallet as the API sees it (allowances are read for the funder, set with the key).
-    pub fn api_wallet(&self) -> std::sync::Arc<crate::control::api::ApiWallet> {
+    /// The wallet as the API sees it: allowances are read for the wallet holding the funds
+    /// and set from it (a deposit wallet's through `relayer_url` with the relayer key found
+    /// in `env`).
+    pub fn api_wallet(
+        &self,
+        relayer_url: &str,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> std::sync::Arc<crate::control::api::ApiWallet> {
         std::sync::Arc::new(crate::control::api::ApiWallet {
             key: self.key.clone(),
             owner: self.funder.unwrap_or_else(|| self.key.address()),
             chain: self.chain,
+            signature_type: self.signature_type,
+            clob: self.clob.clone(),
+            creds: self.creds.clone(),
+            relayer: crate::wallet::setup::RelayerCreds::from_lookup(env)
+                .ok()
+                .map(|c| (relayer_url.to_string(), c)),
         })
     }
 }

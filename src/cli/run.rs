@@ -85,7 +85,9 @@ pub fn run(cfg: Config, status_every: Duration, stop: impl FnMut() -> bool) -> a
     if cfg.mode == Mode::Live {
         crate::cli::preflight::before_live(&cfg)?;
     }
-    let wallet = live.as_ref().map(LiveSetup::api_wallet);
+    let wallet = live
+        .as_ref()
+        .map(|l| l.api_wallet(&cfg.venues.relayer, &crate::preflight::process_env));
     let price_socket = Credentials::from_env().ok().map(|c| PriceSocketAuth {
         api_key: c.api_key().to_string(),
         secret: c.secret().to_string(),
