@@ -5,14 +5,12 @@
 
 mod venue_clob_common;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use cassandra::clob::amounts::{marketable_order_amounts, MarketRules, TickSize};
-use cassandra::clob::auth::L2Signer;
 use cassandra::clob::order::{Address, Chain, OrderType, Side, SignatureType};
-use cassandra::clob::sign::OrderSigner;
-use cassandra::sim::{SimClob, SimConfig, SimWindow, WalletKind, WindowOutcome};
+use cassandra::sim::{SimConfig, SimWindow, WalletKind, WindowOutcome};
 use cassandra::wallet::chain::ChainIo;
 use cassandra::wallet::clob_funds::ClobFundsClient;
 use cassandra::wallet::redeem::{RedeemEvent, RedeemStore, RedeemTarget, Redeemed, Redeemer};
@@ -68,7 +66,7 @@ fn trader(v: &Venue, key_byte: u8, deposit: Option<u8>) -> (Trader, WalletSetup)
     (t, setup)
 }
 
-fn redeemer(v: &Venue, t: &Trader, setup: &WalletSetup, path: &PathBuf) -> Redeemer {
+fn redeemer(v: &Venue, t: &Trader, setup: &WalletSetup, path: &Path) -> Redeemer {
     let relayer = (setup.signature_type == SignatureType::Poly1271).then(|| {
         Relayer::new(
             &v.sim.relayer_url(),
@@ -345,9 +343,4 @@ fn a_redemption_whose_transaction_is_unknown_is_rechecked_not_resent() {
     assert_eq!(v2.sim.rpc().redemptions(), 1);
     assert_eq!(v2.sim.rpc().transactions(), 1);
     let _ = std::fs::remove_file(&path2);
-    let _ = (
-        SimClob::derived_credentials,
-        L2Signer::new,
-        OrderSigner::new,
-    );
 }
