@@ -272,7 +272,8 @@ pub fn funds(cfg: &Config, id: Option<&Identity>) -> Vec<Row> {
                      /api/live-trading/allowances with the X-API-Key header (deploy/README.md)"
                 }
                 SignatureType::Poly1271 => {
-                    "approvals must come from the deposit wallet, through Polymarket's relayer: \
+                    "approvals must come from the wallet that holds the funds (the deposit wallet), \
+                     through Polymarket's relayer: \
                      set POLYMARKET_RELAYER_API_KEY and POLYMARKET_RELAYER_API_KEY_ADDRESS \
                      (polymarket.com, Settings, API Keys), start in shadow mode and POST \
                      /api/live-trading/allowances with the X-API-Key header; or enable trading \
