@@ -227,6 +227,7 @@ impl Demo {
                 pipeline.shared.clone(),
                 pipeline.state.clone(),
                 &|_| None,
+                None,
             ) {
                 Ok(h) => h,
                 Err(e) => {

@@ -3,7 +3,7 @@
 //! `/api/live-trading/status` shows the wallet's cash apart from redeemable tokens, and the
 //! wallet's cash ends equal, to the micro-unit, to the simulator's record (start − what the
 //! fills cost + what the redemptions paid). A pUSD balance under `[live] min_pusd_usdc`
-//! pauses new orders with a critical alert instead.
+//! pauses new orders with a critical alert instead, until a deposit brings it back.
 
 mod support;
 
@@ -117,5 +117,19 @@ fn a_pusd_shortfall_pauses_new_orders_with_an_alert_not_a_panic() {
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(live.sent.load(Ordering::SeqCst), sent);
     assert!(shared.is_running());
+    // A deposit brings the balance back: live orders resume by themselves.
+    let holder = Address::parse_hex(status(&url)["wallet"]["holder"].as_str().unwrap()).unwrap();
+    demo.sim.clob().deposit(&holder, 1_500_000_000_000);
+    assert!(wait_for(Duration::from_secs(10), || shared.mode() == Mode::Live));
+    assert!(wait_for(Duration::from_secs(5), || status(&url)["wallet"]
+        ["funds_paused"]
+        == false));
+    let alerts = demo.pipeline.state.lock().unwrap().alerts.clone();
+    assert!(
+        alerts
+            .iter()
+            .any(|a| a.kind == "funds" && a.level == "info" && a.message.contains("resume")),
+        "{alerts:?}"
+    );
     demo.stop();
 }

@@ -125,6 +125,7 @@ pub fn run(cfg: Config, status_every: Duration, stop: impl FnMut() -> bool) -> a
             pipeline.shared.clone(),
             pipeline.state.clone(),
             &crate::preflight::process_env,
+            None,
         )?,
         None => None,
     };

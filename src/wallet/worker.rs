@@ -1,5 +1,5 @@
-//! The control-side wallet thread of live mode: before each window it reads the CLOB's pUSD
-//! balance view and pauses new orders (mode `off`, with a critical alert; never a panic, never
+//! The control-side wallet thread of live mode: before each window (when discovery first
+//! lists it, ahead of its open) it refreshes and reads the CLOB's pUSD balance view and pauses new orders (mode `off`, with a critical alert; never a panic, never
 //! the kill switch) while it is below `[live] min_pusd_usdc`, resuming live once it is back;
 //! it watches every discovered window's condition and redeems resolved winning positions
 //! ([`super::redeem::Redeemer`]); it keeps [`WalletView`] (cash vs redeemable tokens) in the
@@ -136,14 +136,14 @@ impl WalletWorker {
                 .collect(),
             Err(_) => return,
         };
-        let new_window = windows.iter().any(|(t, start)| {
-            *start <= now_s && t.end_s > now_s && !self.checked_starts.contains(start)
-        });
+        // A window appears in discovery before it opens (the next one is pre-registered):
+        // its funds are checked then, before any order of it.
+        let new_window = windows
+            .iter()
+            .any(|(_, start)| !self.checked_starts.contains(start));
         if new_window || self.view.funds_paused || self.view.cash_pusd_u6.is_none() {
-            for (t, start) in &windows {
-                if *start <= now_s && t.end_s > now_s {
-                    self.checked_starts.insert(*start);
-                }
+            for (_, start) in &windows {
+                self.checked_starts.insert(*start);
             }
             self.check_funds();
         }
@@ -185,7 +185,8 @@ impl WalletWorker {
         let Some(clob) = &self.clob else {
             return;
         };
-        let funds = match clob.read() {
+        // The CLOB's view is a cache a deposit reaches only through a refresh.
+        let funds = match clob.refresh().and_then(|()| clob.read()) {
             Ok(f) => f,
             Err(e) => {
                 let text = format!("pUSD balance not readable from the CLOB: {e}");
@@ -235,14 +236,16 @@ impl WalletWorker {
 }
 
 /// Builds and starts the wallet thread for a live run: the CLOB balance view with the run's
-/// credentials, the redeemer (when `[live] redeem`) with its state file, the relayer when its
-/// API key is in `env` (deposit wallets). `None` when the mode is not live.
+/// credentials, the redeemer (sending when `[live] redeem`) with its state file, the relayer
+/// when its API key is in `env` (deposit wallets). Each redemption is also sent on
+/// `redeemed_tx` once (the venue ledger's hook). `None` when the mode is not live.
 pub fn start_for_live(
     cfg: &crate::config::Config,
     live: &crate::runtime::LiveSetup,
     shared: Arc<Shared>,
     state: Arc<Mutex<ControlState>>,
     env: &dyn Fn(&str) -> Option<String>,
+    redeemed_tx: Option<crossbeam::channel::Sender<Redeemed>>,
 ) -> anyhow::Result<Option<std::thread::JoinHandle<()>>> {
     if cfg.mode != Mode::Live {
         return Ok(None);
@@ -293,7 +296,7 @@ pub fn start_for_live(
         redeem_enabled: cfg.live.redeem,
         ..WalletView::default()
     };
-    let worker = WalletWorker::new(
+    let mut worker = WalletWorker::new(
         redeemer,
         Some(clob),
         (cfg.live.min_pusd_usdc * 1e6).round() as u64,
@@ -302,5 +305,6 @@ pub fn start_for_live(
         shared,
         view,
     );
+    worker.redeemed_tx = redeemed_tx;
     Ok(Some(worker.spawn()?))
 }
