@@ -344,3 +344,44 @@ fn a_redemption_whose_transaction_is_unknown_is_rechecked_not_resent() {
     assert_eq!(v2.sim.rpc().transactions(), 1);
     let _ = std::fs::remove_file(&path2);
 }
+
+/// Sent before a restart, but the node never saw it (no receipt for longer than
+/// `RESEND_AFTER_MS`) and the tokens are still there: sent again with the same nonce, once.
+#[test]
+fn a_dropped_redemption_is_resent_with_its_own_nonce() {
+    let mut v = venue();
+    let (t, setup) = trader(&v, 0x76, None);
+    let path = store_path("dropped");
+    let w = tradable_window(&v);
+    redeemer(&v, &t, &setup, &path).watch(&target(&w)).unwrap();
+    buy_both(&mut v, &t, &w);
+    let o = outcome(&v, &w);
+    let winner = if o.up_won { &w.up_token } else { &w.down_token };
+    let shares = held(&v, &t.maker, winner);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let unknown = format!("0x{}", "ab".repeat(32));
+    // Recently sent: waited on, not resent.
+    conn.execute(
+        "UPDATE redemptions SET state = 'sent', nonce = '0', tx = ?1, updated_ms = ?2,
+         winning_token = ?3, shares = ?4, usdc = ?4",
+        rusqlite::params![unknown, now_s() as i64 * 1000, winner, shares as i64],
+    )
+    .unwrap();
+    let mut r = redeemer(&v, &t, &setup, &path);
+    let events = r.pass(now_s() + 1);
+    assert!(
+        matches!(events.as_slice(), [RedeemEvent::Pending { .. }]),
+        "{events:?}"
+    );
+    assert_eq!(v.sim.rpc().transactions(), 0);
+    // Long enough ago: resent at nonce 0, redeemed once.
+    conn.execute("UPDATE redemptions SET updated_ms = 0", [])
+        .unwrap();
+    let got = redeemed(&r.pass(now_s() + 2));
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].usdc_micro, shares);
+    assert_eq!(v.sim.rpc().redemptions(), 1);
+    assert_eq!(v.sim.rpc().transactions(), 1);
+    assert!(redeemed(&r.pass(now_s() + 3)).is_empty());
+    let _ = std::fs::remove_file(&path);
+}

@@ -91,7 +91,12 @@ struct Row {
     winning_token: Option<String>,
     shares: u64,
     usdc: u64,
+    updated_ms: i64,
 }
+
+/// An EOA redemption without a receipt this long after it was sent is sent again with the
+/// same nonce (it was dropped, or it is still pending: either way at most one executes).
+pub const RESEND_AFTER_MS: i64 = 300_000;
 
 /// The redemption state, one row per condition.
 pub struct RedeemStore {
@@ -126,7 +131,7 @@ impl RedeemStore {
     fn open_rows(&self) -> rusqlite::Result<Vec<Row>> {
         let mut st = self.conn.prepare(
             "SELECT condition_id, up_token, down_token, end_s, state, nonce, tx, winning_token,
-                    shares, usdc FROM redemptions
+                    shares, usdc, updated_ms FROM redemptions
              WHERE state IN ('watching','sending','sent') ORDER BY end_s",
         )?;
         let rows = st.query_map([], |r| {
@@ -143,6 +148,7 @@ impl RedeemStore {
                 winning_token: r.get(7)?,
                 shares: r.get::<_, i64>(8)? as u64,
                 usdc: r.get::<_, i64>(9)? as u64,
+                updated_ms: r.get(10)?,
             })
         })?;
         rows.collect()
@@ -519,12 +525,60 @@ impl Redeemer {
                 Err(format!("redemption {tx} of {cid} {s}: retried next pass"))
             }
             TxState::Pending(_) => {
+                let stale = now_ms() - row.updated_ms > RESEND_AFTER_MS;
+                if let (true, SignatureType::Eoa, Some(nonce)) =
+                    (stale, self.setup.signature_type, row.nonce)
+                {
+                    return self.resend(row, nonce as u64, shares_now, events);
+                }
                 events.push(RedeemEvent::Pending {
                     condition_id: cid.clone(),
                     tx,
                 });
                 Ok(())
             }
+        }
+    }
+
+    /// An EOA redemption with no receipt for [`RESEND_AFTER_MS`]: the same call at the same
+    /// nonce (never a new one), so the two cannot both execute.
+    fn resend(
+        &mut self,
+        row: &Row,
+        nonce: u64,
+        shares_now: u64,
+        events: &mut Vec<RedeemEvent>,
+    ) -> Result<(), String> {
+        let cid = &row.target.condition_id;
+        let db = |e: rusqlite::Error| format!("redemption store: {e}");
+        let c = self.setup.chain.contracts();
+        let collateral = Address::parse_hex(c.collateral).expect("pUSD");
+        let ctf = Address::parse_hex(c.conditional_tokens).expect("CTF");
+        let condition = parse_condition_id(cid).expect("checked");
+        match self.chain.send_call(
+            &self.setup.key,
+            nonce,
+            &ctf,
+            &redeem_positions(&collateral, &condition),
+        ) {
+            Ok(tx) => self.after_send(row, &tx, events),
+            Err(e) if e.to_string().contains("nonce too low") => {
+                if shares_now == 0 {
+                    // The first one executed after all.
+                    if self.store.done(cid).map_err(db)? {
+                        events.push(RedeemEvent::Redeemed(
+                            self.redeemed_of(row, row.tx.clone().unwrap_or_default()),
+                        ));
+                    }
+                    self.refresh_clob();
+                    Ok(())
+                } else {
+                    self.store
+                        .set(cid, "watching", "nonce used elsewhere")
+                        .map_err(db)
+                }
+            }
+            Err(e) => Err(format!("redeem transaction not resent: {e}")),
         }
     }
 
