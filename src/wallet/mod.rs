@@ -27,6 +27,7 @@ pub mod batch;
 pub mod chain;
 pub mod clob_funds;
 pub mod redeem;
+pub mod redeem_store;
 pub mod refusal;
 pub mod relayer;
 pub mod setup;
