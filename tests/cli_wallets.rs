@@ -135,3 +135,78 @@ fn order_post_uses_the_wallet_in_the_environment_and_says_what_to_change() {
     );
     assert_eq!(sim.clob().orders().len(), n);
 }
+
+#[test]
+fn wallet_approve_sends_from_the_deposit_wallet_and_status_reads_it_back() {
+    let sim = Simulator::start(SimConfig {
+        poly_update_hz: 0.0,
+        ..SimConfig::default()
+    })
+    .unwrap();
+    let hex = "a2".repeat(32);
+    let eoa = PrivateKey::parse_hex(&hex).unwrap().address();
+    let creds = SimClob::derived_credentials(&eoa, 0);
+    sim.clob().add_credentials(creds.clone(), eoa);
+    let dw = Address::from_bytes([0xd8; 20]);
+    sim.clob().add_wallet(eoa, dw, WalletKind::DepositWallet);
+    sim.clob().deposit(&dw, 12_000_000);
+    sim.relayer().add_key("cli-relayer-key", &eoa);
+    let dir = std::env::temp_dir().join(format!("cassandra-cli-wallets-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cfg = dir.join("wallet.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[venues]\nclob = {:?}\npolygon_rpc = {:?}\nrelayer = {:?}\n",
+            sim.http_url(),
+            sim.rpc_url(),
+            sim.relayer_url()
+        ),
+    )
+    .unwrap();
+    let cfg = cfg.to_str().unwrap().to_string();
+    let dw_text = dw.as_str().to_string();
+    let eoa_text = eoa.as_str().to_string();
+    let mut env = vec![
+        ("POLYMARKET_PRIVATE_KEY", hex.as_str()),
+        ("POLYMARKET_API_KEY", creds.api_key()),
+        ("POLYMARKET_API_SECRET", creds.secret()),
+        ("POLYMARKET_API_PASSPHRASE", creds.passphrase()),
+        ("POLYMARKET_SIGNATURE_TYPE", "3"),
+        ("POLYMARKET_FUNDER", dw_text.as_str()),
+    ];
+    // No relayer key: refused, naming the variables; nothing approved.
+    let out = run(&["wallet", "approve", "--config", &cfg], &env, "");
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("POLYMARKET_RELAYER_API_KEY"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(sim.rpc().approvals_of(&dw).is_empty());
+
+    env.push(("POLYMARKET_RELAYER_API_KEY", "cli-relayer-key"));
+    env.push(("POLYMARKET_RELAYER_API_KEY_ADDRESS", eoa_text.as_str()));
+    let out = run(&["wallet", "approve", "--config", &cfg], &env, "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["holder"], dw_text);
+    assert_eq!(v["ready"], true);
+    assert_eq!(v["sent"].as_array().unwrap().len(), 1);
+    assert_eq!(v["clob_balance_u6"], "12000000");
+    assert_eq!(sim.rpc().approvals_of(&dw).len(), 8);
+    assert!(sim.rpc().approvals_of(&eoa).is_empty());
+
+    let out = run(&["wallet", "status", "--config", &cfg], &env, "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["holder"], dw_text);
+    assert_eq!(v["signer"], eoa_text);
+    assert_eq!(v["pusd_on_chain_u6"], "12000000");
+    assert_eq!(v["clob_balance_u6"], "12000000");
+    assert_eq!(v["clob_allowance_u6"], "max");
+    assert_eq!(v["approvals_ready"], true);
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(!all.contains(creds.secret()) && !all.contains(&hex));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -268,16 +268,16 @@ pub fn funds(cfg: &Config, id: Option<&Identity>) -> Vec<Row> {
                 .collect();
             let fix = match id.signature_type {
                 SignatureType::Eoa => {
-                    "send the missing approvals from the key: start in shadow mode and POST \
-                     /api/live-trading/allowances with the X-API-Key header (deploy/README.md)"
+                    "send the missing approvals from the key: `cassandra wallet approve` (or, \
+                     in shadow mode, POST /api/live-trading/allowances with the X-API-Key \
+                     header; deploy/README.md)"
                 }
                 SignatureType::Poly1271 => {
-                    "approvals must come from the wallet that holds the funds (the deposit wallet), \
-                     through Polymarket's relayer: \
-                     set POLYMARKET_RELAYER_API_KEY and POLYMARKET_RELAYER_API_KEY_ADDRESS \
-                     (polymarket.com, Settings, API Keys), start in shadow mode and POST \
-                     /api/live-trading/allowances with the X-API-Key header; or enable trading \
-                     once on polymarket.com; then rerun"
+                    "approvals must come from the wallet that holds the funds (the deposit \
+                     wallet), through Polymarket's relayer: set POLYMARKET_RELAYER_API_KEY and \
+                     POLYMARKET_RELAYER_API_KEY_ADDRESS (polymarket.com, Settings, API Keys) and \
+                     run `cassandra wallet approve` (or POST /api/live-trading/allowances in \
+                     shadow mode); or enable trading once on polymarket.com; then rerun"
                 }
                 _ => {
                     "approvals must come from the wallet that holds the funds, not the key: \
