@@ -385,3 +385,29 @@ fn a_dropped_redemption_is_resent_with_its_own_nonce() {
     assert!(redeemed(&r.pass(now_s() + 3)).is_empty());
     let _ = std::fs::remove_file(&path);
 }
+
+/// With redemption off (`[live] redeem = false`) resolved winners are shown as redeemable,
+/// not cash, and nothing is sent.
+#[test]
+fn with_redemption_off_winners_are_shown_as_redeemable_not_cash() {
+    let mut v = venue();
+    let (t, setup) = trader(&v, 0x77, None);
+    let path = store_path("off");
+    let w = tradable_window(&v);
+    let mut r = redeemer(&v, &t, &setup, &path);
+    r.send = false;
+    r.watch(&target(&w)).unwrap();
+    buy_both(&mut v, &t, &w);
+    let o = outcome(&v, &w);
+    let winner = if o.up_won { &w.up_token } else { &w.down_token };
+    let shares = held(&v, &t.maker, winner);
+    let cash = v.sim.clob().balance(&t.maker).unwrap().pusd_u6;
+    assert!(redeemed(&r.pass(now_s() + 1)).is_empty());
+    let view = r.view().to_vec();
+    assert_eq!(view.len(), 1, "{view:?}");
+    assert_eq!(&view[0].token, winner);
+    assert_eq!(view[0].shares_micro, shares);
+    assert_eq!(v.sim.rpc().transactions(), 0);
+    assert_eq!(v.sim.clob().balance(&t.maker).unwrap().pusd_u6, cash);
+    let _ = std::fs::remove_file(&path);
+}
