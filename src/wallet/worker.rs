@@ -57,6 +57,9 @@ pub struct WalletWorker {
     pub view: WalletView,
     watched: HashSet<String>,
     checked_starts: HashSet<u64>,
+    /// Warnings already raised: a condition that persists (no relayer key, the CLOB
+    /// unreachable) is told once, not every round.
+    raised: HashSet<String>,
 }
 
 fn alert(state: &Mutex<ControlState>, level: &str, kind: &str, message: String) {
@@ -92,6 +95,7 @@ impl WalletWorker {
             view,
             watched: HashSet::new(),
             checked_starts: HashSet::new(),
+            raised: HashSet::new(),
         }
     }
 
@@ -168,7 +172,9 @@ impl WalletWorker {
                         }
                     }
                     RedeemEvent::Alert { text, .. } => {
-                        alert(&self.state, "warning", "redemption", text.clone());
+                        if self.raised.insert(text.clone()) {
+                            alert(&self.state, "warning", "redemption", text.clone());
+                        }
                         self.view.last_error = Some(text);
                     }
                     RedeemEvent::Pending { .. } => {}
@@ -190,7 +196,9 @@ impl WalletWorker {
             Ok(f) => f,
             Err(e) => {
                 let text = format!("pUSD balance not readable from the CLOB: {e}");
-                alert(&self.state, "warning", "funds", text.clone());
+                if self.raised.insert(text.clone()) {
+                    alert(&self.state, "warning", "funds", text.clone());
+                }
                 self.view.last_error = Some(text);
                 return;
             }
