@@ -1,7 +1,9 @@
 //! Recording raw feed frames, and replaying them through the decision engine (the backtest).
 
+pub mod archive;
 pub mod format;
 pub mod replay;
+pub mod report;
 pub mod tap;
 pub mod writer;
 

@@ -18,9 +18,11 @@ use crate::pipeline::events::{
     BookTop, ExecReport, ExecStatus, OrderIntent, PolyEvent, TokenId, WireStamps,
 };
 use crate::pipeline::registry::{AssetTable, MAX_TOKENS};
-use crate::signal::{Decision, Engine, Settlement, StrategyConfig};
+use crate::signal::{Decision, Engine, StrategyConfig};
 
 use super::format::{Feed, Reader, RecordError, WindowLine};
+use super::report::{Analysis, Collector, ReplayOptions, TradeFacts, WindowInfo};
+use crate::strategy::gates::SkipReason;
 
 /// How fast to replay.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,8 +52,11 @@ pub struct Trade {
     pub window_start_s: u64,
     pub outcome: &'static str,
     pub wall_ms: u64,
-    /// Model probability of the outcome bought.
+    /// Probability of the outcome bought that the strategy traded on (the configured model).
     pub predicted: f64,
+    /// The absolute model's and the market mid's probability of that outcome at the decision.
+    pub p_model: Option<f64>,
+    pub market_mid: Option<f64>,
     pub limit_price: f64,
     pub filled_shares: f64,
     pub tokens_received: f64,
@@ -97,6 +102,8 @@ pub struct ReplayReport {
     pub trades: Vec<Trade>,
     pub start_cash: f64,
     pub end_cash: f64,
+    /// The honest part: every decision, forecasts against outcomes, windows, why (not).
+    pub analysis: Analysis,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -137,13 +144,39 @@ pub fn window_length(input: impl BufRead) -> Option<u64> {
         .map(|w| w.end_s - w.start_s)
 }
 
-/// Replay `input` through the engine.
+/// Replay `input` through the engine with the recorded fees and fills at the decision.
 pub fn replay(
     input: impl BufRead,
     assets: &AssetTable,
     strategy: &StrategyConfig,
     risk: &crate::risk::RiskConfig,
     speed: Speed,
+) -> Result<ReplayReport, ReplayError> {
+    replay_with(
+        input,
+        assets,
+        strategy,
+        risk,
+        speed,
+        &ReplayOptions::default(),
+    )
+}
+
+/// An intent approved and waiting for its fill (now, or `fill_latency_ms` later).
+struct Pending {
+    due_wall_ms: u64,
+    intent: OrderIntent,
+    snapshot: crate::signal::SignalSnapshot,
+}
+
+/// Replay `input` through the engine, with replay-time `options` (fee override, fill latency).
+pub fn replay_with(
+    input: impl BufRead,
+    assets: &AssetTable,
+    strategy: &StrategyConfig,
+    risk: &crate::risk::RiskConfig,
+    speed: Speed,
+    options: &ReplayOptions,
 ) -> Result<ReplayReport, ReplayError> {
     let mut records = Reader::new(input).peekable();
     // Time comes only from the recording: its first line starts the engine's clock, so the
@@ -168,37 +201,89 @@ pub fn replay(
     let mut frames = 0u64;
     let mut parse_errors = 0u64;
     let mut last_tick_ms = 0u64;
-    let mut trades: Vec<(OrderIntent, ExecReport, u64)> = Vec::new();
-    let mut settlements: Vec<Settlement> = Vec::new();
+    let mut trades: Vec<(OrderIntent, ExecReport, u64, crate::signal::SignalSnapshot)> = Vec::new();
+    let mut col = Collector::default();
+    let mut pending: Vec<Pending> = Vec::new();
     let mut last_wall = 0u64;
     let started = Instant::now();
     let mut first_mono: Option<u64> = None;
+    let asset_name = |id: u8| {
+        assets
+            .get(crate::pipeline::events::AssetId(id))
+            .map_or_else(|| id.to_string(), |a| a.name.clone())
+    };
 
-    let act = |d: Option<Decision>, wall: u64, engine: &mut Engine, trades: &mut Vec<_>| {
-        if let Some(Decision {
-            intent: Some(mut intent),
-            ..
-        }) = d
-        {
-            intent.decision_ns = intent.trigger.read_ns;
-            if engine
-                .approve(
-                    &intent,
-                    intent.trigger.read_ns,
-                    wall,
-                    false,
-                    crate::pipeline::shared::Mode::Paper,
-                )
-                .is_err()
-            {
-                return;
+    // A decision: recorded for the report; an intent is approved now and queued for its fill.
+    let decide = |d: Option<Decision>,
+                  wall: u64,
+                  engine: &mut Engine,
+                  col: &mut Collector,
+                  pending: &mut Vec<Pending>| {
+        let Some(d) = d else { return };
+        if d.snapshot.skip == Some(SkipReason::NoWindow) {
+            return;
+        }
+        col.decisions.push((d.snapshot.asset.0, d.snapshot));
+        if let Some(r) = d.snapshot.skip {
+            col.skip(r);
+        }
+        let Some(mut intent) = d.intent else { return };
+        col.why.intents += 1;
+        intent.decision_ns = intent.trigger.read_ns;
+        if let Err(r) = engine.approve(
+            &intent,
+            intent.trigger.read_ns,
+            wall,
+            false,
+            crate::pipeline::shared::Mode::Paper,
+        ) {
+            *col.why.risk_refusals.entry(r.name()).or_default() += 1;
+            return;
+        }
+        pending.push(Pending {
+            due_wall_ms: wall + options.fill_latency_ms,
+            intent,
+            snapshot: d.snapshot,
+        });
+    };
+    // Fill what is due at `wall` against the traded token's own book as it stands now.
+    let fill_due = |wall: u64,
+                    books: &PolyBooks,
+                    engine: &mut Engine,
+                    pending: &mut Vec<Pending>,
+                    trades: &mut Vec<_>,
+                    col: &mut Collector| {
+        let mut i = 0;
+        while i < pending.len() {
+            if pending[i].due_wall_ms > wall {
+                i += 1;
+                continue;
+            }
+            let Pending {
+                mut intent,
+                snapshot,
+                ..
+            } = pending.remove(i);
+            if let Some(b) = books.books.get(intent.token.0 as usize) {
+                let mut t = BookTop::default();
+                b.top(intent.token, &mut t);
+                intent.book = t;
             }
             let r = paper::fill(&intent);
             engine.on_exec_report(&r, wall, false);
             if r.status == ExecStatus::Matched {
-                trades.push((intent, r, wall));
+                trades.push((intent, r, wall, snapshot));
+            } else {
+                col.why.unfilled += 1;
             }
         }
+    };
+    let count_trips = |engine: &mut Engine, col: &mut Collector| {
+        engine.risk.drain_events(|e| {
+            if let crate::risk::BreakerEvent::Tripped(t) = e {
+                *col.why.breaker_trips.entry(t.kind.name()).or_default() += 1;
+            }
+        });
     };
 
     for (line_no, rec) in records.enumerate() {
@@ -212,9 +297,18 @@ pub fn replay(
                 std::thread::sleep(wait);
             }
         }
+        // The book as it stood `fill_latency_ms` after a decision: before this later record.
+        fill_due(
+            wall.saturating_sub(1),
+            &books,
+            &mut engine,
+            &mut pending,
+            &mut trades,
+            &mut col,
+        );
         if wall >= last_tick_ms + 50 {
             last_tick_ms = wall;
-            strike_fallbacks += engine.tick(wall, |s| settlements.push(s));
+            strike_fallbacks += engine.tick(wall, |s| col.settlements.push((s, wall)));
         }
         let stamps = WireStamps {
             read_ns: now,
@@ -222,12 +316,23 @@ pub fn replay(
         };
         match rec.feed {
             Feed::Window => {
-                let w: WindowLine =
+                let line: WindowLine =
                     serde_json::from_slice(&rec.payload).map_err(|e| ReplayError::Window {
                         line: line_no as u64 + 1,
                         why: e.to_string(),
                     })?;
-                let w = DiscoveredWindow::from(&w);
+                let venue_up = match line.venue_outcome.as_deref() {
+                    None => None,
+                    Some("up") => Some(true),
+                    Some("down") => Some(false),
+                    Some(other) => {
+                        return Err(ReplayError::Window {
+                            line: line_no as u64 + 1,
+                            why: format!("venue_outcome {other:?}: expected \"up\" or \"down\""),
+                        })
+                    }
+                };
+                let w = DiscoveredWindow::from(&line);
                 let up = TokenId(next_token % MAX_TOKENS as u16);
                 let down = TokenId((next_token + 1) % MAX_TOKENS as u16);
                 next_token = (next_token + 2) % MAX_TOKENS as u16;
@@ -237,7 +342,23 @@ pub fn replay(
                         books.tokens.insert(t.0, k);
                     }
                 }
-                engine.control(SignalControl::Window(w.spec(up, down)), wall);
+                let mut spec = w.spec(up, down);
+                if let Some(f) = options.fee_override {
+                    spec.fees = f;
+                }
+                col.windows.push(WindowInfo {
+                    asset_id: w.asset.0,
+                    asset: asset_name(w.asset.0),
+                    slug: w.slug.clone(),
+                    start_s: w.start_s,
+                    end_s: w.end_s,
+                    settle: match spec.settle {
+                        crate::strategy::fair_value::SettlementRule::Spot => "spot",
+                        crate::strategy::fair_value::SettlementRule::Twap { .. } => "twap",
+                    },
+                    venue_up,
+                });
+                engine.control(SignalControl::Window(spec), wall);
                 windows += 1;
             }
             Feed::Binance => {
@@ -246,7 +367,7 @@ pub fn replay(
                     Ok(BinanceFrame::Tick(mut t)) => {
                         t.stamps = stamps;
                         let d = engine.on_spot(&t, now, wall);
-                        act(d, wall, &mut engine, &mut trades);
+                        decide(d, wall, &mut engine, &mut col, &mut pending);
                     }
                     Ok(_) => {}
                     Err(_) => parse_errors += 1,
@@ -260,7 +381,7 @@ pub fn replay(
                             books.books[tok.0 as usize].top(tok, &mut top);
                             top.stamps = stamps;
                             let d = engine.on_poly(&PolyEvent::Book(top), now, wall);
-                            act(d, wall, &mut engine, &mut trades);
+                            decide(d, wall, &mut engine, &mut col, &mut pending);
                         }
                     }
                     Err(_) => parse_errors += 1,
@@ -281,33 +402,69 @@ pub fn replay(
                 }
             }
         }
+        fill_due(
+            wall,
+            &books,
+            &mut engine,
+            &mut pending,
+            &mut trades,
+            &mut col,
+        );
+        count_trips(&mut engine, &mut col);
     }
-    // Settle what the recording saw end (the engine waits for a Chainlink price at or after
-    // the end, or its grace period).
-    strike_fallbacks += engine.tick(last_wall, |s| settlements.push(s));
+    // Fills still due when the recording ended are filled on the last books; then settle what
+    // the recording saw end (the engine waits for a Chainlink price at or after the end, or
+    // its grace period).
+    fill_due(
+        u64::MAX,
+        &books,
+        &mut engine,
+        &mut pending,
+        &mut trades,
+        &mut col,
+    );
+    strike_fallbacks += engine.tick(last_wall, |s| col.settlements.push((s, last_wall)));
+    count_trips(&mut engine, &mut col);
+    col.why.strike_fallbacks = strike_fallbacks;
 
     let start_cash = engine.account.start_cash;
     let report_trades: Vec<Trade> = trades
         .iter()
-        .map(|(i, r, wall)| {
-            let s = settlements
+        .map(|(i, r, wall, snap)| {
+            let s = col
+                .settlements
                 .iter()
-                .find(|s| s.asset == i.asset && s.window_start_s == i.window_start_s);
-            let won = s.map(|s| s.up_won == (i.outcome == crate::pipeline::events::Outcome::Up));
+                .map(|(s, _)| s)
+                .find(|s| s.asset == i.asset && s.window_start_s == i.window_start_s)
+                .filter(|s| s.source != crate::signal::SettleSource::Unresolved);
+            let is_up = i.outcome == crate::pipeline::events::Outcome::Up;
+            let won = s.map(|s| s.up_won == is_up);
             let tokens = r.received_e6 as f64 / 1e6;
             let cost = r.cost_e6 as f64 / 1e6;
+            let of = |p_up: f64| {
+                p_up.is_finite()
+                    .then_some(if is_up { p_up } else { 1.0 - p_up })
+            };
+            col.trades.push(TradeFacts {
+                asset_id: i.asset.0,
+                window_start_s: i.window_start_s,
+                up: is_up,
+                cost,
+                tokens,
+                fee: r.fee_e6 as f64 / 1e6,
+                p_model: of(snap.p_model),
+                p_market: of(snap.mid_up),
+                p_traded: Some(i.fair_e6 as f64 / 1e6),
+            });
             Trade {
                 strategy: crate::strategy::candidate::StrategyKind::from_u8(i.strategy).name(),
-                asset: assets
-                    .get(i.asset)
-                    .map_or_else(|| i.asset.0.to_string(), |a| a.name.clone()),
+                asset: asset_name(i.asset.0),
                 window_start_s: i.window_start_s,
-                outcome: match i.outcome {
-                    crate::pipeline::events::Outcome::Up => "up",
-                    crate::pipeline::events::Outcome::Down => "down",
-                },
+                outcome: if is_up { "up" } else { "down" },
                 wall_ms: *wall,
                 predicted: i.fair_e6 as f64 / 1e6,
+                p_model: of(snap.p_model),
+                market_mid: of(snap.mid_up),
                 limit_price: i.limit_price_e4 as f64 / 1e4,
                 filled_shares: r.filled_e6 as f64 / 1e6,
                 tokens_received: tokens,
@@ -333,16 +490,19 @@ pub fn replay(
     if frames == 0 && windows == 0 {
         return Err(ReplayError::Empty);
     }
+    let settlements = col.settlements.len() as u32;
+    let analysis = col.finish(options, strategy.model, asset_name);
     Ok(ReplayReport {
         frames,
         parse_errors,
         windows,
         strike_fallbacks,
-        settlements: settlements.len() as u32,
+        settlements,
         strategies,
         trades: report_trades,
         start_cash,
         end_cash: engine.account.cash,
+        analysis,
     })
 }
 
@@ -402,6 +562,26 @@ fn strategy_report(trades: &[Trade], start_cash: f64) -> StrategyReport {
 }
 
 impl ReplayReport {
+    /// The report as JSON (pretty, deterministic field order).
+    pub fn to_json(&self) -> Vec<u8> {
+        serde_json::to_vec_pretty(self).expect("the report serializes")
+    }
+
+    /// Write `report.json`, `report.txt`, `calibration.svg` and `pnl.svg` into `dir` (created).
+    pub fn write_dir(&self, dir: &std::path::Path) -> std::io::Result<()> {
+        std::fs::create_dir_all(dir)?;
+        std::fs::write(dir.join("report.json"), self.to_json())?;
+        std::fs::write(dir.join("report.txt"), self.render())?;
+        std::fs::write(
+            dir.join("calibration.svg"),
+            super::report::svg::calibration(&self.analysis),
+        )?;
+        std::fs::write(
+            dir.join("pnl.svg"),
+            super::report::svg::pnl_curve(&self.analysis),
+        )
+    }
+
     pub fn render(&self) -> String {
         let mut s = format!(
             "Replayed {} frames ({} parse errors), {} windows ({} with Binance's opening price as a fallback strike), {} settlements\n",
@@ -431,6 +611,7 @@ impl ReplayReport {
             "\nCash {:.2} → {:.2}\n",
             self.start_cash, self.end_cash
         ));
+        s.push_str(&super::report::text::render(&self.analysis));
         s
     }
 }

@@ -15,13 +15,15 @@ use crate::pipeline::events::{
 use crate::pipeline::registry::{AssetTable, MAX_ASSETS, MAX_TOKENS};
 use crate::pipeline::shared::Mode;
 use crate::risk::{OrderCandidate, RiskBook, RiskConfig};
+use crate::strategy::anchor::{market_mid_up, Anchor, FairModel};
 use crate::strategy::basis::{BasisConfig, BasisEma};
 use crate::strategy::candidate::{MarketView, SideView, Strategy, StrategyKind};
-use crate::strategy::fair_value::{prob_of, prob_up};
+use crate::strategy::fair_value::{prob_of, prob_up_settled};
 use crate::strategy::gates::{check_context, move_bps, ContextInputs, GateConfig, SkipReason};
 use crate::strategy::latency_arb::LatencyArb;
 use crate::strategy::sizing::SizingConfig;
 use crate::strategy::sniper::{Sniper, SniperConfig};
+use crate::strategy::twap_obs::TwapObserver;
 use crate::strategy::vol::{VolConfig, VolEstimator};
 
 use super::account::PaperAccount;
@@ -52,6 +54,9 @@ pub struct StrategyConfig {
     /// Per-asset override of `enabled`, by asset name: `BTC = ["latency_arb", "sniper"]`.
     pub per_asset: std::collections::BTreeMap<String, Vec<StrategyKind>>,
     pub sniper: SniperConfig,
+    /// Fair value traded on: `"anchored"` (the book's mid before a Binance move plus the move
+    /// priced by the model, default) or `"absolute"` (the model's own level).
+    pub model: FairModel,
 }
 
 impl Default for StrategyConfig {
@@ -69,6 +74,7 @@ impl Default for StrategyConfig {
             enabled: vec![StrategyKind::LatencyArb],
             per_asset: Default::default(),
             sniper: SniperConfig::default(),
+            model: FairModel::default(),
         }
     }
 }
@@ -89,6 +95,13 @@ struct WindowState {
     /// Set up from the journal at restart (a position's window), with no tokens followed
     /// until discovery announces it again.
     restored: bool,
+    /// The book's mid and the model's view when it last changed (market anchoring).
+    anchor: Anchor,
+    /// The observed part of a TWAP settlement's span (basis-corrected Binance).
+    twap: TwapObserver,
+    /// Last Binance price seen during the window (before its end): with no reference price after
+    /// the end, the window settles on this (flagged stale), never on a price from after its end.
+    binance_before_end: f64,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -266,6 +279,9 @@ impl Engine {
             last_order_ns: 0,
             added_wall_ms: now_wall_ms,
             restored: false,
+            anchor: Anchor::default(),
+            twap: TwapObserver::new(spec.settle, spec.end_s),
+            binance_before_end: f64::NAN,
         };
         a.windows[Self::free_slot(a)] = Some(fresh);
         self.follow_tokens(spec);
@@ -322,6 +338,7 @@ impl Engine {
                 min_size_e6: 0,
                 fees: Default::default(),
                 neg_risk: false,
+                settle: Default::default(),
             },
             strike,
             strike_fallback: strike_fallback && !strike.is_nan(),
@@ -330,6 +347,9 @@ impl Engine {
             last_order_ns: 0,
             added_wall_ms: wall_ms,
             restored: true,
+            anchor: Anchor::default(),
+            twap: TwapObserver::new(Default::default(), end_s),
+            binance_before_end: f64::NAN,
         });
     }
 
@@ -362,9 +382,14 @@ impl Engine {
         a.spot_wall_ms = wall_ms;
         a.vol.update(price, now_ns);
         a.basis.on_binance(price, now_ns);
+        let model_spot = a.basis.corrected_spot(price);
         for w in a.windows.iter_mut().flatten() {
             if w.binance_open.is_nan() && wall_ms >= w.spec.start_s * 1000 {
                 w.binance_open = price;
+            }
+            w.twap.on_price(model_spot, wall_ms);
+            if wall_ms >= w.spec.start_s * 1000 && wall_ms < w.spec.end_s * 1000 {
+                w.binance_before_end = price;
             }
         }
         Some(self.evaluate(t.asset, now_ns, wall_ms, t.stamps, t.seq))
@@ -499,6 +524,8 @@ impl Engine {
                         let (p, ts) = st.oracle;
                         Some(if !p.is_nan() && during(ts) {
                             (p, SettleSource::Stale)
+                        } else if !w.binance_before_end.is_nan() {
+                            (w.binance_before_end, SettleSource::Stale)
                         } else if !st.spot.is_nan() && during(st.spot_wall_ms) {
                             (st.spot, SettleSource::Stale)
                         } else {
@@ -585,6 +612,9 @@ impl Engine {
             tau_s: f64::NAN,
             sigma_per_sqrt_s: a.vol.sigma_per_sqrt_s(),
             p_up: f64::NAN,
+            p_model: f64::NAN,
+            p_anchored: f64::NAN,
+            mid_up: f64::NAN,
             edge: f64::NAN,
             ..Default::default()
         };
@@ -644,7 +674,31 @@ impl Engine {
         // panel shows P(UP) through cooldowns and timing gates. A few float operations.
         let model_spot = a.basis.corrected_spot(a.spot);
         snap.model_spot = model_spot;
-        let p_up = prob_up(model_spot, w.strike, snap.sigma_per_sqrt_s, tau_s);
+        let p_model = prob_up_settled(
+            model_spot,
+            w.strike,
+            snap.sigma_per_sqrt_s,
+            tau_s,
+            w.spec.settle,
+            w.twap.observed(wall_ms),
+        );
+        // Market anchoring: follow the book's mid; the anchored view moves it only by what the
+        // Binance move since the mid last changed is worth.
+        let mid = market_mid_up(up.as_ref().map(|t| &t.book), down.as_ref().map(|t| &t.book));
+        let mut anchor = w.anchor;
+        if anchor.observe(mid, p_model) {
+            if let Some(ws) = self.assets[asset.0 as usize].windows[slot].as_mut() {
+                ws.anchor = anchor;
+            }
+        }
+        let p_anchored = anchor.p_up(p_model);
+        snap.p_model = p_model.unwrap_or(f64::NAN);
+        snap.p_anchored = p_anchored.unwrap_or(f64::NAN);
+        snap.mid_up = mid.unwrap_or(f64::NAN);
+        let p_up = match self.cfg.model {
+            FairModel::Anchored => p_anchored,
+            FairModel::Absolute => p_model,
+        };
         snap.p_up = p_up.unwrap_or(f64::NAN);
         if let Err(r) = check_context(&self.cfg.gates, &ctx) {
             return skip(snap, r);
