@@ -1,6 +1,8 @@
 //! Venue simulator: Binance, Polymarket (market channel, Gamma, CLOB public REST, Data API),
-//! the Chainlink price socket, a Telegram Bot API and a Discord webhook on 127.0.0.1, speaking
-//! the venues' wire protocols, for the demo, the tests and the benchmarks.
+//! the Chainlink price socket, a Polygon JSON-RPC node ([`rpc`], with balance and payout
+//! reads in `chain_reads`), Polymarket's relayer for deposit-wallet batches ([`relayer`]), a
+//! Telegram Bot API and a Discord webhook on 127.0.0.1, speaking the venues' wire protocols,
+//! for the demo, the tests and the benchmarks.
 //!
 //! One seeded price model drives everything (see [`model`]): Binance trades follow the spot
 //! walk, Chainlink is spot plus a drifting basis, windows strike and settle on Chainlink, and
