@@ -65,6 +65,7 @@ pub fn point_at_urls(cfg: &mut Config, sim: &crate::sim::SimUrls) {
     cfg.venues.binance_rest = sim.http.clone();
     cfg.venues.polygon_rpc = format!("{}/rpc", sim.http);
     cfg.venues.data_api = sim.http.clone();
+    cfg.venues.relayer = format!("{}/relayer", sim.http);
     cfg.alerts.telegram_api = format!("{}/telegram", sim.http);
     cfg.windows.length_s = cfg.demo.window_s;
     scale_to_window(&mut cfg.strategy, cfg.demo.window_s);
@@ -159,6 +160,8 @@ pub struct Demo {
     /// The throwaway wallet `shadow` and `live` trade for (on the simulated CLOB).
     pub live_wallet: Option<crate::clob::order::Address>,
     started: Instant,
+    /// Live mode's wallet thread (stops with the pipeline).
+    wallet_thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Demo {
@@ -190,10 +193,13 @@ impl Demo {
             Mode::Shadow | Mode::Live => Some(throwaway_account(&sim, &cfg)?),
             _ => None,
         };
-        let wallet = live.as_ref().map(LiveSetup::api_wallet);
+        let wallet = live
+            .as_ref()
+            .map(|l| l.api_wallet(&cfg.venues.relayer, &|_| None));
         let live_wallet = live
             .as_ref()
             .map(|l| l.funder.unwrap_or_else(|| l.key.address()));
+        let live_setup = live.clone();
         let pipeline = Pipeline::start(
             &cfg,
             StartOptions {
@@ -221,6 +227,27 @@ impl Demo {
             telegram_chat_id: Some(DEMO_CHAT_ID.to_string()),
             discord_webhook: Some(sim.discord_webhook_url()),
         });
+        // Live: the wallet thread (funds before each window, redemption of won positions).
+        // The demo keeps its redemption state in memory: its throwaway wallet is new each run.
+        cfg.live.redemptions_path = ":memory:".into();
+        let wallet_thread = match &live_setup {
+            Some(l) => match crate::wallet::worker::start_for_live(
+                &cfg,
+                l,
+                pipeline.shared.clone(),
+                pipeline.state.clone(),
+                &|_| None,
+                pipeline.redeemed_tx.clone(),
+            ) {
+                Ok(h) => h,
+                Err(e) => {
+                    pipeline.shutdown();
+                    sim.shutdown();
+                    return Err(e);
+                }
+            },
+            None => None,
+        };
         let services = match Services::start(&cfg, &pipeline, secrets, api_key, wallet) {
             Ok(s) => s,
             Err(e) => {
@@ -242,6 +269,7 @@ impl Demo {
             services,
             live_wallet,
             started: Instant::now(),
+            wallet_thread,
         })
     }
 
@@ -257,6 +285,9 @@ impl Demo {
         let plan = self.pipeline.plan.clone();
         let shared = self.pipeline.shared.clone();
         let state = self.pipeline.shutdown();
+        if let Some(h) = self.wallet_thread.take() {
+            let _ = h.join();
+        }
         self.services.finish();
         self.sim.shutdown();
         let st = state.lock().expect("state");

@@ -24,3 +24,4 @@ pub mod sim;
 pub mod strategy;
 pub mod telemetry;
 pub mod venue;
+pub mod wallet;

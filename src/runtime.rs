@@ -57,12 +57,24 @@ pub struct LiveSetup {
 }
 
 impl LiveSetup {
-    /// The wallet as the API sees it (allowances are read for the funder, set with the key).
-    pub fn api_wallet(&self) -> std::sync::Arc<crate::control::api::ApiWallet> {
+    /// The wallet as the API sees it: allowances are read for the wallet holding the funds
+    /// and set from it (a deposit wallet's through `relayer_url` with the relayer key found
+    /// in `env`).
+    pub fn api_wallet(
+        &self,
+        relayer_url: &str,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> std::sync::Arc<crate::control::api::ApiWallet> {
         std::sync::Arc::new(crate::control::api::ApiWallet {
             key: self.key.clone(),
             owner: self.funder.unwrap_or_else(|| self.key.address()),
             chain: self.chain,
+            signature_type: self.signature_type,
+            clob: self.clob.clone(),
+            creds: self.creds.clone(),
+            relayer: crate::wallet::setup::RelayerCreds::from_lookup(env)
+                .ok()
+                .map(|c| (relayer_url.to_string(), c)),
         })
     }
 }
@@ -112,6 +124,8 @@ pub struct Pipeline {
     /// The venue ledger (live mode), refreshed by the `venue` thread; `None` inside before
     /// its first publication or in other modes.
     pub venue_ledger: crate::venue::service::LedgerSnapshot,
+    /// Live mode: where the wallet thread sends each redemption, for the venue ledger.
+    pub redeemed_tx: Option<crossbeam::channel::Sender<crate::wallet::redeem::Redeemed>>,
 }
 
 fn spawn_hot(
@@ -553,13 +567,18 @@ impl Pipeline {
             );
         }
         let venue_ledger: crate::venue::service::LedgerSnapshot = Arc::default();
+        let mut redeemed_tx = None;
         if let Some(t) = venue_tracker.take() {
+            // Redemptions (the wallet thread's) reach the ledger on this channel.
+            let (tx, rx) = crossbeam::channel::unbounded();
+            redeemed_tx = Some(tx);
             control_threads.push(crate::venue::service::spawn(
                 t,
                 shared.clone(),
                 venue_ledger.clone(),
                 state.clone(),
                 opts.risk,
+                rx,
             )?);
         }
         if let Some(rec) = recorder {
@@ -590,6 +609,7 @@ impl Pipeline {
             live: live_counters,
             journal_durable,
             venue_ledger,
+            redeemed_tx,
         })
     }
 

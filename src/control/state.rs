@@ -70,6 +70,8 @@ pub struct ControlState {
     pub alert_tx: Option<crate::control::alerts::AlertTx>,
     /// Order bodies built in `shadow` (or sent in `live`), by intent id, most recent last.
     pub bodies: VecDeque<(u64, String)>,
+    /// Live mode's wallet: cash apart from redeemable winning tokens (`wallet::worker`).
+    pub wallet: Option<crate::wallet::worker::WalletView>,
 }
 
 /// An operator alert (`live_alert` on `/ws`).

@@ -74,6 +74,8 @@ pub struct VenueLedger {
     loss_streak: u32,
     /// When each token's market ends (Unix s), as discovery says.
     ends: BTreeMap<String, u64>,
+    /// Each traded token's market (condition id), from its trades: a redemption closes them.
+    markets: BTreeMap<String, String>,
 }
 
 impl VenueLedger {
@@ -93,6 +95,7 @@ impl VenueLedger {
             redeemed_u6: 0,
             loss_streak: 0,
             ends: BTreeMap::new(),
+            markets: BTreeMap::new(),
         }
     }
 
@@ -133,6 +136,9 @@ impl VenueLedger {
         }
         self.pending.remove(&t.id);
         self.booked.insert(t.id.clone());
+        if !t.market.is_empty() {
+            self.markets.insert(t.token.clone(), t.market.clone());
+        }
         let notional_u6 = t.notional_u6();
         let fee_u6 = self.rule(&t.token).fee_u6(t.size_u6, t.price_u6, t.taker);
         let h = self.positions.entry(t.token.clone()).or_default();
@@ -204,6 +210,15 @@ impl VenueLedger {
         self.realized_pnl_u6 += pnl;
         self.loss_streak = if pnl < 0 { self.loss_streak + 1 } else { 0 };
         pnl
+    }
+
+    /// The tokens held of market `condition` (known from their trades).
+    pub fn market_tokens(&self, condition: &str) -> Vec<String> {
+        self.positions
+            .keys()
+            .filter(|t| self.markets.get(*t).is_some_and(|m| m == condition))
+            .cloned()
+            .collect()
     }
 
     pub fn cash_u6(&self) -> u64 {

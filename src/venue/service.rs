@@ -11,6 +11,7 @@ use crate::clob::auth::Credentials;
 use crate::clob::order::{Address, SignatureType};
 use crate::config::LiveVenueConfig;
 use crate::pipeline::shared::Shared;
+use crate::wallet::redeem::Redeemed;
 
 use super::fees::FeeRule;
 use super::ledger::LedgerView;
@@ -73,6 +74,7 @@ pub fn run(
     shared: Arc<Shared>,
     snapshot: LedgerSnapshot,
     risk: crate::risk::RiskConfig,
+    redeemed: crossbeam::channel::Receiver<Redeemed>,
     mut publish: impl FnMut(&LedgerView),
     mut halt: impl FnMut(String),
 ) {
@@ -86,7 +88,8 @@ pub fn run(
         }
         was_killed = killed;
         let now = crate::clock::wall_ms();
-        let work = t.step(now);
+        let mut work = t.step(now);
+        work += book_redemptions(&mut t, &redeemed);
         if now >= last_publish + 250 {
             last_publish = now;
             let v = t.ledger.lock().unwrap_or_else(|e| e.into_inner()).view();
@@ -102,8 +105,40 @@ pub fn run(
             std::thread::sleep(Duration::from_millis(10));
         }
     }
-    // Last steps: whatever answers are still in the ring reach the store.
+    // Last steps: whatever answers are still in the ring, and redemptions on their way, reach
+    // the store; the final view is published.
     t.step(crate::clock::wall_ms());
+    book_redemptions(&mut t, &redeemed);
+    let v = t.ledger.lock().unwrap_or_else(|e| e.into_inner()).view();
+    publish(&v);
+    *snapshot.lock().unwrap_or_else(|e| e.into_inner()) = Some(v);
+}
+
+/// Books the wallet thread's redemptions: each closes every position of its market, the
+/// winning tokens for what the chain paid, the losing ones (burnt by the same redemption) for
+/// nothing. Returns how many.
+fn book_redemptions(
+    t: &mut OrderTracker,
+    redeemed: &crossbeam::channel::Receiver<Redeemed>,
+) -> usize {
+    let mut n = 0;
+    while let Ok(r) = redeemed.try_recv() {
+        let mut tokens = t.market_tokens(&r.condition_id);
+        if !tokens.contains(&r.winning_token) {
+            tokens.push(r.winning_token.clone());
+        }
+        let refs: Vec<&str> = tokens.iter().map(String::as_str).collect();
+        let pnl = t.on_redeemed(&r.condition_id, &refs, r.usdc_micro);
+        tracing::info!(
+            condition = %r.condition_id,
+            payout_u6 = r.usdc_micro,
+            pnl_u6 = pnl,
+            tx = %r.tx,
+            "venue ledger: redemption booked"
+        );
+        n += 1;
+    }
+    n
 }
 
 /// Starts the `venue` thread: [`run`], publishing the ledger into the API's state; a limit
@@ -115,6 +150,7 @@ pub fn spawn(
     snapshot: LedgerSnapshot,
     state: Arc<Mutex<crate::control::ControlState>>,
     risk: crate::risk::RiskConfig,
+    redeemed: crossbeam::channel::Receiver<Redeemed>,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
     let st = state.clone();
     let sh = shared.clone();
@@ -126,6 +162,7 @@ pub fn spawn(
                 shared,
                 snapshot,
                 risk,
+                redeemed,
                 |v| {
                     if let Ok(mut s) = st.lock() {
                         s.venue_ledger = Some(v.clone());

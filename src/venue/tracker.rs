@@ -257,6 +257,11 @@ impl OrderTracker {
         self.ledger().on_redeemed(condition, tokens, payout_u6)
     }
 
+    /// The tokens the ledger holds of market `condition`.
+    pub fn market_tokens(&self, condition: &str) -> Vec<String> {
+        self.ledger().market_tokens(condition)
+    }
+
     /// pUSD held by orders that may still fill (unknown, or open at the venue), at their
     /// limit: exposure the ledger does not show yet.
     pub fn order_exposure_u6(&self) -> u64 {
