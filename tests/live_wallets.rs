@@ -60,6 +60,11 @@ fn run_live(
         order_type: cfg.live.order_type.into(),
         ladder: cfg.live.ladder.clone(),
         tag_trigger: false,
+        venue: cassandra::config::LiveVenueConfig {
+            // The simulator serves the user channel on its HTTP port.
+            user_channel: format!("{}/ws/user", sim.http_url().replacen("http://", "ws://", 1)),
+            ..cfg.live.venue.clone()
+        },
     };
     let pipeline = Pipeline::start(
         &cfg,
