@@ -12,7 +12,7 @@ pub mod snapshot;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-pub use engine::{Decision, Engine, StrategyConfig};
+pub use engine::{At, Decision, Engine, Gate, Input, Outputs, Step, StrategyConfig};
 pub use snapshot::{AccountSnapshot, SettleSource, Settlement, SignalSnapshot, SignalTap};
 
 use crate::clock::{mono_ns, wall_ms};
