@@ -23,6 +23,7 @@ use crate::feeds::polymarket::ingest::{PolyIngest, PriceSocketAuth};
 use crate::feeds::waiter::{SocketWaiter, WAKER_TOKEN};
 use crate::feeds::ws::{WsConfig, WsUrl};
 use crate::pipeline::cores::{mark_hot_thread, pin_current, CorePlan, CoreRequest, HOT_THREADS};
+use crate::pipeline::lossless::lossless;
 use crate::pipeline::registry::AssetTable;
 use crate::pipeline::rings::{hot_link_on, tap};
 use crate::pipeline::shared::{Mode, Shared};
@@ -204,10 +205,17 @@ impl Pipeline {
         let (spot_tap_tx, spot_tap_rx) = tap(tap_cap, c.tap_dropped_spot.clone());
         let (poly_tap_tx, poly_tap_rx) = tap(tap_cap, c.tap_dropped_poly.clone());
         let (signal_tap_tx, signal_tap_rx) = tap(tap_cap, c.tap_dropped_signal.clone());
-        let (exec_tap_tx, exec_tap_rx) = tap(tap_cap, c.tap_dropped_order.clone());
-        // Control rings (sized far beyond a window's worth of messages).
-        let (poly_ctl_tx, poly_ctl_rx) = tap(1024, Arc::new(Default::default()));
-        let (signal_ctl_tx, signal_ctl_rx) = tap(1024, Arc::new(Default::default()));
+        // The ledger (intents, fills, settlements, breaker events) never drops: a full ring
+        // holds its hot sender back, counted.
+        let (signal_ledger_tx, signal_ledger_rx) =
+            lossless(tap_cap, c.ledger_backpressure_signal.clone(), alive.clone());
+        let (exec_tap_tx, exec_tap_rx) =
+            lossless(tap_cap, c.ledger_backpressure_order.clone(), alive.clone());
+        // Control rings, lossless (sized far beyond a window's worth of messages).
+        let (poly_ctl_tx, poly_ctl_rx) =
+            lossless(1024, c.control_backpressure_poly.clone(), alive.clone());
+        let (signal_ctl_tx, signal_ctl_rx) =
+            lossless(1024, c.control_backpressure_signal.clone(), alive.clone());
 
         let flush_ns = cfg.pipeline.latency_flush_ms * 1_000_000;
         let (b_rec, b_col) = stage_channel(&[Stage::BinanceParse], flush_ns);
@@ -337,6 +345,7 @@ impl Pipeline {
             poly_rx,
             exec_rx,
             to_order: intent_tx,
+            ledger: signal_ledger_tx,
             tap: signal_tap_tx,
             stages: s_rec,
             shared: shared.clone(),
@@ -378,7 +387,8 @@ impl Pipeline {
             };
             let (pre_tx, pre_rx) = tap(4096, Arc::new(Default::default()));
             let (used_tx, used_rx) = tap(4096, Arc::new(Default::default()));
-            let (tok_tx, tok_rx) = tap(256, Arc::new(Default::default()));
+            let (tok_tx, tok_rx) =
+                lossless(256, c.control_backpressure_order.clone(), alive.clone());
             let (ltok_tx, ltok_rx) = crossbeam::channel::unbounded();
             let (b_tx, b_rx) = tap(1024, Arc::new(Default::default()));
             live_exec = Some(crate::exec::live::LiveExec::new(
@@ -458,6 +468,7 @@ impl Pipeline {
             latency: LatencyBook::new(vec![b_col, p_col, s_col, o_col]),
             spot_tap: spot_tap_rx,
             poly_tap: poly_tap_rx,
+            signal_ledger: signal_ledger_rx,
             signal_tap: signal_tap_rx,
             exec_tap: exec_tap_rx,
             poly_ctl: poly_ctl_tx,

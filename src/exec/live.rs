@@ -17,6 +17,7 @@ use crate::feeds::json::JsonScratch;
 pub use super::answer::{parse_order_response, AnswerStatus, OrderAnswer, ORDER_ID_MAX};
 use crate::feeds::ws::Backoff;
 use crate::pipeline::events::{ExecReport, ExecStatus, OrderIntent, TokenId, NO_TRIGGER_SEQ};
+use crate::pipeline::lossless::LosslessRx;
 use crate::pipeline::registry::MAX_TOKENS;
 use crate::pipeline::rings::{TapRx, TapTx};
 use crate::sim::wire::TRIGGER_HEADER;
@@ -70,7 +71,7 @@ pub struct LiveExec {
     /// Orders used, so the control side re-signs them.
     pub used: TapTx<(TokenId, u32, u64)>,
     /// Token set-ups from the control side.
-    pub tokens_rx: TapRx<(TokenId, TokenOrderInfo)>,
+    pub tokens_rx: LosslessRx<(TokenId, TokenOrderInfo)>,
     pub counters: std::sync::Arc<LiveCounters>,
     tokens: [Option<TokenOrderInfo>; MAX_TOKENS],
     l2: L2Signer,
@@ -115,7 +116,7 @@ impl LiveExec {
         creds: Credentials,
         presigned: TapRx<PostBody>,
         used: TapTx<(TokenId, u32, u64)>,
-        tokens_rx: TapRx<(TokenId, TokenOrderInfo)>,
+        tokens_rx: LosslessRx<(TokenId, TokenOrderInfo)>,
         counters: std::sync::Arc<LiveCounters>,
         version: std::sync::Arc<std::sync::atomic::AtomicU8>,
     ) -> anyhow::Result<LiveExec> {
@@ -574,7 +575,8 @@ mod tests {
         let dropped = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
         let (_pre_tx, pre_rx) = tap(8, dropped.clone());
         let (used_tx, _used_rx) = tap(8, dropped.clone());
-        let (mut tok_tx, tok_rx) = tap(8, dropped);
+        let alive = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let (mut tok_tx, tok_rx) = crate::pipeline::lossless::lossless(8, dropped, alive);
         let info = TokenOrderInfo::from_window(
             "71321045679252212594626385532706912750332728571942532289631379312455583992563",
             tick_e4,
@@ -582,7 +584,7 @@ mod tests {
             5_000_000,
         )
         .unwrap();
-        assert!(tok_tx.offer((TokenId(1), info)));
+        assert!(tok_tx.send((TokenId(1), info)));
         let mut x = LiveExec::new(
             HttpTarget::parse("http://127.0.0.1:9").unwrap(),
             OrderSigner::new(key, Chain::Polygon),

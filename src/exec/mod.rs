@@ -12,6 +12,7 @@ use std::sync::Arc;
 use crate::clock::mono_ns;
 use crate::clock::wall_ms;
 use crate::pipeline::events::{ExecReport, ExecStatus, OrderIntent};
+use crate::pipeline::lossless::LosslessTx;
 use crate::pipeline::rings::{bump, HotRx, HotTx, TapTx};
 use crate::pipeline::shared::{Mode, Shared};
 use crate::pipeline::wait::{Doorbell, Idler};
@@ -27,7 +28,8 @@ pub struct OrderThread {
     /// Bodies built in `shadow` mode (or sent in `live`), for the journal.
     pub bodies: Option<TapTx<(u64, orders::PostBody)>>,
     pub to_signal: HotTx<ExecReport>,
-    pub tap: TapTx<ExecReport>,
+    /// Fills and refusals for the ledger: never dropped (a full ring is back-pressure).
+    pub tap: LosslessTx<ExecReport>,
     /// Added latency of paper fills, ns.
     pub paper_latency_ns: u64,
     pub stages: StageRecorder,
@@ -59,7 +61,7 @@ impl OrderThread {
                         ExecStatus::Rejected => bump(&c.rejects),
                         ExecStatus::Unmatched => {}
                     }
-                    tap.offer(r);
+                    tap.send(r);
                     to_signal.push(r);
                 });
                 let killed = shared.killed();
@@ -170,7 +172,7 @@ impl OrderThread {
             ExecStatus::Rejected => bump(&c.rejects),
             ExecStatus::Unmatched => {}
         }
-        self.tap.offer(r);
+        self.tap.send(r);
         self.to_signal.push(r);
     }
 }

@@ -8,17 +8,16 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::control::discovery::DiscoveredWindow;
+use crate::control::discovery::{DiscoveredWindow, TokenSlots};
 use crate::exec::paper;
 use crate::feeds::binance::{BinanceFrame, BinanceParser};
 use crate::feeds::chainlink::{ChainlinkBatch, ChainlinkFrame, ChainlinkParser};
 use crate::feeds::polymarket::{PolyBatch, PolyBooks, PolyParser};
-use crate::pipeline::control::{SignalControl, TokenKey};
 use crate::pipeline::events::{
-    BookTop, ExecReport, ExecStatus, OrderIntent, PolyEvent, TokenId, WireStamps,
+    BookTop, ExecReport, ExecStatus, OrderIntent, PolyEvent, WireStamps,
 };
-use crate::pipeline::registry::{AssetTable, MAX_TOKENS};
-use crate::signal::{Decision, Engine, Settlement, StrategyConfig};
+use crate::pipeline::registry::AssetTable;
+use crate::signal::{At, Engine, Gate, Input, Outputs, Settlement, Step, StrategyConfig};
 
 use super::format::{Feed, Reader, RecordError, WindowLine};
 
@@ -162,7 +161,8 @@ pub fn replay(
     let mut batch = PolyBatch::default();
     let mut cl = Box::<ChainlinkBatch>::default();
     let mut top = BookTop::default();
-    let mut next_token: u16 = 0;
+    let mut slots = TokenSlots::default();
+    let mut last_mono = 0u64;
     let mut windows = 0u32;
     let mut strike_fallbacks = 0u32;
     let mut frames = 0u64;
@@ -174,37 +174,56 @@ pub fn replay(
     let started = Instant::now();
     let mut first_mono: Option<u64> = None;
 
-    let act = |d: Option<Decision>, wall: u64, engine: &mut Engine, trades: &mut Vec<_>| {
-        if let Some(Decision {
-            intent: Some(mut intent),
-            ..
-        }) = d
-        {
+    // Replay's gate: paper trading, kill switch off; fills from the recorded book.
+    let mut out = Outputs::default();
+    let mut step = |engine: &mut Engine,
+                    input: Input,
+                    now: u64,
+                    wall: u64,
+                    trades: &mut Vec<_>,
+                    settlements: &mut Vec<Settlement>|
+     -> u32 {
+        let at = At {
+            mono_ns: now,
+            wall_ms: wall,
+        };
+        engine.step(
+            &Step {
+                at,
+                gate: Gate::PAPER,
+                input,
+            },
+            &mut out,
+        );
+        settlements.extend_from_slice(out.settlements());
+        let fallbacks = out.strike_fallbacks;
+        if let Some(&intent) = out.intent() {
+            let mut intent = intent;
             intent.decision_ns = intent.trigger.read_ns;
-            if engine
-                .approve(
-                    &intent,
-                    intent.trigger.read_ns,
-                    wall,
-                    false,
-                    crate::pipeline::shared::Mode::Paper,
-                )
-                .is_err()
-            {
-                return;
-            }
             let r = paper::fill(&intent);
-            engine.on_exec_report(&r, wall, false);
+            engine.step(
+                &Step {
+                    at,
+                    gate: Gate::PAPER,
+                    input: Input::Exec {
+                        report: r,
+                        local_reject: false,
+                    },
+                },
+                &mut out,
+            );
             if r.status == ExecStatus::Matched {
                 trades.push((intent, r, wall));
             }
         }
+        fallbacks
     };
 
     for (line_no, rec) in records.enumerate() {
         let mut rec = rec?;
         let (now, wall) = (rec.mono_ns, rec.wall_ms);
         last_wall = last_wall.max(wall);
+        last_mono = last_mono.max(now);
         if speed == Speed::RealTime {
             let first = *first_mono.get_or_insert(now);
             let due = Duration::from_nanos(now.saturating_sub(first));
@@ -214,7 +233,14 @@ pub fn replay(
         }
         if wall >= last_tick_ms + 50 {
             last_tick_ms = wall;
-            strike_fallbacks += engine.tick(wall, |s| settlements.push(s));
+            strike_fallbacks += step(
+                &mut engine,
+                Input::Tick { feed_ages_ms: None },
+                now,
+                wall,
+                &mut trades,
+                &mut settlements,
+            );
         }
         let stamps = WireStamps {
             read_ns: now,
@@ -228,16 +254,15 @@ pub fn replay(
                         why: e.to_string(),
                     })?;
                 let w = DiscoveredWindow::from(&w);
-                let up = TokenId(next_token % MAX_TOKENS as u16);
-                let down = TokenId((next_token + 1) % MAX_TOKENS as u16);
-                next_token = (next_token + 2) % MAX_TOKENS as u16;
-                for (t, id) in [(up, &w.up_token), (down, &w.down_token)] {
+                let setup = slots.set_up(&w);
+                for (t, key) in setup.tokens {
                     books.books[t.0 as usize].reset();
-                    if let Some(k) = TokenKey::new(id) {
+                    if let Some(k) = key {
                         books.tokens.insert(t.0, k);
                     }
                 }
-                engine.control(SignalControl::Window(w.spec(up, down)), wall);
+                let input = Input::Control(setup.signal());
+                step(&mut engine, input, now, wall, &mut trades, &mut settlements);
                 windows += 1;
             }
             Feed::Binance => {
@@ -245,8 +270,8 @@ pub fn replay(
                 match bparser.parse(&mut rec.payload, assets) {
                     Ok(BinanceFrame::Tick(mut t)) => {
                         t.stamps = stamps;
-                        let d = engine.on_spot(&t, now, wall);
-                        act(d, wall, &mut engine, &mut trades);
+                        let input = Input::Spot(t);
+                        step(&mut engine, input, now, wall, &mut trades, &mut settlements);
                     }
                     Ok(_) => {}
                     Err(_) => parse_errors += 1,
@@ -259,8 +284,8 @@ pub fn replay(
                         for tok in batch.touched_tokens() {
                             books.books[tok.0 as usize].top(tok, &mut top);
                             top.stamps = stamps;
-                            let d = engine.on_poly(&PolyEvent::Book(top), now, wall);
-                            act(d, wall, &mut engine, &mut trades);
+                            let input = Input::Poly(PolyEvent::Book(top));
+                            step(&mut engine, input, now, wall, &mut trades, &mut settlements);
                         }
                     }
                     Err(_) => parse_errors += 1,
@@ -273,7 +298,8 @@ pub fn replay(
                         for p in cl.points() {
                             let mut p = *p;
                             p.stamps = stamps;
-                            engine.on_poly(&PolyEvent::Oracle(p), now, wall);
+                            let input = Input::Poly(PolyEvent::Oracle(p));
+                            step(&mut engine, input, now, wall, &mut trades, &mut settlements);
                         }
                     }
                     Ok(_) => {}
@@ -284,7 +310,14 @@ pub fn replay(
     }
     // Settle what the recording saw end (the engine waits for a Chainlink price at or after
     // the end, or its grace period).
-    strike_fallbacks += engine.tick(last_wall, |s| settlements.push(s));
+    strike_fallbacks += step(
+        &mut engine,
+        Input::Tick { feed_ages_ms: None },
+        last_mono,
+        last_wall,
+        &mut trades,
+        &mut settlements,
+    );
 
     let start_cash = engine.account.start_cash;
     let report_trades: Vec<Trade> = trades

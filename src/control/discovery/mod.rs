@@ -23,9 +23,11 @@ use std::time::Duration;
 use serde::Deserialize;
 
 mod gamma;
+mod setup;
 pub use gamma::{
     parse_event_metadata, parse_gamma_market, GammaWindow, MarketRules, MarketVersion, Settlement,
 };
+pub use setup::{TokenSlots, WindowSetup};
 
 use crate::pipeline::control::FeeParams;
 use crate::pipeline::events::{AssetId, SIZE_SCALE};

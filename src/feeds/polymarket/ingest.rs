@@ -17,8 +17,9 @@ use crate::feeds::waiter::SocketWaiter;
 use crate::feeds::ws::{WsConfig, WsError, WsUrl};
 use crate::pipeline::control::{PolyControl, TokenKey};
 use crate::pipeline::events::{BookTop, PolyEvent, WireStamps};
+use crate::pipeline::lossless::LosslessRx;
 use crate::pipeline::registry::{AssetTable, MAX_TOKENS};
-use crate::pipeline::rings::{bump, HotTx, TapRx, TapTx};
+use crate::pipeline::rings::{bump, HotTx, TapTx};
 use crate::pipeline::shared::{Shared, FEED_CHAINLINK, FEED_POLY};
 use crate::record::tap::RecordTx;
 use crate::record::Feed;
@@ -49,7 +50,7 @@ pub struct PolyIngest {
     pub chainlink: Option<(WsUrl, LinkRules, PriceSocketAuth)>,
     pub ws: WsConfig,
     pub assets: AssetTable,
-    pub control: TapRx<PolyControl>,
+    pub control: LosslessRx<PolyControl>,
     pub to_signal: HotTx<PolyEvent>,
     /// Book tops and oracle prices for the dashboard; drops when the control side lags.
     pub to_control: TapTx<PolyEvent>,
