@@ -18,6 +18,7 @@ use crate::control::discovery::Discovery;
 use crate::control::{run_discovery, ControlLoop, ControlState};
 use crate::exec::OrderThread;
 use crate::feeds::binance::ingest::BinanceIngest;
+use crate::feeds::dialer::Dialer;
 use crate::feeds::link::LinkRules;
 use crate::feeds::polymarket::ingest::{PolyIngest, PriceSocketAuth};
 use crate::feeds::waiter::{SocketWaiter, WAKER_TOKEN};
@@ -113,9 +114,11 @@ pub struct Pipeline {
 fn spawn_hot(
     index: usize,
     core: Option<usize>,
+    shared: &Arc<Shared>,
     body: impl FnOnce() + Send + 'static,
 ) -> anyhow::Result<JoinHandle<()>> {
     let name = HOT_THREADS[index];
+    let shared = shared.clone();
     std::thread::Builder::new()
         .name(name.to_string())
         .spawn(move || {
@@ -123,9 +126,27 @@ fn spawn_hot(
             if !pin_current(core) {
                 tracing::warn!(thread = name, ?core, "could not pin: running unpinned");
             }
-            body()
+            // A hot thread that dies takes the kill switch with it and says why: the rest of
+            // the pipeline may still run, but no order goes out on a half-dead one.
+            if let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)) {
+                let why = panic_text(&*panic);
+                let reason = format!("hot thread {name} died: {why}");
+                tracing::error!("{reason}; kill switch on");
+                shared.hot_thread_died(reason);
+            }
         })
         .with_context(|| format!("spawning {name}"))
+}
+
+/// The message of a panic payload (`panic!` with a literal or a formatted string).
+fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = p.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = p.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "panic with a non-text payload".to_string()
+    }
 }
 
 impl Pipeline {
@@ -291,7 +312,31 @@ impl Pipeline {
         let mut control_journal_handle = None;
         let mut journal_durable = None;
         let mut hot = Vec::new();
+        // Connections are dialled on control-side threads and handed over ready (no DNS,
+        // connect or handshake on a hot thread).
+        let binance_dialer = Dialer::spawn("binance", binance_url.clone(), ws.clone(), None)
+            .context("spawning the Binance dialer")?;
+        let market_dialer = Dialer::spawn(
+            "polymarket",
+            poly_url.clone(),
+            ws.clone(),
+            Some(poly_waker.clone()),
+        )
+        .context("spawning the Polymarket dialer")?;
+        let chainlink_dialer = match opts.price_socket {
+            Some(_) => Some(
+                Dialer::spawn(
+                    "chainlink",
+                    chainlink_url.clone(),
+                    ws.clone(),
+                    Some(poly_waker.clone()),
+                )
+                .context("spawning the Chainlink dialer")?,
+            ),
+            None => None,
+        };
         let binance = BinanceIngest {
+            dialer: Some(binance_dialer),
             url: binance_url,
             ws: ws.clone(),
             rules: rules(f.binance_stale_ms, None),
@@ -304,8 +349,9 @@ impl Pipeline {
             thread_index: 0,
             record: b_record.take(),
         };
-        hot.push(spawn_hot(0, b_plan.core, move || binance.run())?);
+        hot.push(spawn_hot(0, b_plan.core, &shared, move || binance.run())?);
         let poly = PolyIngest {
+            dialers: (Some(market_dialer), chainlink_dialer),
             market_url: poly_url,
             market_rules: rules(f.poly_stale_ms, Some((f.poly_ping_ms * 1_000_000, b"PING"))),
             chainlink: opts
@@ -323,7 +369,7 @@ impl Pipeline {
             thread_index: 1,
             record: p_record.take(),
         };
-        hot.push(spawn_hot(1, p_plan.core, move || poly.run())?);
+        hot.push(spawn_hot(1, p_plan.core, &shared, move || poly.run())?);
         let mut engine = Engine::new(
             opts.strategy.clone(),
             opts.risk,
@@ -353,7 +399,7 @@ impl Pipeline {
             idler: Idler::new(s_plan.wait),
             thread_index: 2,
         };
-        hot.push(spawn_hot(2, s_plan.core, move || signal.run())?);
+        hot.push(spawn_hot(2, s_plan.core, &shared, move || signal.run())?);
         // The live path: presigned ladder (control side) and the order thread's connection.
         let (
             mut live_exec,
@@ -441,7 +487,7 @@ impl Pipeline {
             idler: Idler::new(o_plan.wait),
             thread_index: 3,
         };
-        hot.push(spawn_hot(3, o_plan.core, move || order.run())?);
+        hot.push(spawn_hot(3, o_plan.core, &shared, move || order.run())?);
 
         // Control side.
         let state = Arc::new(Mutex::new(ControlState::default()));
@@ -593,5 +639,51 @@ fn fetch_clob_version(clob: &str) -> u8 {
             tracing::warn!("CLOB version not readable at {url}: assuming 2");
             2
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hot_thread_that_dies_trips_the_kill_switch_and_says_why() {
+        let shared = Arc::new(Shared::new(Mode::Paper));
+        assert!(!shared.killed());
+        let h = spawn_hot(2, None, &shared, || panic!("engine state corrupt")).unwrap();
+        h.join()
+            .expect("the panic is caught, the thread ends cleanly");
+        assert!(
+            shared.killed(),
+            "no order may go out on a half-dead pipeline"
+        );
+        let why = shared.hot_death.lock().unwrap().clone().unwrap();
+        assert_eq!(why, "hot thread signal died: engine state corrupt");
+
+        // The control loop makes it the kill switch's reason, and alerts, once.
+        let state = Mutex::new(ControlState::default());
+        let mut seen = false;
+        crate::control::watch_hot_death(&shared, &state, &mut seen);
+        crate::control::watch_hot_death(&shared, &state, &mut seen);
+        let st = state.lock().unwrap();
+        assert_eq!(
+            st.kill_reason.as_ref().map(|r| r.0.as_str()),
+            Some(why.as_str())
+        );
+        let alerts: Vec<_> = st
+            .alerts
+            .iter()
+            .filter(|a| a.kind == "hot_thread")
+            .collect();
+        assert_eq!(alerts.len(), 1);
+        assert_eq!(alerts[0].level, "critical");
+    }
+
+    #[test]
+    fn a_thread_that_ends_normally_trips_nothing() {
+        let shared = Arc::new(Shared::new(Mode::Paper));
+        spawn_hot(0, None, &shared, || {}).unwrap().join().unwrap();
+        assert!(!shared.killed());
+        assert!(shared.hot_death.lock().unwrap().is_none());
     }
 }

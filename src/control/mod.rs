@@ -112,6 +112,27 @@ pub fn watch_journal(shared: &Shared, state: &Mutex<ControlState>, seen: &mut u6
     });
 }
 
+/// A hot thread died (it set the kill switch): record why as the switch's reason, once, and
+/// alert. The reason stays until an operator resumes.
+pub fn watch_hot_death(shared: &Shared, state: &Mutex<ControlState>, seen: &mut bool) {
+    if *seen {
+        return;
+    }
+    let Some(reason) = shared.hot_death.lock().ok().and_then(|d| d.clone()) else {
+        return;
+    };
+    *seen = true;
+    let mut st = state.lock().expect("state");
+    st.kill_reason = Some((reason.clone(), wall_ms()));
+    st.announce_kill(true);
+    st.push_alert(state::Alert {
+        ts_ms: wall_ms(),
+        level: "critical".into(),
+        kind: "hot_thread".into(),
+        message: reason,
+    });
+}
+
 /// What the feed log last said per feed: connected, and the error logged.
 #[derive(Default)]
 pub struct FeedWatch {
@@ -152,11 +173,13 @@ impl ControlLoop {
         let mut slots = discovery::TokenSlots::default();
         let mut last_latency = std::time::Instant::now();
         let mut journal_failures = 0u64;
+        let mut hot_death_seen = false;
         let mut feeds = FeedWatch::default();
         loop {
             let running = self.shared.is_running();
             let mut busy = self.drain_taps();
             watch_journal(&self.shared, &self.state, &mut journal_failures);
+            watch_hot_death(&self.shared, &self.state, &mut hot_death_seen);
             feeds.watch(&self.shared);
             while let Ok(w) = self.discovered.try_recv() {
                 busy = true;

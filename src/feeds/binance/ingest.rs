@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::clock::mono_ns;
+use crate::feeds::dialer::Dialer;
 use crate::feeds::link::{FeedLink, LinkRules, LinkState};
 use crate::feeds::waiter::SocketWaiter;
 use crate::feeds::ws::{WsConfig, WsError, WsFrame, WsUrl};
@@ -24,6 +25,8 @@ use super::parse::{BinanceFrame, BinanceParser};
 const FRAMES_PER_PASS: usize = 1024;
 
 pub struct BinanceIngest {
+    /// Makes the connection on a control-side thread; `None` connects inline (tests).
+    pub dialer: Option<Dialer>,
     pub url: WsUrl,
     pub ws: WsConfig,
     pub rules: LinkRules,
@@ -46,14 +49,25 @@ impl BinanceIngest {
         let counters = &shared.counters.binance;
         let health = &shared.feeds[FEED_BINANCE];
         let mut link = FeedLink::new(self.url.clone(), self.ws.clone(), self.rules.clone(), 0xb1);
+        if let Some(d) = self.dialer.take() {
+            link = link.with_dialer(d);
+        }
         let mut parser = BinanceParser::default();
         while shared.is_running() {
             let now = mono_ns();
             shared.beat(self.thread_index, now);
             match link.ensure(now, counters, health) {
                 LinkState::Down => {
-                    let wait = link.retry_at_ns().saturating_sub(now).min(50_000_000);
-                    std::thread::sleep(Duration::from_nanos(wait.max(1_000_000)));
+                    // Nothing to read: wait for the backoff, or look again soon for the
+                    // socket the dialer is making.
+                    let wait = if link.dialing() {
+                        200_000
+                    } else {
+                        link.retry_at_ns()
+                            .saturating_sub(now)
+                            .clamp(1_000_000, 50_000_000)
+                    };
+                    std::thread::sleep(Duration::from_nanos(wait));
                     continue;
                 }
                 LinkState::JustConnected => {

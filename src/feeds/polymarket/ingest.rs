@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use crate::clock::mono_ns;
 use crate::feeds::chainlink::{self, ChainlinkBatch, ChainlinkFrame, ChainlinkParser};
+use crate::feeds::dialer::Dialer;
 use crate::feeds::link::{FeedLink, LinkRules, LinkState};
 use crate::feeds::waiter::SocketWaiter;
 use crate::feeds::ws::{WsConfig, WsError, WsUrl};
@@ -44,6 +45,8 @@ impl std::fmt::Debug for PriceSocketAuth {
 }
 
 pub struct PolyIngest {
+    /// Make the market and Chainlink connections on control-side threads (`None`: inline).
+    pub dialers: (Option<Dialer>, Option<Dialer>),
     pub market_url: WsUrl,
     pub market_rules: LinkRules,
     /// `None` runs without Chainlink (strikes then fall back to Binance, flagged).
@@ -76,8 +79,16 @@ impl PolyIngest {
             self.market_rules.clone(),
             0x9a,
         );
+        if let Some(d) = self.dialers.0.take() {
+            market = market.with_dialer(d);
+        }
+        let oracle_dialer = self.dialers.1.take();
         let mut oracle = self.chainlink.as_ref().map(|(url, rules, _)| {
-            FeedLink::new(url.clone(), self.ws.clone(), rules.clone(), 0xc1)
+            let link = FeedLink::new(url.clone(), self.ws.clone(), rules.clone(), 0xc1);
+            match oracle_dialer {
+                Some(d) => link.with_dialer(d),
+                None => link,
+            }
         });
         let mut books = PolyBooks::default();
         let mut parser = PolyParser::default();
