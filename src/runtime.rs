@@ -453,6 +453,9 @@ impl Pipeline {
                 version.clone(),
             )?);
             if let Some(x) = live_exec.as_mut() {
+                // The order connection (and its reconnects) is dialled off the hot thread.
+                x.dial_off_thread()
+                    .context("spawning the order connection's dialer")?;
                 x.tag_trigger = l.tag_trigger;
                 x.order_type = l.order_type;
             }

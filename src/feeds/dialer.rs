@@ -12,33 +12,43 @@ use std::sync::Arc;
 
 use super::ws::{WsConfig, WsConn, WsError, WsUrl};
 
-/// A finished dial.
-pub type Dialed = Result<WsConn, WsError>;
-
-/// The hot thread's end of a dialer.
-pub struct Dialer {
+/// The hot thread's end of a dialer of connections `C` (a WebSocket by default; the order
+/// connection dials `clob::http::HttpConn`s the same way).
+pub struct Dialer<C = WsConn, E = WsError> {
     ask: crossbeam::channel::Sender<()>,
-    ready: rtrb::Consumer<Dialed>,
+    ready: rtrb::Consumer<Result<C, E>>,
     pending: bool,
 }
 
 impl Dialer {
-    /// Start a dialer thread named `dial-{name}` for `url`. `wake`, if given, is woken when
-    /// a dial finishes (a parked hot thread then picks the socket up at once).
+    /// Start a dialer thread named `dial-{name}` for the WebSocket `url`. `wake`, if given,
+    /// is woken when a dial finishes (a parked hot thread then picks the socket up at once).
     pub fn spawn(
         name: &str,
         url: WsUrl,
         cfg: WsConfig,
         wake: Option<Arc<mio::Waker>>,
     ) -> std::io::Result<Dialer> {
+        Dialer::spawn_with(name, move || WsConn::connect(&url, &cfg), wake)
+    }
+}
+
+impl<C: Send + 'static, E: Send + 'static> Dialer<C, E> {
+    /// Start a dialer thread named `dial-{name}` that makes a connection with `connect`
+    /// (blocking: DNS, connect, TLS, handshake) each time one is asked for.
+    pub fn spawn_with(
+        name: &str,
+        mut connect: impl FnMut() -> Result<C, E> + Send + 'static,
+        wake: Option<Arc<mio::Waker>>,
+    ) -> std::io::Result<Dialer<C, E>> {
         let (ask, asked) = crossbeam::channel::bounded::<()>(1);
         // One dial in flight at a time: two slots are never both full.
-        let (mut done, ready) = rtrb::RingBuffer::<Dialed>::new(2);
+        let (mut done, ready) = rtrb::RingBuffer::<Result<C, E>>::new(2);
         std::thread::Builder::new()
             .name(format!("dial-{name}"))
             .spawn(move || {
                 while asked.recv().is_ok() {
-                    let r = WsConn::connect(&url, &cfg);
+                    let r = connect();
                     if done.push(r).is_err() {
                         return;
                     }
@@ -53,7 +63,9 @@ impl Dialer {
             pending: false,
         })
     }
+}
 
+impl<C, E> Dialer<C, E> {
     /// Ask for a connection; does nothing while one is being made. Never blocks.
     pub fn request(&mut self) {
         if !self.pending && self.ask.try_send(()).is_ok() {
@@ -68,7 +80,7 @@ impl Dialer {
 
     /// The finished dial, if one is ready.
     #[inline]
-    pub fn poll(&mut self) -> Option<Dialed> {
+    pub fn poll(&mut self) -> Option<Result<C, E>> {
         let r = self.ready.pop().ok()?;
         self.pending = false;
         Some(r)
