@@ -23,7 +23,9 @@ use crate::feeds::link::LinkRules;
 use crate::feeds::polymarket::ingest::{PolyIngest, PriceSocketAuth};
 use crate::feeds::waiter::{SocketWaiter, WAKER_TOKEN};
 use crate::feeds::ws::{WsConfig, WsUrl};
-use crate::pipeline::cores::{mark_hot_thread, pin_current, CorePlan, CoreRequest, HOT_THREADS};
+use crate::pipeline::cores::{
+    mark_hot_thread, pin_current, CorePlan, CoreRequest, PlanKind, HOT_THREADS,
+};
 use crate::pipeline::lossless::lossless;
 use crate::pipeline::registry::AssetTable;
 use crate::pipeline::rings::{hot_link_on, tap};
@@ -31,6 +33,7 @@ use crate::pipeline::shared::{Mode, Shared};
 use crate::pipeline::wait::{Doorbell, Idler};
 use crate::record::tap::record_tap;
 use crate::record::writer::Recorder;
+use crate::rtc::RunToCompletion;
 
 /// Bytes of each record ring (about a second of a 100k frames/s flood).
 const RECORD_RING_BYTES: usize = 32 << 20;
@@ -117,10 +120,27 @@ fn spawn_hot(
     shared: &Arc<Shared>,
     body: impl FnOnce() + Send + 'static,
 ) -> anyhow::Result<JoinHandle<()>> {
-    let name = HOT_THREADS[index];
+    spawn_named(HOT_THREADS[index], index, core, shared, body)
+}
+
+/// Stack of a hot thread.
+const HOT_STACK_BYTES: usize = 64 << 20;
+
+/// [`spawn_hot`] under a name of its own (the run-to-completion thread, which re-marks itself
+/// per stage).
+fn spawn_named(
+    name: &'static str,
+    index: usize,
+    core: Option<usize>,
+    shared: &Arc<Shared>,
+    body: impl FnOnce() + Send + 'static,
+) -> anyhow::Result<JoinHandle<()>> {
     let shared = shared.clone();
     std::thread::Builder::new()
         .name(name.to_string())
+        // The stages keep their state (books, the engine's arrays) on their stacks; the
+        // run-to-completion thread holds all four. Only touched pages are ever committed.
+        .stack_size(HOT_STACK_BYTES)
         .spawn(move || {
             mark_hot_thread(index);
             if !pin_current(core) {
@@ -159,6 +179,7 @@ impl Pipeline {
                 wait: Some(cfg.pipeline.wait),
                 cores: cfg.pipeline.cores.clone(),
                 no_pin: !cfg.pipeline.pin,
+                plan: cfg.pipeline.plan,
             },
         );
         let shared = Arc::new(Shared::new(cfg.mode));
@@ -188,7 +209,13 @@ impl Pipeline {
             journal = Some(j);
         }
         let c = &shared.counters;
-        let cap = cfg.pipeline.hot_ring_capacity;
+        // Under run to completion one pass fills a ring and the same thread drains it: keep
+        // every ring well above what one pass can put in (see `rtc`).
+        let cap = if plan.kind == PlanKind::RunToCompletion {
+            cfg.pipeline.hot_ring_capacity.max(1024)
+        } else {
+            cfg.pipeline.hot_ring_capacity
+        };
         let tap_cap = cfg.pipeline.tap_capacity;
         let alive = Arc::new(std::sync::atomic::AtomicBool::new(true));
         let signal_bell = Arc::new(Doorbell::new());
@@ -349,7 +376,15 @@ impl Pipeline {
             thread_index: 0,
             record: b_record.take(),
         };
-        hot.push(spawn_hot(0, b_plan.core, &shared, move || binance.run())?);
+        let rtc = plan.kind == PlanKind::RunToCompletion;
+        let mut rtc_binance = None;
+        let mut rtc_poly = None;
+        let mut rtc_signal = None;
+        if rtc {
+            rtc_binance = Some(Box::new(binance));
+        } else {
+            hot.push(spawn_hot(0, b_plan.core, &shared, move || binance.run())?);
+        }
         let poly = PolyIngest {
             dialers: (Some(market_dialer), chainlink_dialer),
             market_url: poly_url,
@@ -369,7 +404,11 @@ impl Pipeline {
             thread_index: 1,
             record: p_record.take(),
         };
-        hot.push(spawn_hot(1, p_plan.core, &shared, move || poly.run())?);
+        if rtc {
+            rtc_poly = Some(Box::new(poly));
+        } else {
+            hot.push(spawn_hot(1, p_plan.core, &shared, move || poly.run())?);
+        }
         let mut engine = Engine::new(
             opts.strategy.clone(),
             opts.risk,
@@ -399,7 +438,11 @@ impl Pipeline {
             idler: Idler::new(s_plan.wait),
             thread_index: 2,
         };
-        hot.push(spawn_hot(2, s_plan.core, &shared, move || signal.run())?);
+        if rtc {
+            rtc_signal = Some(Box::new(signal));
+        } else {
+            hot.push(spawn_hot(2, s_plan.core, &shared, move || signal.run())?);
+        }
         // The live path: presigned ladder (control side) and the order thread's connection.
         let (
             mut live_exec,
@@ -490,7 +533,27 @@ impl Pipeline {
             idler: Idler::new(o_plan.wait),
             thread_index: 3,
         };
-        hot.push(spawn_hot(3, o_plan.core, &shared, move || order.run())?);
+        match (rtc_binance, rtc_poly, rtc_signal) {
+            (Some(binance), Some(poly), Some(signal)) => {
+                // One hot thread for every stage (see `rtc`).
+                let one = Box::new(RunToCompletion {
+                    binance,
+                    poly,
+                    signal,
+                    order: Box::new(order),
+                    wait: o_plan.wait,
+                    shared: shared.clone(),
+                });
+                hot.push(spawn_named(
+                    "hot-rtc",
+                    0,
+                    o_plan.core,
+                    &shared,
+                    move || one.run(),
+                )?);
+            }
+            _ => hot.push(spawn_hot(3, o_plan.core, &shared, move || order.run())?),
+        }
 
         // Control side.
         let state = Arc::new(Mutex::new(ControlState::default()));

@@ -29,6 +29,13 @@ const BATCH: usize = 64;
 /// Settlement and strike checks run this often.
 const TICK_EVERY_NS: u64 = 50_000_000;
 
+/// `signal`'s state between passes.
+pub struct SignalLoop {
+    last_tick_ns: u64,
+    /// The engine's outputs, reused every step (boxed: a tick's settlements make it large).
+    out: Box<Outputs>,
+}
+
 pub struct SignalThread {
     pub engine: Engine,
     /// Window set-up and tear-down: lossless (a full ring holds the control side back).
@@ -53,12 +60,42 @@ pub struct SignalThread {
 impl SignalThread {
     pub fn run(mut self) {
         self.bell.register_current(self.idler.strategy());
-        let shared = self.shared.clone();
-        let mut last_tick_ns = 0u64;
-        let mut out = Outputs::default();
+        let mut st = self.start();
+        while self.shared.is_running() {
+            let work = self.pass(&mut st);
+            self.idle(work);
+        }
+        self.stages.flush(mono_ns());
+    }
+
+    /// The loop's state, for a driver that runs passes itself (the run-to-completion thread).
+    pub fn start(&mut self) -> SignalLoop {
         // Publish the starting account so the control side has one before any fill.
         self.tap
             .offer(SignalTap::Account(self.engine.account.snapshot(wall_ms())));
+        SignalLoop {
+            last_tick_ns: 0,
+            out: Box::default(),
+        }
+    }
+
+    /// Nothing to do after a pass (own-thread driver only).
+    pub fn idle(&mut self, work: usize) {
+        if work == 0 {
+            let (s, p, e) = (&self.spot_rx, &self.poly_rx, &self.exec_rx);
+            self.idler.idle(&self.bell, || {
+                !s.is_empty() || !p.is_empty() || !e.is_empty()
+            });
+        } else {
+            self.idler.reset();
+        }
+    }
+
+    /// One pass: control messages, then up to a batch of ticks and of Polymarket events
+    /// (each stepped through the engine, its intent pushed to `order` at once), execution
+    /// reports, and the periodic tick when due. Returns the work done.
+    pub fn pass(&mut self, st: &mut SignalLoop) -> usize {
+        let shared = self.shared.clone();
         // This driver's clocks and switches, read once per input; the engine reads none.
         let now_at = |mono_ns: u64| At {
             mono_ns,
@@ -68,122 +105,112 @@ impl SignalThread {
             killed: shared.killed(),
             mode: shared.mode(),
         };
-        while shared.is_running() {
-            let mut work = 0usize;
-            while let Some(msg) = self.control.pop() {
-                let step = Step {
-                    at: now_at(mono_ns()),
-                    gate: gate(),
-                    input: Input::Control(msg),
-                };
-                self.engine.step(&step, &mut out);
-                work += 1;
-            }
-            for _ in 0..BATCH {
-                let Some(t) = self.spot_rx.pop() else { break };
-                work += 1;
-                let now = mono_ns();
-                bump(&shared.counters.signal.spot_events);
-                self.stages
-                    .record_span(Stage::SpotToSignal, t.stamps.read_ns, now);
-                let step = Step {
-                    at: now_at(now),
-                    gate: gate(),
-                    input: Input::Spot(t),
-                };
-                self.engine.step(&step, &mut out);
-                self.decided(&out, now, t.stamps.read_ns);
-            }
-            for _ in 0..BATCH {
-                let Some(ev) = self.poly_rx.pop() else { break };
-                work += 1;
-                let now = mono_ns();
-                bump(&shared.counters.signal.poly_events);
-                if let PolyEvent::Book(b) = &ev {
-                    self.stages
-                        .record_span(Stage::BookToSignal, b.stamps.read_ns, now);
-                }
-                let step = Step {
-                    at: now_at(now),
-                    gate: gate(),
-                    input: Input::Poly(ev),
-                };
-                self.engine.step(&step, &mut out);
-                self.decided(&out, now, 0);
-            }
-            while let Some(r) = self.exec_rx.pop() {
-                work += 1;
-                bump(&shared.counters.signal.exec_reports);
-                let local =
-                    r.status == crate::pipeline::events::ExecStatus::Rejected && shared.killed();
-                let step = Step {
-                    at: now_at(mono_ns()),
-                    gate: gate(),
-                    input: Input::Exec {
-                        report: r,
-                        local_reject: local,
-                    },
-                };
-                self.engine.step(&step, &mut out);
-                if out.account_changed {
-                    let snap = self.engine.account.snapshot(step.at.wall_ms);
-                    self.tap.offer(SignalTap::Account(snap));
-                }
-            }
+        let mut work = 0usize;
+        while let Some(msg) = self.control.pop() {
+            let step = Step {
+                at: now_at(mono_ns()),
+                gate: gate(),
+                input: Input::Control(msg),
+            };
+            self.engine.step(&step, &mut st.out);
+            work += 1;
+        }
+        for _ in 0..BATCH {
+            let Some(t) = self.spot_rx.pop() else { break };
+            work += 1;
             let now = mono_ns();
-            shared.beat(self.thread_index, now);
-            if now.wrapping_sub(last_tick_ns) >= TICK_EVERY_NS {
-                last_tick_ns = now;
-                let ages = std::array::from_fn(|i| {
-                    let last = shared.feeds[i].last_frame_ns.load(Ordering::Relaxed);
-                    if last == 0 {
-                        u64::MAX
-                    } else {
-                        now.saturating_sub(last) / 1_000_000
-                    }
-                });
-                let step = Step {
-                    at: now_at(now),
-                    gate: gate(),
-                    input: Input::Tick {
-                        feed_ages_ms: Some(ages),
-                    },
-                };
-                self.engine.step(&step, &mut out);
-                for s in out.settlements() {
-                    self.ledger.send(SignalTap::Settled(*s));
-                }
-                let ledger = &mut self.ledger;
-                self.engine.risk.drain_events(|e| {
-                    ledger.send(SignalTap::Breaker(e));
-                });
-                let c = &shared.counters.signal;
-                for _ in 0..out.strike_fallbacks {
-                    bump(&c.strike_fallbacks);
-                }
-                let settled = out.settlements().len() as u64;
-                if settled > 0 {
-                    c.settlements.store(
-                        c.settlements.load(Ordering::Relaxed) + settled,
-                        Ordering::Relaxed,
-                    );
-                }
-                if out.account_changed {
-                    let snap = self.engine.account.snapshot(step.at.wall_ms);
-                    self.tap.offer(SignalTap::Account(snap));
-                }
+            bump(&shared.counters.signal.spot_events);
+            self.stages
+                .record_span(Stage::SpotToSignal, t.stamps.read_ns, now);
+            let step = Step {
+                at: now_at(now),
+                gate: gate(),
+                input: Input::Spot(t),
+            };
+            self.engine.step(&step, &mut st.out);
+            self.decided(&st.out, now, t.stamps.read_ns);
+        }
+        for _ in 0..BATCH {
+            let Some(ev) = self.poly_rx.pop() else { break };
+            work += 1;
+            let now = mono_ns();
+            bump(&shared.counters.signal.poly_events);
+            if let PolyEvent::Book(b) = &ev {
+                self.stages
+                    .record_span(Stage::BookToSignal, b.stamps.read_ns, now);
             }
-            self.stages.maybe_flush(now);
-            if work == 0 {
-                let (s, p, e) = (&self.spot_rx, &self.poly_rx, &self.exec_rx);
-                self.idler.idle(&self.bell, || {
-                    !s.is_empty() || !p.is_empty() || !e.is_empty()
-                });
-            } else {
-                self.idler.reset();
+            let step = Step {
+                at: now_at(now),
+                gate: gate(),
+                input: Input::Poly(ev),
+            };
+            self.engine.step(&step, &mut st.out);
+            self.decided(&st.out, now, 0);
+        }
+        while let Some(r) = self.exec_rx.pop() {
+            work += 1;
+            bump(&shared.counters.signal.exec_reports);
+            let local =
+                r.status == crate::pipeline::events::ExecStatus::Rejected && shared.killed();
+            let step = Step {
+                at: now_at(mono_ns()),
+                gate: gate(),
+                input: Input::Exec {
+                    report: r,
+                    local_reject: local,
+                },
+            };
+            self.engine.step(&step, &mut st.out);
+            if st.out.account_changed {
+                let snap = self.engine.account.snapshot(step.at.wall_ms);
+                self.tap.offer(SignalTap::Account(snap));
             }
         }
-        self.stages.flush(mono_ns());
+        let now = mono_ns();
+        shared.beat(self.thread_index, now);
+        if now.wrapping_sub(st.last_tick_ns) >= TICK_EVERY_NS {
+            st.last_tick_ns = now;
+            let ages = std::array::from_fn(|i| {
+                let last = shared.feeds[i].last_frame_ns.load(Ordering::Relaxed);
+                if last == 0 {
+                    u64::MAX
+                } else {
+                    now.saturating_sub(last) / 1_000_000
+                }
+            });
+            let step = Step {
+                at: now_at(now),
+                gate: gate(),
+                input: Input::Tick {
+                    feed_ages_ms: Some(ages),
+                },
+            };
+            self.engine.step(&step, &mut st.out);
+            for s in st.out.settlements() {
+                self.ledger.send(SignalTap::Settled(*s));
+            }
+            let ledger = &mut self.ledger;
+            self.engine.risk.drain_events(|e| {
+                ledger.send(SignalTap::Breaker(e));
+            });
+            let c = &shared.counters.signal;
+            for _ in 0..st.out.strike_fallbacks {
+                bump(&c.strike_fallbacks);
+            }
+            let settled = st.out.settlements().len() as u64;
+            if settled > 0 {
+                c.settlements.store(
+                    c.settlements.load(Ordering::Relaxed) + settled,
+                    Ordering::Relaxed,
+                );
+            }
+            if st.out.account_changed {
+                let snap = self.engine.account.snapshot(step.at.wall_ms);
+                self.tap.offer(SignalTap::Account(snap));
+            }
+        }
+        self.stages.maybe_flush(now);
+        work
     }
 
     /// Count and send on what the engine decided: the intent to `order` and the ledger, the
