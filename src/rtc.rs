@@ -41,7 +41,7 @@ pub struct RunToCompletion {
 }
 
 impl RunToCompletion {
-    pub fn run(self: Box<Self>) {
+    pub fn run(self) {
         let RunToCompletion {
             binance,
             mut poly,
@@ -49,7 +49,7 @@ impl RunToCompletion {
             mut order,
             wait,
             shared,
-        } = *self;
+        } = self;
         let mut b = (*binance).start();
         let mut p = poly.start();
         let mut s = signal.start();

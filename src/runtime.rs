@@ -536,14 +536,14 @@ impl Pipeline {
         match (rtc_binance, rtc_poly, rtc_signal) {
             (Some(binance), Some(poly), Some(signal)) => {
                 // One hot thread for every stage (see `rtc`).
-                let one = Box::new(RunToCompletion {
+                let one = RunToCompletion {
                     binance,
                     poly,
                     signal,
                     order: Box::new(order),
                     wait: o_plan.wait,
                     shared: shared.clone(),
-                });
+                };
                 hot.push(spawn_named(
                     "hot-rtc",
                     0,

@@ -179,8 +179,8 @@ impl PolyIngest {
                     books.books[*id as usize].reset();
                 }
                 if !books.tokens.is_empty() {
-                    subscribe_all(&books, msg);
-                    if let Err(e) = market.conn().map_or(Ok(()), |c| c.send_text(&msg)) {
+                    subscribe_all(books, msg);
+                    if let Err(e) = market.conn().map_or(Ok(()), |c| c.send_text(msg)) {
                         market.fail(now, e, mh);
                     }
                 }
@@ -262,7 +262,7 @@ impl PolyIngest {
                 chainlink::auth_message(msg, &auth.api_key, &auth.secret, &auth.passphrase);
                 if let Some(conn) = link.conn() {
                     self.waiter.register(conn.raw_fd(), CHAINLINK_TOKEN);
-                    if let Err(e) = conn.send_text(&msg) {
+                    if let Err(e) = conn.send_text(msg) {
                         link.fail(now, e, ch);
                     }
                 }
@@ -326,7 +326,7 @@ impl PolyIngest {
                 // The 60-second Chainlink TWAP is the only Chainlink series PolyBolt carries
                 // (`price.crypto` is Pyth): it is the strike and settlement series.
                 chainlink::subscribe_message(msg, &self.assets, chainlink::PriceChannel::Twap60);
-                if let Err(e) = link.conn().map_or(Ok(()), |c| c.send_text(&msg)) {
+                if let Err(e) = link.conn().map_or(Ok(()), |c| c.send_text(msg)) {
                     failure = Some(e);
                 }
             }

@@ -120,8 +120,6 @@ impl Engine {
         &self.cfg
     }
 
-    /// A control message, applied at `now_wall_ms` (when a window set up late starts its
-
     /// Tokens currently followed (for tests and the dashboard).
     pub fn token_outcome(&self, token: TokenId) -> Option<Outcome> {
         self.tokens.get(token.0 as usize)?.map(|t| t.outcome)
