@@ -16,13 +16,24 @@ pub fn mono_ns() -> u64 {
     ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
 }
 
+/// Added to the machine's wall clock by [`wall_ms`]: 0 unless a test moves the clock to prove
+/// that something (a replay) does not depend on it.
+static WALL_OFFSET_MS: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+
+/// Shift this process's wall clock by `offset_ms` (tests only: "the same recording on another
+/// day"). Every wall-clock read in the crate goes through [`wall_ms`].
+pub fn set_wall_offset_ms(offset_ms: i64) {
+    WALL_OFFSET_MS.store(offset_ms, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// Milliseconds since the Unix epoch (venue timestamps are in this unit).
 #[inline]
 pub fn wall_ms() -> u64 {
-    std::time::SystemTime::now()
+    let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
+        .unwrap_or(0);
+    now.saturating_add_signed(WALL_OFFSET_MS.load(std::sync::atomic::Ordering::Relaxed))
 }
 
 #[cfg(test)]

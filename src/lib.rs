@@ -4,6 +4,7 @@
 //! (`binance-ingest`, `poly-ingest`, `signal`, `order`); everything slow lives on the control
 //! side, fed by taps that drop and count rather than block. See `README.md` for the map.
 
+pub mod calendar;
 pub mod cli;
 pub mod clob;
 pub mod clock;

@@ -89,8 +89,35 @@ enum Cmd {
         /// Write the report as JSON to this file.
         #[arg(long)]
         summary: Option<PathBuf>,
+        /// Write report.json, report.txt, calibration.svg and pnl.svg into this directory.
+        #[arg(long)]
+        report_dir: Option<PathBuf>,
+        /// Fee override: taker fee rate for every window (with --fee-exponent).
+        #[arg(long)]
+        fee_rate: Option<f64>,
+        #[arg(long, default_value_t = 1.0)]
+        fee_exponent: f64,
+        /// Fill each order against its token's book as it stood this many ms (recording
+        /// time) after the decision.
+        #[arg(long, default_value_t = 0)]
+        fill_latency_ms: u64,
         #[arg(long)]
         config: Option<PathBuf>,
+    },
+    /// Convert the original system's public archive (github stephenpeters/cassandra) into a
+    /// recording: `backtest_detailed_*.json` (outcomes, Binance open/close) and
+    /// `price_evolution_*.json` (30-s Binance and Polymarket prices). See tests/data/replay/README.md.
+    ConvertArchive {
+        #[arg(long)]
+        backtest: PathBuf,
+        #[arg(long)]
+        evolution: PathBuf,
+        /// The recording to write (refused if it exists).
+        #[arg(long)]
+        out: PathBuf,
+        /// At most this many outcome-only windows (newest first).
+        #[arg(long, default_value_t = 500)]
+        max_outcome_windows: usize,
     },
     /// The venue simulator alone, for other clients or a pipeline in another process.
     Sim {
@@ -293,10 +320,42 @@ fn main() -> anyhow::Result<()> {
             println!("{:?}", shared.counters.snapshot());
             Ok(())
         }
+        Cmd::ConvertArchive {
+            backtest,
+            evolution,
+            out,
+            max_outcome_windows,
+        } => {
+            let read = |p: &PathBuf| {
+                std::fs::read_to_string(p)
+                    .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", p.display()))
+            };
+            let bytes = cassandra::record::archive::convert(
+                &read(&backtest)?,
+                &read(&evolution)?,
+                &cassandra::record::archive::ArchiveOptions {
+                    max_outcome_windows,
+                    ..Default::default()
+                },
+            )?;
+            use std::io::Write as _;
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&out)
+                .and_then(|mut f| f.write_all(&bytes))
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", out.display()))?;
+            println!("Wrote {} ({} bytes)", out.display(), bytes.len());
+            Ok(())
+        }
         Cmd::Replay {
             file,
             speed,
             summary,
+            report_dir,
+            fee_rate,
+            fee_exponent,
+            fill_latency_ms,
             config,
         } => {
             let mut cfg = Config::load(config.as_deref())?;
@@ -308,17 +367,41 @@ fn main() -> anyhow::Result<()> {
                 speed.parse().map_err(anyhow::Error::msg)?;
             let assets = cassandra::pipeline::registry::AssetTable::from_names(&cfg.assets)
                 .map_err(anyhow::Error::msg)?;
-            let report = cassandra::record::replay::replay(
+            let options = cassandra::record::report::ReplayOptions {
+                fee_override: match fee_rate {
+                    Some(rate) if rate.is_finite() && rate >= 0.0 && fee_exponent.is_finite() => {
+                        Some(cassandra::pipeline::control::FeeParams {
+                            rate,
+                            exponent: fee_exponent,
+                            taker_only: true,
+                        })
+                    }
+                    Some(rate) => anyhow::bail!(
+                        "--fee-rate {rate} --fee-exponent {fee_exponent}: expected finite numbers, rate ≥ 0"
+                    ),
+                    None => None,
+                },
+                fill_latency_ms,
+            };
+            let report = cassandra::record::replay::replay_with(
                 open()?,
                 &assets,
                 &cfg.strategy,
                 &cfg.risk,
                 speed,
+                &options,
             )?;
             println!("{}", report.render());
             if let Some(path) = summary {
                 std::fs::write(&path, serde_json::to_vec_pretty(&report)?)?;
                 println!("Report written to {}", path.display());
+            }
+            if let Some(dir) = report_dir {
+                report.write_dir(&dir)?;
+                println!(
+                    "Report, calibration.svg and pnl.svg written to {}",
+                    dir.display()
+                );
             }
             Ok(())
         }

@@ -129,6 +129,8 @@ fn a_report_without_trades_prints_no_negative_zero() {
         fee_exponent: 1.0,
         fee_taker_only: true,
         neg_risk: false,
+        settle_twap_s: None,
+        venue_outcome: None,
     })
     .unwrap();
     let text = format!("1 1700000000000 W {window}\n");

@@ -206,6 +206,7 @@ fn a_window_restored_mid_way_is_traded_again_once_discovery_announces_it() {
             min_size_e6: 5_000_000,
             fees: Default::default(),
             neg_risk: false,
+            settle: Default::default(),
         }),
         now_ms,
     );
@@ -229,6 +230,7 @@ fn an_oracle_outage_at_the_end_settles_flagged_stale() {
             min_size_e6: 5_000_000,
             fees: Default::default(),
             neg_risk: false,
+            settle: Default::default(),
         }),
         T0_MS,
     );

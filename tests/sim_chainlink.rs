@@ -217,3 +217,49 @@ fn twap_channel() {
     assert_eq!(up["channel"], "price.crypto.twap");
     check_update(&up["payload"], "ethusd", true);
 }
+
+#[test]
+fn price_crypto_is_pyth_off_the_chainlink_series_by_the_basis() {
+    let sim = sim();
+    let mut ws = ws_connect(&format!("{}/ws", sim.chainlink_ws_url()));
+    auth(&mut ws, "key");
+    let sub = json!({"op": "subscribe", "rid": "p1", "subscriptions": [{"channel": "price.crypto", "filter": {"symbol": "btcusd"}}]});
+    send_text(&mut ws, &sub.to_string());
+    assert_eq!(
+        expect_json(&mut ws, Duration::from_secs(2))["op"],
+        "subscribed"
+    );
+    let _snapshot = expect_json(&mut ws, Duration::from_secs(2));
+    let cfg = sim.config().clone();
+    assert_eq!(cfg.pyth_basis_bps, 2.0);
+    // Compare an update with the Chainlink observation of the same instant.
+    let mut compared = 0;
+    for _ in 0..200 {
+        let up = expect_json(&mut ws, Duration::from_secs(2));
+        let ts = up["payload"]["timestamp"].as_u64().expect("timestamp");
+        let pyth: f64 = up["payload"]["full_accuracy_value"]
+            .as_str()
+            .expect("decimal string")
+            .parse()
+            .unwrap();
+        let Some((t, chainlink)) = sim.chainlink_price("BTC") else {
+            continue;
+        };
+        if t != ts {
+            continue;
+        }
+        let basis = cassandra::sim::pyth_basis(cfg.seed, cfg.pyth_basis_bps, ts);
+        assert!(basis != 0.0);
+        // Exact up to the 8 decimals the venue writes.
+        assert!(
+            (pyth - chainlink * (1.0 + basis)).abs() <= 0.5e-8 + 1e-9,
+            "pyth {pyth} chainlink {chainlink} basis {basis}"
+        );
+        assert!(pyth != chainlink);
+        compared += 1;
+        if compared == 3 {
+            return;
+        }
+    }
+    panic!("no update matched the Chainlink observation of its instant ({compared})");
+}

@@ -355,9 +355,11 @@ fn a_buy_pays_its_fee_in_tokens_per_the_markets_schedule() {
     let ask = px_u6(v.book().best_ask().unwrap().price_e4);
     let a = v.post(&t, &v.body(&t, Side::Buy, ask, 10_000_000, OrderType::Fok));
     assert_eq!(a.status, 200, "{}", a.text);
-    // fee = shares × 0.072 × p(1−p), in pUSD; paid as fee / p tokens, rounded up.
+    // fee = shares × 0.07 × p(1−p), in pUSD (0.07: the captured market's feeSchedule rate);
+    // paid as fee / p tokens, rounded up.
+    assert_eq!(v.sim.clob().fee_schedule().rate_ppm, 70_000);
     let p = u128::from(ask);
-    let fee = (10_000_000u128 * 72_000 * p * (1_000_000 - p) + 500_000_000_000_000_000)
+    let fee = (10_000_000u128 * 70_000 * p * (1_000_000 - p) + 500_000_000_000_000_000)
         / 1_000_000_000_000_000_000;
     let fee_tokens = (fee * 1_000_000).div_ceil(p) as u64;
     let b = v.sim.clob().balance(&t.maker).unwrap();

@@ -89,7 +89,8 @@ fn clob_public_endpoints() {
     assert_eq!(m["mts"], 0.01);
     assert_eq!(m["mos"], 5);
     assert_eq!(m["nr"], false);
-    assert_eq!(m["fd"], serde_json::json!({"r": 0.072, "e": 1, "to": true}));
+    // The fee the simulated CLOB charges, the same curve Gamma publishes as `feeSchedule`.
+    assert_eq!(m["fd"], serde_json::json!({"r": 0.07, "e": 1, "to": true}));
     let (s, _) = http_get(&sim.http_url(), "/clob-markets/0xdead");
     assert_eq!(s, 404);
 

@@ -428,6 +428,14 @@ fn gamma_market_5m_twap_captured() {
         parse_gamma_market(&bare).unwrap().rules.settlement,
         Settlement::ChainlinkTwap { lookback_s: 60 }
     );
+    // An hourly/daily-style record naming a Binance pair (no capture: the resolution source as
+    // those markets' rules text names it) is read as settling on Binance candles.
+    let mut binance = bare.clone();
+    binance["resolutionSource"] = json!("https://www.binance.com/en/trade/BTC_USDT");
+    assert_eq!(
+        parse_gamma_market(&binance).unwrap().rules.settlement,
+        Settlement::BinanceCandle
+    );
 }
 
 #[test]

@@ -209,7 +209,10 @@ try {
   await check(modeAlert, `mode changes reach the alerts panel ${modeAlert ? '' : await page.$$eval('#alerts li', (l) => l.slice(0, 8).map((e) => e.textContent))}`);
 
   // A breaker and a stale feed as the stream reports them: banner and overlay.
-  await page.evaluate(() => {
+  // The page is read in the same task as the injection: the next real status (pushed every
+  // second) would put back the server's view, and on a busy machine the test's next round trip
+  // to the page can take longer than that.
+  const injected = await page.evaluate(() => {
     const s = structuredClone(window.cassandraDash.state.status);
     s.server_time_ms = 0; // marks this one as injected
     s.halted = true;
@@ -218,9 +221,12 @@ try {
     s.feeds[0].fresh = false;
     s.feeds[0].last_frame_age_ms = 9000;
     window.cassandraDash.handlers.status(s);
+    const halted = document.getElementById('halted');
+    const stale = document.getElementById('stale');
+    return { halted: halted.hidden ? '' : halted.textContent, staleHidden: stale.hidden, stale: stale.textContent };
   });
-  await check(/consecutive_losses/.test(await page.textContent('#halted')) && !(await page.isHidden('#stale'))
-    && /binance/.test(await page.textContent('#stale')), 'a breaker shows the halted banner; a stale feed the overlay');
+  await check(/consecutive_losses/.test(injected.halted) && !injected.staleHidden && /binance/.test(injected.stale),
+    `a breaker shows the halted banner; a stale feed the overlay (${JSON.stringify(injected)})`);
   // The next real status (within a second) puts back the server's view.
   await page.waitForFunction(() => {
     const s = window.cassandraDash.state.status;

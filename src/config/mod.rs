@@ -497,6 +497,11 @@ impl Config {
                 "windows.length_s = {}: at least 2",
                 self.windows.length_s
             ));
+        } else if let Err(e) = crate::control::discovery::Cadence::from_config(
+            &self.windows.slug_kind,
+            self.windows.length_s,
+        ) {
+            bad.push(e);
         }
         let d = &self.demo;
         if d.window_s < 2 {

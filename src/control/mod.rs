@@ -375,9 +375,10 @@ pub fn run_discovery(
     let mut last_error: BTreeMap<u8, String> = BTreeMap::new();
     while shared.is_running() {
         let now_s = wall_ms() / 1000;
-        let cur = discovery.window_start(now_s);
+        let cur_w = discovery.window_at(now_s);
+        let cur = cur_w.start_s;
         for (id, a) in assets.iter() {
-            for start in [cur, cur + discovery.length_s()] {
+            for start in [cur, discovery.next(cur_w).start_s] {
                 if known.contains_key(&(id.0, start)) {
                     continue;
                 }
@@ -398,7 +399,7 @@ pub fn run_discovery(
                 }
             }
         }
-        known.retain(|(_, start), _| *start + discovery.length_s() > cur);
+        known.retain(|(_, start), _| *start >= cur);
         // Sleep in short steps so shutdown is prompt.
         let until = std::time::Instant::now() + every;
         while shared.is_running() && std::time::Instant::now() < until {

@@ -70,6 +70,8 @@ pub struct WindowSpec {
     pub min_size_e6: u64,
     pub fees: FeeParams,
     pub neg_risk: bool,
+    /// How the market takes its end value (spot, or a TWAP over its last seconds).
+    pub settle: crate::strategy::fair_value::SettlementRule,
 }
 
 /// Control → `poly-ingest`.

@@ -30,18 +30,19 @@ pub fn discovery(cfg: &Config) -> Vec<Row> {
             return vec![Row::fail(
                 "markets",
                 e.to_string(),
-                "check venues.gamma, venues.clob",
+                "check windows.slug_kind, windows.length_s, venues.gamma, venues.clob",
             )]
         }
     };
     let now_s = crate::clock::wall_ms() / 1000;
-    let start = d.window_start(now_s);
+    let now_w = d.window_at(now_s);
+    let (start, next) = (now_w.start_s, d.next(now_w).start_s);
     assets
         .iter()
         .map(|(id, a)| {
             let check = format!("market {}", a.name);
             let found = match d.discover(id, &a.name, start) {
-                Err(DiscoveryError::NotFound(_)) => d.discover(id, &a.name, start + d.length_s()),
+                Err(DiscoveryError::NotFound(_)) => d.discover(id, &a.name, next),
                 r => r,
             };
             match found {

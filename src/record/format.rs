@@ -166,6 +166,15 @@ pub struct WindowLine {
     pub fee_exponent: f64,
     pub fee_taker_only: bool,
     pub neg_risk: bool,
+    /// The market settles on the TWAP over its last this many seconds; absent: on the spot
+    /// value at its end (or not stated).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settle_twap_s: Option<u32>,
+    /// The venue's resolution, `"up"` or `"down"`, when known (Gamma's `finalPrice` against
+    /// `priceToBeat`, or a converted archive's recorded outcome): the replay report checks its
+    /// own settlement against it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub venue_outcome: Option<String>,
 }
 
 impl From<&DiscoveredWindow> for WindowLine {
@@ -184,6 +193,19 @@ impl From<&DiscoveredWindow> for WindowLine {
             fee_exponent: w.fees.exponent,
             fee_taker_only: w.fees.taker_only,
             neg_risk: w.neg_risk,
+            settle_twap_s: match w.rules.settlement {
+                crate::control::discovery::Settlement::ChainlinkTwap { lookback_s } => {
+                    Some(lookback_s)
+                }
+                _ => None,
+            },
+            venue_outcome: match (w.rules.price_to_beat, w.rules.final_price) {
+                (Some(k), Some(e)) if k.is_finite() && e.is_finite() => {
+                    // Ties resolve Up.
+                    Some(if e >= k { "up" } else { "down" }.to_string())
+                }
+                _ => None,
+            },
         }
     }
 }
@@ -207,8 +229,17 @@ impl From<&WindowLine> for DiscoveredWindow {
                 taker_only: w.fee_taker_only,
             },
             neg_risk: w.neg_risk,
-            // Not recorded: a replay trades on the recorded ids and fees only.
-            rules: Default::default(),
+            // Only the settlement series is recorded: a replay trades on the recorded ids, fees
+            // and rule.
+            rules: crate::control::discovery::MarketRules {
+                settlement: w.settle_twap_s.map_or(
+                    crate::control::discovery::Settlement::Unstated,
+                    |lookback_s| crate::control::discovery::Settlement::ChainlinkTwap {
+                        lookback_s,
+                    },
+                ),
+                ..Default::default()
+            },
         }
     }
 }

@@ -8,18 +8,16 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::control::discovery::{DiscoveredWindow, TokenSlots};
-use crate::exec::paper;
 use crate::feeds::binance::{BinanceFrame, BinanceParser};
 use crate::feeds::chainlink::{ChainlinkBatch, ChainlinkFrame, ChainlinkParser};
 use crate::feeds::polymarket::{PolyBatch, PolyBooks, PolyParser};
-use crate::pipeline::events::{
-    BookTop, ExecReport, ExecStatus, OrderIntent, PolyEvent, WireStamps,
-};
+use crate::pipeline::events::{BookTop, PolyEvent, WireStamps};
 use crate::pipeline::registry::AssetTable;
-use crate::signal::{At, Engine, Gate, Input, Outputs, Settlement, Step, StrategyConfig};
+use crate::signal::{Engine, Input, StrategyConfig};
 
+use super::drive::Drive;
 use super::format::{Feed, Reader, RecordError, WindowLine};
+use super::report::{Analysis, ReplayOptions, TradeFacts};
 
 /// How fast to replay.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,8 +47,11 @@ pub struct Trade {
     pub window_start_s: u64,
     pub outcome: &'static str,
     pub wall_ms: u64,
-    /// Model probability of the outcome bought.
+    /// Probability of the outcome bought that the strategy traded on (the configured model).
     pub predicted: f64,
+    /// The absolute model's and the market mid's probability of that outcome at the decision.
+    pub p_model: Option<f64>,
+    pub market_mid: Option<f64>,
     pub limit_price: f64,
     pub filled_shares: f64,
     pub tokens_received: f64,
@@ -96,6 +97,8 @@ pub struct ReplayReport {
     pub trades: Vec<Trade>,
     pub start_cash: f64,
     pub end_cash: f64,
+    /// The honest part: every decision, forecasts against outcomes, windows, why (not).
+    pub analysis: Analysis,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -136,13 +139,32 @@ pub fn window_length(input: impl BufRead) -> Option<u64> {
         .map(|w| w.end_s - w.start_s)
 }
 
-/// Replay `input` through the engine.
+/// Replay `input` through the engine with the recorded fees and fills at the decision.
 pub fn replay(
     input: impl BufRead,
     assets: &AssetTable,
     strategy: &StrategyConfig,
     risk: &crate::risk::RiskConfig,
     speed: Speed,
+) -> Result<ReplayReport, ReplayError> {
+    replay_with(
+        input,
+        assets,
+        strategy,
+        risk,
+        speed,
+        &ReplayOptions::default(),
+    )
+}
+
+/// Replay `input` through the engine, with replay-time `options` (fee override, fill latency).
+pub fn replay_with(
+    input: impl BufRead,
+    assets: &AssetTable,
+    strategy: &StrategyConfig,
+    risk: &crate::risk::RiskConfig,
+    speed: Speed,
+    options: &ReplayOptions,
 ) -> Result<ReplayReport, ReplayError> {
     let mut records = Reader::new(input).peekable();
     // Time comes only from the recording: its first line starts the engine's clock, so the
@@ -151,7 +173,8 @@ pub fn replay(
         Some(Ok(r)) => r.wall_ms,
         _ => 0,
     };
-    let mut engine = Engine::new(strategy.clone(), *risk, assets, first_wall_ms);
+    let engine = Engine::new(strategy.clone(), *risk, assets, first_wall_ms);
+    let mut drive = Drive::new(engine, options);
     let mut books = PolyBooks::default();
     let (mut bparser, mut pparser, mut cparser) = (
         BinanceParser::default(),
@@ -161,62 +184,16 @@ pub fn replay(
     let mut batch = PolyBatch::default();
     let mut cl = Box::<ChainlinkBatch>::default();
     let mut top = BookTop::default();
-    let mut slots = TokenSlots::default();
-    let mut last_mono = 0u64;
-    let mut windows = 0u32;
-    let mut strike_fallbacks = 0u32;
     let mut frames = 0u64;
     let mut parse_errors = 0u64;
     let mut last_tick_ms = 0u64;
-    let mut trades: Vec<(OrderIntent, ExecReport, u64)> = Vec::new();
-    let mut settlements: Vec<Settlement> = Vec::new();
-    let mut last_wall = 0u64;
+    let (mut last_wall, mut last_mono) = (0u64, 0u64);
     let started = Instant::now();
     let mut first_mono: Option<u64> = None;
-
-    // Replay's gate: paper trading, kill switch off; fills from the recorded book.
-    let mut out = Outputs::default();
-    let mut step = |engine: &mut Engine,
-                    input: Input,
-                    now: u64,
-                    wall: u64,
-                    trades: &mut Vec<_>,
-                    settlements: &mut Vec<Settlement>|
-     -> u32 {
-        let at = At {
-            mono_ns: now,
-            wall_ms: wall,
-        };
-        engine.step(
-            &Step {
-                at,
-                gate: Gate::PAPER,
-                input,
-            },
-            &mut out,
-        );
-        settlements.extend_from_slice(out.settlements());
-        let fallbacks = out.strike_fallbacks;
-        if let Some(&intent) = out.intent() {
-            let mut intent = intent;
-            intent.decision_ns = intent.trigger.read_ns;
-            let r = paper::fill(&intent);
-            engine.step(
-                &Step {
-                    at,
-                    gate: Gate::PAPER,
-                    input: Input::Exec {
-                        report: r,
-                        local_reject: false,
-                    },
-                },
-                &mut out,
-            );
-            if r.status == ExecStatus::Matched {
-                trades.push((intent, r, wall));
-            }
-        }
-        fallbacks
+    let asset_name = |id: u8| {
+        assets
+            .get(crate::pipeline::events::AssetId(id))
+            .map_or_else(|| id.to_string(), |a| a.name.clone())
     };
 
     for (line_no, rec) in records.enumerate() {
@@ -231,16 +208,11 @@ pub fn replay(
                 std::thread::sleep(wait);
             }
         }
+        // The book as it stood `fill_latency_ms` after a decision: before this later record.
+        drive.fill_due(now, wall.saturating_sub(1), &books);
         if wall >= last_tick_ms + 50 {
             last_tick_ms = wall;
-            strike_fallbacks += step(
-                &mut engine,
-                Input::Tick { feed_ages_ms: None },
-                now,
-                wall,
-                &mut trades,
-                &mut settlements,
-            );
+            drive.tick(now, wall);
         }
         let stamps = WireStamps {
             read_ns: now,
@@ -248,30 +220,22 @@ pub fn replay(
         };
         match rec.feed {
             Feed::Window => {
-                let w: WindowLine =
-                    serde_json::from_slice(&rec.payload).map_err(|e| ReplayError::Window {
-                        line: line_no as u64 + 1,
-                        why: e.to_string(),
-                    })?;
-                let w = DiscoveredWindow::from(&w);
-                let setup = slots.set_up(&w);
-                for (t, key) in setup.tokens {
-                    books.books[t.0 as usize].reset();
-                    if let Some(k) = key {
-                        books.tokens.insert(t.0, k);
-                    }
-                }
-                let input = Input::Control(setup.signal());
-                step(&mut engine, input, now, wall, &mut trades, &mut settlements);
-                windows += 1;
+                let bad = |why: String| ReplayError::Window {
+                    line: line_no as u64 + 1,
+                    why,
+                };
+                let line: WindowLine =
+                    serde_json::from_slice(&rec.payload).map_err(|e| bad(e.to_string()))?;
+                drive
+                    .window(&line, &mut books, asset_name, now, wall)
+                    .map_err(bad)?;
             }
             Feed::Binance => {
                 frames += 1;
                 match bparser.parse(&mut rec.payload, assets) {
                     Ok(BinanceFrame::Tick(mut t)) => {
                         t.stamps = stamps;
-                        let input = Input::Spot(t);
-                        step(&mut engine, input, now, wall, &mut trades, &mut settlements);
+                        drive.decide(Input::Spot(t), now, wall);
                     }
                     Ok(_) => {}
                     Err(_) => parse_errors += 1,
@@ -284,8 +248,7 @@ pub fn replay(
                         for tok in batch.touched_tokens() {
                             books.books[tok.0 as usize].top(tok, &mut top);
                             top.stamps = stamps;
-                            let input = Input::Poly(PolyEvent::Book(top));
-                            step(&mut engine, input, now, wall, &mut trades, &mut settlements);
+                            drive.decide(Input::Poly(PolyEvent::Book(top)), now, wall);
                         }
                     }
                     Err(_) => parse_errors += 1,
@@ -298,8 +261,7 @@ pub fn replay(
                         for p in cl.points() {
                             let mut p = *p;
                             p.stamps = stamps;
-                            let input = Input::Poly(PolyEvent::Oracle(p));
-                            step(&mut engine, input, now, wall, &mut trades, &mut settlements);
+                            drive.feed(Input::Poly(PolyEvent::Oracle(p)), now, wall);
                         }
                     }
                     Ok(_) => {}
@@ -307,40 +269,64 @@ pub fn replay(
                 }
             }
         }
+        drive.fill_due(now, wall, &books);
+        drive.count_trips();
     }
-    // Settle what the recording saw end (the engine waits for a Chainlink price at or after
-    // the end, or its grace period).
-    strike_fallbacks += step(
-        &mut engine,
-        Input::Tick { feed_ages_ms: None },
-        last_mono,
-        last_wall,
-        &mut trades,
-        &mut settlements,
-    );
+    // Fills still due when the recording ended are filled on the last books; then settle what
+    // the recording saw end (the engine waits for a Chainlink price at or after the end, or
+    // its grace period).
+    drive.fill_due(last_mono, u64::MAX, &books);
+    drive.tick(last_mono, last_wall);
+    drive.count_trips();
+    let Drive {
+        engine,
+        mut col,
+        fills,
+        strike_fallbacks,
+        windows,
+        ..
+    } = drive;
+    col.why.strike_fallbacks = strike_fallbacks;
 
     let start_cash = engine.account.start_cash;
-    let report_trades: Vec<Trade> = trades
+    let report_trades: Vec<Trade> = fills
         .iter()
-        .map(|(i, r, wall)| {
-            let s = settlements
+        .map(|f| {
+            let (i, r, wall, snap) = (&f.intent, &f.report, &f.wall_ms, &f.snapshot);
+            let s = col
+                .settlements
                 .iter()
-                .find(|s| s.asset == i.asset && s.window_start_s == i.window_start_s);
-            let won = s.map(|s| s.up_won == (i.outcome == crate::pipeline::events::Outcome::Up));
+                .map(|(s, _)| s)
+                .find(|s| s.asset == i.asset && s.window_start_s == i.window_start_s)
+                .filter(|s| s.source != crate::signal::SettleSource::Unresolved);
+            let is_up = i.outcome == crate::pipeline::events::Outcome::Up;
+            let won = s.map(|s| s.up_won == is_up);
             let tokens = r.received_e6 as f64 / 1e6;
             let cost = r.cost_e6 as f64 / 1e6;
+            let of = |p_up: f64| {
+                p_up.is_finite()
+                    .then_some(if is_up { p_up } else { 1.0 - p_up })
+            };
+            col.trades.push(TradeFacts {
+                asset_id: i.asset.0,
+                window_start_s: i.window_start_s,
+                up: is_up,
+                cost,
+                tokens,
+                fee: r.fee_e6 as f64 / 1e6,
+                p_model: of(snap.p_model),
+                p_market: of(snap.mid_up),
+                p_traded: Some(i.fair_e6 as f64 / 1e6),
+            });
             Trade {
                 strategy: crate::strategy::candidate::StrategyKind::from_u8(i.strategy).name(),
-                asset: assets
-                    .get(i.asset)
-                    .map_or_else(|| i.asset.0.to_string(), |a| a.name.clone()),
+                asset: asset_name(i.asset.0),
                 window_start_s: i.window_start_s,
-                outcome: match i.outcome {
-                    crate::pipeline::events::Outcome::Up => "up",
-                    crate::pipeline::events::Outcome::Down => "down",
-                },
+                outcome: if is_up { "up" } else { "down" },
                 wall_ms: *wall,
                 predicted: i.fair_e6 as f64 / 1e6,
+                p_model: of(snap.p_model),
+                market_mid: of(snap.mid_up),
                 limit_price: i.limit_price_e4 as f64 / 1e4,
                 filled_shares: r.filled_e6 as f64 / 1e6,
                 tokens_received: tokens,
@@ -366,16 +352,19 @@ pub fn replay(
     if frames == 0 && windows == 0 {
         return Err(ReplayError::Empty);
     }
+    let settlements = col.settlements.len() as u32;
+    let analysis = col.finish(options, strategy.model, asset_name);
     Ok(ReplayReport {
         frames,
         parse_errors,
         windows,
         strike_fallbacks,
-        settlements: settlements.len() as u32,
+        settlements,
         strategies,
         trades: report_trades,
         start_cash,
         end_cash: engine.account.cash,
+        analysis,
     })
 }
 
@@ -435,6 +424,26 @@ fn strategy_report(trades: &[Trade], start_cash: f64) -> StrategyReport {
 }
 
 impl ReplayReport {
+    /// The report as JSON (pretty, deterministic field order).
+    pub fn to_json(&self) -> Vec<u8> {
+        serde_json::to_vec_pretty(self).expect("the report serializes")
+    }
+
+    /// Write `report.json`, `report.txt`, `calibration.svg` and `pnl.svg` into `dir` (created).
+    pub fn write_dir(&self, dir: &std::path::Path) -> std::io::Result<()> {
+        std::fs::create_dir_all(dir)?;
+        std::fs::write(dir.join("report.json"), self.to_json())?;
+        std::fs::write(dir.join("report.txt"), self.render())?;
+        std::fs::write(
+            dir.join("calibration.svg"),
+            super::report::svg::calibration(&self.analysis),
+        )?;
+        std::fs::write(
+            dir.join("pnl.svg"),
+            super::report::svg::pnl_curve(&self.analysis),
+        )
+    }
+
     pub fn render(&self) -> String {
         let mut s = format!(
             "Replayed {} frames ({} parse errors), {} windows ({} with Binance's opening price as a fallback strike), {} settlements\n",
@@ -464,6 +473,7 @@ impl ReplayReport {
             "\nCash {:.2} → {:.2}\n",
             self.start_cash, self.end_cash
         ));
+        s.push_str(&super::report::text::render(&self.analysis));
         s
     }
 }

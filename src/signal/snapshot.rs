@@ -17,7 +17,14 @@ pub struct SignalSnapshot {
     pub strike_fallback: bool,
     pub tau_s: f64,
     pub sigma_per_sqrt_s: f64,
+    /// P(UP) traded on (the configured model's).
     pub p_up: f64,
+    /// The absolute model's P(UP) (settlement-rule aware); NaN when not computed.
+    pub p_model: f64,
+    /// The market-anchored P(UP); NaN without a two-sided book.
+    pub p_anchored: f64,
+    /// The book's P(UP): the UP mid, else one minus the DOWN mid; NaN without one.
+    pub mid_up: f64,
     pub up_ask_e4: u32,
     pub down_ask_e4: u32,
     /// Edge per share net of fees for the better side; NaN when not computed.

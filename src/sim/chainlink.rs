@@ -10,9 +10,11 @@
 //! value}…],"symbol"[,"window_seconds"]}}` of the last two minutes, then one update per new
 //! observation with payload `{full_accuracy_value,symbol,timestamp,value[,window_seconds]}`.
 //!
-//! Channels: `price.crypto` is the Pyth spot series (the world's observations as they are);
-//! `price.crypto.twap` with `window_seconds:60` is the 60-second Chainlink TWAP of them, the
-//! series TWAP markets settle on. Any other window gets an empty snapshot (as the venue answers a
+//! Channels: `price.crypto` is the Pyth spot series: the world's Chainlink observations times
+//! `1 + basis`, a smooth deterministic basis within ± `SimConfig::pyth_basis_bps` (Pyth and
+//! Chainlink are different oracles; a client that settles on `price.crypto` disagrees with the
+//! venue now and then, as it would live). `price.crypto.twap` with `window_seconds:60` is the
+//! 60-second Chainlink TWAP of the observations, the series TWAP markets settle on. Any other window gets an empty snapshot (as the venue answers a
 //! 30-second window); an unknown symbol too. Subscribing before auth is refused with
 //! `auth_required`, a malformed subscription with `bad_filter`, an unknown op with `bad_op`.
 //! `full_accuracy_value` is a decimal string. More than 8 auth frames on one connection close it
@@ -20,8 +22,8 @@
 
 use super::faults::Feed;
 use super::net::{path_of, Gone, Inbound, WsConn};
-use super::windows::{Observations, Series};
-use super::Shared;
+use super::windows::{mix64, Observations, Series};
+use super::{Shared, SimConfig};
 use serde_json::{json, Value};
 use std::net::TcpStream;
 use std::sync::Arc;
@@ -70,10 +72,25 @@ pub fn decimal(v: f64) -> String {
     s.strip_suffix('.').unwrap_or(s).to_string()
 }
 
-/// The value of `ch` at observation `ts` (spot, or the TWAP of the previous 60 s).
-fn value_at(o: &Observations, ch: Channel, ts: u64, value: f64) -> f64 {
+/// The Pyth/Chainlink basis at `ts_ms`, a fraction: seeded values every 10 s, linearly
+/// interpolated, within ± `bps` basis points.
+pub fn pyth_basis(seed: u64, bps: f64, ts_ms: u64) -> f64 {
+    const KNOT_MS: u64 = 10_000;
+    let knot = |k: u64| {
+        let u = (mix64(seed ^ 0x5079_7468 ^ k.wrapping_mul(0x9e37_79b9_7f4a_7c15)) >> 11) as f64
+            / (1u64 << 53) as f64;
+        (2.0 * u - 1.0) * bps * 1e-4
+    };
+    let k = ts_ms / KNOT_MS;
+    let f = (ts_ms % KNOT_MS) as f64 / KNOT_MS as f64;
+    knot(k) * (1.0 - f) + knot(k + 1) * f
+}
+
+/// The value of `ch` at observation `ts`: Pyth (the observation off by the basis), or the
+/// Chainlink TWAP of the previous 60 s.
+fn value_at(cfg: &SimConfig, o: &Observations, ch: Channel, ts: u64, value: f64) -> f64 {
     match ch {
-        Channel::Price => value,
+        Channel::Price => value * (1.0 + pyth_basis(cfg.seed, cfg.pyth_basis_bps, ts)),
         Channel::Twap => Series::Twap60.value(o, ts, value),
     }
 }
@@ -225,7 +242,9 @@ impl Session {
                             let o = &world.obs[asset];
                             payload["data"] = o
                                 .after(now.saturating_sub(SNAPSHOT_MS))
-                                .map(|(ts, val)| point(value_at(o, sub.channel, ts, val), ts))
+                                .map(|(ts, val)| {
+                                    point(value_at(&shared.cfg, o, sub.channel, ts, val), ts)
+                                })
                                 .collect();
                             sub.last_ts = o.last().map_or(0, |(t, _)| t);
                         }
@@ -271,7 +290,7 @@ impl Session {
             };
             let o = &world.obs[asset];
             for (ts, val) in o.after(sub.last_ts) {
-                let v = value_at(o, sub.channel, ts, val);
+                let v = value_at(&shared.cfg, o, sub.channel, ts, val);
                 frames.push((sub.channel, update(sub.channel, &sub.symbol, v, ts)));
                 sub.last_ts = ts;
             }
@@ -341,5 +360,32 @@ fn run(conn: &mut WsConn, s: &mut Session) -> Result<bool, Gone> {
         }
         conn.flush()?;
         conn.wait(POLL);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pyth_basis_is_bounded_smooth_seeded_and_off_when_zero() {
+        let b = |ts| pyth_basis(7, 2.0, ts);
+        let mut lo = f64::MAX;
+        let mut hi = f64::MIN;
+        for s in 0..20_000u64 {
+            let ts = 1_788_886_000_000 + s * 1_000;
+            let v = b(ts);
+            assert!(v.abs() <= 2.0e-4, "{v} at {ts}");
+            // One second moves it by at most a tenth of the widest step between two knots
+            // (from one bound to the other, 4 bp).
+            assert!((b(ts + 1_000) - v).abs() <= 4.0e-4 / 10.0 + 1e-15);
+            lo = lo.min(v);
+            hi = hi.max(v);
+        }
+        // It wanders over most of its range, both signs.
+        assert!(lo < -1.5e-4 && hi > 1.5e-4, "{lo} {hi}");
+        assert_eq!(b(1_000), pyth_basis(7, 2.0, 1_000));
+        assert_ne!(b(1_000), pyth_basis(8, 2.0, 1_000));
+        assert_eq!(pyth_basis(7, 0.0, 1_000), 0.0);
     }
 }

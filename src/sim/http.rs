@@ -138,6 +138,8 @@ fn not_found() -> Response {
 /// The Gamma document of a slug: (window, current UP price, closed).
 fn gamma_doc(sh: &Shared, slug: &str, event: bool) -> Option<Value> {
     let (asset, start) = gamma::parse_slug(slug)?;
+    // Read before the world lock: never hold it while taking the CLOB's.
+    let fees = sh.clob.fee_schedule();
     let world = sh.world.lock().ok()?;
     let idx = world.asset_index(&asset)?;
     // The venue knows a market by its exact slug: a 5-minute window is not found under `15m`.
@@ -156,9 +158,9 @@ fn gamma_doc(sh: &Shared, slug: &str, event: bool) -> Option<Value> {
         }),
     };
     Some(if event {
-        gamma::event_json(w, up_price, closed, now_s)
+        gamma::event_json(w, up_price, closed, now_s, &fees)
     } else {
-        gamma::market_json(w, up_price, closed)
+        gamma::market_json(w, up_price, closed, &fees)
     })
 }
 
@@ -171,6 +173,7 @@ async fn gamma_market(State(sh): St, Path(slug): Path<String>) -> Response {
 }
 
 async fn clob_market(State(sh): St, Path(cid): Path<String>) -> Response {
+    let fees = sh.clob.fee_schedule();
     let Ok(world) = sh.world.lock() else {
         return not_found();
     };
@@ -184,7 +187,7 @@ async fn clob_market(State(sh): St, Path(cid): Path<String>) -> Response {
         "mts": 0.01,
         "mos": 5,
         "nr": false,
-        "fd": {"r": 0.072, "e": 1, "to": true},
+        "fd": fees.clob_fd(),
     }))
     .into_response()
 }

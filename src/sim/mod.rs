@@ -34,6 +34,7 @@ pub mod wire;
 mod world;
 
 pub use book::{SimBook, SimLevel};
+pub use chainlink::pyth_basis;
 pub use clob::{SimBalance, SimClob, SimOrderRecord, SimVerdict, WalletKind};
 pub use data_api::SimDataApi;
 pub use discord::SimDiscord;
@@ -97,6 +98,10 @@ pub struct SimConfig {
     /// The series windows settle on and Gamma names. Default: the 60-second Chainlink TWAP, as
     /// the real up/down markets since 2026-08 (`tests/data/venue/gamma/`).
     pub settlement: windows::Series,
+    /// PolyBolt's `price.crypto` is Pyth, not the Chainlink series markets settle on: it is
+    /// served as the Chainlink spot value times `1 + basis`, the basis wandering smoothly within
+    /// ± this many basis points (0: identical series). Default 2.
+    pub pyth_basis_bps: f64,
 }
 
 impl Default for SimConfig {
@@ -116,6 +121,7 @@ impl Default for SimConfig {
             poly_lag_ms: 2000,
             poly_noise: 0.01,
             chainlink_hz: 1.0,
+            pyth_basis_bps: 2.0,
             ping_interval_ms: 20_000,
             annual_vol: 0.6,
             settlement: windows::Series::Twap60,

@@ -18,6 +18,7 @@
 //! Units: book prices `price_e4` (1e-4), sizes and USDC `*_e6` (1e-6), exact costs `cost_e10`
 //! (1e-10 USDC); probabilities, σ and edges are `f64`.
 
+pub mod anchor;
 pub mod basis;
 pub mod book_walk;
 pub mod candidate;
@@ -28,4 +29,5 @@ pub mod gates;
 pub mod latency_arb;
 pub mod sizing;
 pub mod sniper;
+pub mod twap_obs;
 pub mod vol;

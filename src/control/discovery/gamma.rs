@@ -18,9 +18,30 @@ pub enum Settlement {
     ChainlinkTwap { lookback_s: u32 },
     /// The Chainlink Data Streams spot price (not on PolyBolt).
     ChainlinkSpot,
+    /// Binance candles (the hourly and daily markets: `resolutionSource` on binance.com); not on
+    /// the strike feed, so discovery names it and refuses the market.
+    BinanceCandle,
     /// Not said (an old record): treated as the feed's series by callers that must.
     #[default]
     Unstated,
+}
+
+impl Settlement {
+    /// The pricing rule: a TWAP's lookback, else spot (a market that does not say is priced as
+    /// the spot settlement it was before TWAP markets existed; a Binance candle's close is a
+    /// spot value at the end, though discovery refuses those markets).
+    pub fn rule(self) -> crate::strategy::fair_value::SettlementRule {
+        match self {
+            Settlement::ChainlinkTwap { lookback_s } => {
+                crate::strategy::fair_value::SettlementRule::Twap {
+                    lookback_s: lookback_s as f64,
+                }
+            }
+            Settlement::ChainlinkSpot | Settlement::BinanceCandle | Settlement::Unstated => {
+                crate::strategy::fair_value::SettlementRule::Spot
+            }
+        }
+    }
 }
 
 /// Which token ids a market trades (`version` in Gamma).
@@ -159,6 +180,9 @@ fn settlement_of(m: &GammaMarket) -> Settlement {
         };
     }
     let src = m.resolution_source.to_ascii_lowercase();
+    if src.contains("binance.com") {
+        return Settlement::BinanceCandle;
+    }
     if !src.contains("chain.link") {
         return Settlement::Unstated;
     }

@@ -3,8 +3,9 @@
 //! market record (fee parameters).
 //!
 //! Runs on its own control-side thread with a blocking HTTP client; what it finds goes to the
-//! control loop over a channel. Slugs are `{asset}-{slug_kind}-{window_start_unix}` with
-//! `slug_kind` like `updown-15m` or `updown-5m` and the matching window length.
+//! control loop over a channel. Which windows exist and their slugs follow the configured kind
+//! (`windows.slug_kind`, see [`Cadence`]): `updown-5m`/`updown-15m` on UTC multiples, `updown-4h`
+//! on US Eastern 4-hour blocks, and the hourly and daily markets named by Eastern wall time.
 //!
 //! Gamma fields read (real capture `tests/data/venue/gamma/market_btc_updown_5m_twap.json`):
 //! `cryptoMarketConfig` and `resolutionSource` say which Chainlink series settles the market (the
@@ -22,8 +23,10 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+mod cadence;
 mod gamma;
 mod setup;
+pub use cadence::{eastern_to_utc, Cadence, WindowTimes};
 pub use gamma::{
     parse_event_metadata, parse_gamma_market, GammaWindow, MarketRules, MarketVersion, Settlement,
 };
@@ -69,6 +72,7 @@ impl DiscoveredWindow {
             min_size_e6: self.min_size_e6,
             fees: self.fees,
             neg_risk: self.neg_risk,
+            settle: self.rules.settlement.rule(),
         }
     }
 }
@@ -131,8 +135,7 @@ pub struct Discovery {
     http: reqwest::blocking::Client,
     gamma: String,
     clob: String,
-    slug_kind: String,
-    length_s: u64,
+    cadence: Cadence,
 }
 
 impl Discovery {
@@ -143,26 +146,34 @@ impl Discovery {
                 .build()?,
             gamma: gamma.trim_end_matches('/').to_string(),
             clob: clob.trim_end_matches('/').to_string(),
-            slug_kind: slug_kind.to_string(),
-            length_s,
+            cadence: Cadence::from_config(slug_kind, length_s).map_err(anyhow::Error::msg)?,
         })
+    }
+
+    /// The window containing `now_s`.
+    pub fn window_at(&self, now_s: u64) -> WindowTimes {
+        self.cadence.window_at(now_s)
     }
 
     /// Start of the window containing `now_s`.
     pub fn window_start(&self, now_s: u64) -> u64 {
-        now_s - now_s % self.length_s
+        self.window_at(now_s).start_s
     }
 
+    /// The window after `w`.
+    pub fn next(&self, w: WindowTimes) -> WindowTimes {
+        self.cadence.next(w)
+    }
+
+    /// Nominal window length (a 4-hour or daily window across a daylight-saving change is an
+    /// hour shorter or longer; [`Self::window_at`] has its real bounds).
     pub fn length_s(&self) -> u64 {
-        self.length_s
+        self.cadence.nominal_length_s()
     }
 
+    /// Gamma's slug of the window starting at `start_s`.
     pub fn slug(&self, asset_name: &str, start_s: u64) -> String {
-        format!(
-            "{}-{}-{start_s}",
-            asset_name.to_ascii_lowercase(),
-            self.slug_kind
-        )
+        self.cadence.slug(asset_name, self.window_at(start_s))
     }
 
     fn get<T: for<'de> Deserialize<'de>>(
@@ -216,9 +227,14 @@ impl Discovery {
         if let Some(meta) = &ev.event_metadata {
             (m.rules.price_to_beat, m.rules.final_price) = parse_event_metadata(meta);
         }
-        if m.rules.settlement == Settlement::ChainlinkSpot {
+        let other_series = match m.rules.settlement {
+            Settlement::ChainlinkSpot => Some("the Chainlink spot stream"),
+            Settlement::BinanceCandle => Some("Binance candles"),
+            Settlement::ChainlinkTwap { .. } | Settlement::Unstated => None,
+        };
+        if let Some(series) = other_series {
             return Err(bad(format!(
-                "settles on the Chainlink spot stream ({}); the strike feed follows the 60 s TWAP (price.crypto.twap), so this market is not traded",
+                "settles on {series} ({}); the strike feed follows the 60 s Chainlink TWAP (price.crypto.twap), so this market is not traded",
                 m.rules.resolution_source
             )));
         }
@@ -247,7 +263,7 @@ impl Discovery {
             question: m.question,
             condition_id: m.condition_id,
             start_s,
-            end_s: start_s + self.length_s,
+            end_s: self.window_at(start_s).end_s,
             up_token: m.up_token,
             down_token: m.down_token,
             tick_e4: tick_e4 as u16,

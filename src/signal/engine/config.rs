@@ -3,6 +3,7 @@
 
 use serde::Deserialize;
 
+use crate::strategy::anchor::FairModel;
 use crate::strategy::basis::BasisConfig;
 use crate::strategy::candidate::StrategyKind;
 use crate::strategy::gates::GateConfig;
@@ -35,6 +36,9 @@ pub struct StrategyConfig {
     /// Per-asset override of `enabled`, by asset name: `BTC = ["latency_arb", "sniper"]`.
     pub per_asset: std::collections::BTreeMap<String, Vec<StrategyKind>>,
     pub sniper: SniperConfig,
+    /// Fair value traded on: `"anchored"` (the book's mid before a Binance move plus the move
+    /// priced by the model, default) or `"absolute"` (the model's own level).
+    pub model: FairModel,
 }
 
 impl Default for StrategyConfig {
@@ -52,6 +56,7 @@ impl Default for StrategyConfig {
             enabled: vec![StrategyKind::LatencyArb],
             per_asset: Default::default(),
             sniper: SniperConfig::default(),
+            model: FairModel::default(),
         }
     }
 }

@@ -2,8 +2,9 @@
 //! the first that picks a side makes the intent. Always a snapshot, sometimes an intent.
 
 use crate::pipeline::events::{AssetId, OrderIntent, OrderType, Outcome, Side, WireStamps};
+use crate::strategy::anchor::{market_mid_up, FairModel};
 use crate::strategy::candidate::{MarketView, SideView, Strategy, StrategyKind};
-use crate::strategy::fair_value::{prob_of, prob_up};
+use crate::strategy::fair_value::{prob_of, prob_up_settled};
 use crate::strategy::gates::{check_context, move_bps, ContextInputs, SkipReason};
 
 use super::super::snapshot::SignalSnapshot;
@@ -29,6 +30,9 @@ impl Engine {
             tau_s: f64::NAN,
             sigma_per_sqrt_s: a.vol.sigma_per_sqrt_s(),
             p_up: f64::NAN,
+            p_model: f64::NAN,
+            p_anchored: f64::NAN,
+            mid_up: f64::NAN,
             edge: f64::NAN,
             ..Default::default()
         };
@@ -88,7 +92,31 @@ impl Engine {
         // panel shows P(UP) through cooldowns and timing gates. A few float operations.
         let model_spot = a.basis.corrected_spot(a.spot);
         snap.model_spot = model_spot;
-        let p_up = prob_up(model_spot, w.strike, snap.sigma_per_sqrt_s, tau_s);
+        let p_model = prob_up_settled(
+            model_spot,
+            w.strike,
+            snap.sigma_per_sqrt_s,
+            tau_s,
+            w.spec.settle,
+            w.twap.observed(wall_ms),
+        );
+        // Market anchoring: follow the book's mid; the anchored view moves it only by what the
+        // Binance move since the mid last changed is worth.
+        let mid = market_mid_up(up.as_ref().map(|t| &t.book), down.as_ref().map(|t| &t.book));
+        let mut anchor = w.anchor;
+        if anchor.observe(mid, p_model) {
+            if let Some(ws) = self.assets[asset.0 as usize].windows[slot].as_mut() {
+                ws.anchor = anchor;
+            }
+        }
+        let p_anchored = anchor.p_up(p_model);
+        snap.p_model = p_model.unwrap_or(f64::NAN);
+        snap.p_anchored = p_anchored.unwrap_or(f64::NAN);
+        snap.mid_up = mid.unwrap_or(f64::NAN);
+        let p_up = match self.cfg.model {
+            FairModel::Anchored => p_anchored,
+            FairModel::Absolute => p_model,
+        };
         snap.p_up = p_up.unwrap_or(f64::NAN);
         if let Err(r) = check_context(&self.cfg.gates, &ctx) {
             return skip(snap, r);

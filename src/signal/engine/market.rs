@@ -16,9 +16,14 @@ impl Engine {
         a.spot_wall_ms = wall_ms;
         a.vol.update(price, now_ns);
         a.basis.on_binance(price, now_ns);
+        let model_spot = a.basis.corrected_spot(price);
         for w in a.windows.iter_mut().flatten() {
             if w.binance_open.is_nan() && wall_ms >= w.spec.start_s * 1000 {
                 w.binance_open = price;
+            }
+            w.twap.on_price(model_spot, wall_ms);
+            if wall_ms >= w.spec.start_s * 1000 && wall_ms < w.spec.end_s * 1000 {
+                w.binance_before_end = price;
             }
         }
         Some(self.evaluate(t.asset, now_ns, wall_ms, t.stamps, t.seq))

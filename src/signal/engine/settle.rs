@@ -34,14 +34,17 @@ impl Engine {
                         Some((w.end_price, SettleSource::Oracle))
                     } else if wall_ms >= end_ms + grace {
                         // No Chainlink price after the end: the last price seen during the
-                        // window (Chainlink's, else Binance's), flagged stale; none from the
-                        // window's time (it ended while the process was down): unresolved.
+                        // window (Chainlink's, else the last Binance price before the end, else
+                        // Binance's latest if from the window's time), flagged stale; none from
+                        // the window's time (it ended while the process was down): unresolved.
                         let st = &self.assets[i];
                         let during =
                             |ts: u64| ts >= start_ms && ts <= end_ms + grace + STALE_SLACK_MS;
                         let (p, ts) = st.oracle;
                         Some(if !p.is_nan() && during(ts) {
                             (p, SettleSource::Stale)
+                        } else if !w.binance_before_end.is_nan() {
+                            (w.binance_before_end, SettleSource::Stale)
                         } else if !st.spot.is_nan() && during(st.spot_wall_ms) {
                             (st.spot, SettleSource::Stale)
                         } else {

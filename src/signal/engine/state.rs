@@ -3,7 +3,9 @@
 
 use crate::pipeline::control::WindowSpec;
 use crate::pipeline::events::{AssetId, BookTop, Outcome, WireStamps};
+use crate::strategy::anchor::Anchor;
 use crate::strategy::basis::BasisEma;
+use crate::strategy::twap_obs::TwapObserver;
 use crate::strategy::vol::VolEstimator;
 
 #[derive(Clone, Copy, Debug)]
@@ -22,6 +24,13 @@ pub(super) struct WindowState {
     /// Set up from the journal at restart (a position's window), with no tokens followed
     /// until discovery announces it again.
     pub(super) restored: bool,
+    /// The book's mid and the model's view when it last changed (market anchoring).
+    pub(super) anchor: Anchor,
+    /// The observed part of a TWAP settlement's span (basis-corrected Binance).
+    pub(super) twap: TwapObserver,
+    /// Last Binance price seen during the window (before its end): with no reference price after
+    /// the end, the window settles on this (flagged stale), never on a price from after its end.
+    pub(super) binance_before_end: f64,
 }
 
 #[derive(Clone, Copy, Debug)]

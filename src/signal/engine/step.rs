@@ -10,6 +10,7 @@ use crate::pipeline::control::SignalControl;
 use crate::pipeline::events::{ExecReport, OrderIntent, PolyEvent, SpotTick};
 use crate::pipeline::registry::MAX_ASSETS;
 use crate::pipeline::shared::Mode;
+use crate::strategy::gates::SkipReason;
 
 use super::super::snapshot::Settlement;
 use super::state::WINDOW_SLOTS;
@@ -79,6 +80,9 @@ pub struct Outputs {
     /// approved (kill switch, breakers, mode, risk limits). A refused intent is gone and the
     /// snapshot says why.
     pub decision: Option<Decision>,
+    /// Set when this step decided an intent and `approve` refused it (the snapshot's skip
+    /// says the same): lets a driver tell a refused intent from a decision that never made one.
+    pub refused: Option<SkipReason>,
     settled: [Settlement; MAX_SETTLEMENTS],
     n_settled: usize,
     /// Windows whose strike fell back to Binance's opening price on this tick.
@@ -91,6 +95,7 @@ impl Default for Outputs {
     fn default() -> Self {
         Outputs {
             decision: None,
+            refused: None,
             settled: [Settlement::default(); MAX_SETTLEMENTS],
             n_settled: 0,
             strike_fallbacks: 0,
@@ -103,6 +108,7 @@ impl Outputs {
     #[inline]
     fn clear(&mut self) {
         self.decision = None;
+        self.refused = None;
         self.n_settled = 0;
         self.strike_fallbacks = 0;
         self.account_changed = false;
@@ -166,6 +172,7 @@ impl Engine {
             if let Err(r) = self.approve(&intent, at.mono_ns, at.wall_ms, gate.killed, gate.mode) {
                 d.intent = None;
                 d.snapshot.skip = Some(r);
+                out.refused = Some(r);
             }
         }
     }

@@ -54,8 +54,14 @@ fn assets() -> AssetTable {
 }
 
 fn engine() -> Engine {
+    // The model's own level (`absolute`): these scripts' expectations (edges, sides) were set
+    // on it before `anchored` became the default; anchoring has its own tests
+    // (tests/strategy_anchor.rs).
     Engine::new(
-        StrategyConfig::default(),
+        StrategyConfig {
+            model: crate::strategy::anchor::FairModel::Absolute,
+            ..StrategyConfig::default()
+        },
         RiskConfig::default(),
         &assets(),
         T0 - 1_000,
@@ -73,6 +79,7 @@ fn spec(start_s: u64, up: u16, down: u16) -> WindowSpec {
         min_size_e6: 0,
         fees: Default::default(),
         neg_risk: false,
+        settle: Default::default(),
     }
 }
 

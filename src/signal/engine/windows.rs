@@ -3,6 +3,8 @@
 
 use crate::pipeline::control::{SignalControl, WindowSpec};
 use crate::pipeline::events::{AssetId, BookTop, Outcome, TokenId};
+use crate::strategy::anchor::Anchor;
+use crate::strategy::twap_obs::TwapObserver;
 
 use super::state::{AssetState, TokenState, WindowState};
 use super::Engine;
@@ -66,6 +68,9 @@ impl Engine {
             last_order_ns: 0,
             added_wall_ms: now_wall_ms,
             restored: false,
+            anchor: Anchor::default(),
+            twap: TwapObserver::new(spec.settle, spec.end_s),
+            binance_before_end: f64::NAN,
         };
         a.windows[Self::free_slot(a)] = Some(fresh);
         self.follow_tokens(spec);
@@ -122,6 +127,7 @@ impl Engine {
                 min_size_e6: 0,
                 fees: Default::default(),
                 neg_risk: false,
+                settle: Default::default(),
             },
             strike,
             strike_fallback: strike_fallback && !strike.is_nan(),
@@ -130,6 +136,9 @@ impl Engine {
             last_order_ns: 0,
             added_wall_ms: wall_ms,
             restored: true,
+            anchor: Anchor::default(),
+            twap: TwapObserver::new(Default::default(), end_s),
+            binance_before_end: f64::NAN,
         });
     }
 

@@ -112,10 +112,12 @@ pub struct FeeSchedule {
 }
 
 impl Default for FeeSchedule {
-    /// What the simulator's `/clob-markets` serves: `{"r":0.072,"e":1,"to":true}`.
+    /// The captured BTC 5-minute market's `feeSchedule` (`tests/data/venue/gamma/`): rate 0.07,
+    /// exponent 1, taker only. The one schedule the simulator charges, serves on
+    /// `/clob-markets` (`fd`) and publishes in Gamma (`feeSchedule`), so the three agree.
     fn default() -> Self {
         FeeSchedule {
-            rate_ppm: 72_000,
+            rate_ppm: 70_000,
             exponent: 1,
             taker_only: true,
         }
@@ -123,6 +125,26 @@ impl Default for FeeSchedule {
 }
 
 impl FeeSchedule {
+    /// The rate as the venue writes it (`0.07`).
+    pub fn rate(&self) -> f64 {
+        self.rate_ppm as f64 / 1e6
+    }
+
+    /// `/clob-markets` `fd`: `{"r":0.07,"e":1,"to":true}`.
+    pub fn clob_fd(&self) -> serde_json::Value {
+        serde_json::json!({"r": self.rate(), "e": self.exponent, "to": self.taker_only})
+    }
+
+    /// Gamma's `feeSchedule`, with the captured market's maker rebate share.
+    pub fn gamma_fee_schedule(&self) -> serde_json::Value {
+        serde_json::json!({
+            "exponent": self.exponent,
+            "rate": self.rate(),
+            "takerOnly": self.taker_only,
+            "rebateRate": 0.2
+        })
+    }
+
     /// The fee in pUSD (1e-6, rounded half up) on `shares_u6` at `price_u6`.
     pub fn fee_u6(&self, shares_u6: u64, price_u6: u64) -> u64 {
         let p = u128::from(price_u6);
@@ -233,11 +255,19 @@ mod tests {
     #[test]
     fn fee_follows_the_schedule() {
         let f = FeeSchedule::default();
-        // 10 shares at 0.5: 10 × 0.072 × 0.25 = 0.18 pUSD = 0.36 tokens.
-        assert_eq!(f.fee_u6(10_000_000, 500_000), 180_000);
-        assert_eq!(FeeSchedule::fee_in_tokens_u6(180_000, 500_000), 360_000);
-        // 7 shares at 0.33: 7 × 0.072 × 0.2211 = 0.1114344 → 0.111434.
-        assert_eq!(f.fee_u6(7_000_000, 330_000), 111_434);
+        // 10 shares at 0.5: 10 × 0.07 × 0.25 = 0.175 pUSD = 0.35 tokens.
+        assert_eq!(f.fee_u6(10_000_000, 500_000), 175_000);
+        assert_eq!(FeeSchedule::fee_in_tokens_u6(175_000, 500_000), 350_000);
+        // 7 shares at 0.33: 7 × 0.07 × 0.2211 = 0.108339.
+        assert_eq!(f.fee_u6(7_000_000, 330_000), 108_339);
+        // 3 shares at 0.41: 3 × 0.07 × 0.2419 = 0.050799.
+        assert_eq!(f.fee_u6(3_000_000, 410_000), 50_799);
+        // What is charged is what is served and published.
+        assert_eq!(
+            f.clob_fd(),
+            serde_json::json!({"r": 0.07, "e": 1, "to": true})
+        );
+        assert_eq!(f.gamma_fee_schedule()["rate"], 0.07);
         let sq = FeeSchedule {
             rate_ppm: 250_000,
             exponent: 2,
