@@ -18,6 +18,7 @@ pub mod pipeline;
 pub mod preflight;
 pub mod record;
 pub mod risk;
+pub mod rtc;
 pub mod runtime;
 pub mod signal;
 pub mod sim;

@@ -26,12 +26,13 @@ fn sending_answering_and_handing_off_allocate_nothing() {
     let dropped = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     let (_pre_tx, pre_rx) = tap(8, dropped.clone());
     let (used_tx, _used_rx) = tap(8, dropped.clone());
-    let (mut tok_tx, tok_rx) = tap(8, dropped.clone());
+    let alive = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let (mut tok_tx, tok_rx) = cassandra::pipeline::lossless::lossless(8, dropped.clone(), alive);
     let (notes_tx, mut notes_rx) = tap(NOTES_CAPACITY, dropped);
     let book = v.book();
     let info =
         TokenOrderInfo::from_window(&v.token, book.tick_e4 as u16, false, 5_000_000).unwrap();
-    assert!(tok_tx.offer((TokenId(1), info)));
+    assert!(tok_tx.send((TokenId(1), info)));
     let counters: std::sync::Arc<LiveCounters> = Default::default();
     let mut exec = LiveExec::new(
         HttpTarget::parse(&v.sim.http_url()).unwrap(),

@@ -259,6 +259,9 @@ pub struct PipelineConfig {
     /// Queue under the hot links: `rtrb` (the product); `crossbeam` and `std-mpsc` exist as
     /// benchmark baselines.
     pub ring: crate::pipeline::rings::RingKind,
+    /// Live plan: `auto` (default: four threads with at least 5 cores, else run to
+    /// completion), `four-threads` or `run-to-completion`.
+    pub plan: crate::pipeline::cores::PlanKind,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -349,6 +352,7 @@ impl Default for PipelineConfig {
             tap_capacity: 16384,
             latency_flush_ms: 250,
             ring: crate::pipeline::rings::RingKind::Rtrb,
+            plan: Default::default(),
         }
     }
 }

@@ -17,6 +17,7 @@ use crate::feeds::json::JsonScratch;
 pub use super::answer::{parse_order_response, AnswerStatus, OrderAnswer, ORDER_ID_MAX};
 use crate::feeds::ws::Backoff;
 use crate::pipeline::events::{ExecReport, ExecStatus, OrderIntent, TokenId, NO_TRIGGER_SEQ};
+use crate::pipeline::lossless::LosslessRx;
 use crate::pipeline::registry::MAX_TOKENS;
 use crate::pipeline::rings::{TapRx, TapTx};
 use crate::sim::wire::TRIGGER_HEADER;
@@ -84,11 +85,14 @@ pub struct LiveExec {
     /// Orders used, so the control side re-signs them.
     pub used: TapTx<(TokenId, u32, u64)>,
     /// Token set-ups from the control side.
-    pub tokens_rx: TapRx<(TokenId, TokenOrderInfo)>,
+    pub tokens_rx: LosslessRx<(TokenId, TokenOrderInfo)>,
     pub counters: std::sync::Arc<LiveCounters>,
     tokens: [Option<TokenOrderInfo>; MAX_TOKENS],
     l2: L2Signer,
     conn: Option<HttpConn>,
+    /// Makes the connection on a control-side thread (the pipeline); `None` connects inline
+    /// (tools and tests that own no hot thread).
+    dialer: Option<crate::feeds::dialer::Dialer<HttpConn, HttpError>>,
     backoff: Backoff,
     retry_at_ns: u64,
     pending: [Pending; MAX_IN_FLIGHT],
@@ -139,7 +143,7 @@ impl LiveExec {
         creds: Credentials,
         presigned: TapRx<PostBody>,
         used: TapTx<(TokenId, u32, u64)>,
-        tokens_rx: TapRx<(TokenId, TokenOrderInfo)>,
+        tokens_rx: LosslessRx<(TokenId, TokenOrderInfo)>,
         counters: std::sync::Arc<LiveCounters>,
         version: std::sync::Arc<std::sync::atomic::AtomicU8>,
     ) -> anyhow::Result<LiveExec> {
@@ -157,6 +161,7 @@ impl LiveExec {
             tokens: [None; MAX_TOKENS],
             l2,
             conn: None,
+            dialer: None,
             backoff: Backoff::new(100, 5_000, 0x11),
             retry_at_ns: 0,
             pending: [Pending::Empty; MAX_IN_FLIGHT],
@@ -191,15 +196,37 @@ impl LiveExec {
         n
     }
 
+    /// Connect through a dialer thread from now on: DNS, TCP, TLS and every reconnect run
+    /// there, and `ensure_connected` only picks the ready connection up.
+    pub fn dial_off_thread(&mut self) -> std::io::Result<()> {
+        let target = self.target.clone();
+        self.dialer = Some(crate::feeds::dialer::Dialer::spawn_with(
+            "clob",
+            move || HttpConn::connect(&target, Duration::from_secs(5)),
+            None,
+        )?);
+        Ok(())
+    }
+
     /// Keep the connection up (connects at start and after a failure, with backoff).
     pub fn ensure_connected(&mut self, now_ns: u64) -> bool {
         if self.conn.is_some() {
             return true;
         }
-        if now_ns < self.retry_at_ns {
-            return false;
-        }
-        match HttpConn::connect(&self.target, Duration::from_secs(5)) {
+        let dialed = match self.dialer.as_mut() {
+            Some(d) => match d.poll() {
+                Some(r) => r,
+                None => {
+                    if now_ns >= self.retry_at_ns {
+                        d.request();
+                    }
+                    return false;
+                }
+            },
+            None if now_ns < self.retry_at_ns => return false,
+            None => HttpConn::connect(&self.target, Duration::from_secs(5)),
+        };
+        match dialed {
             Ok(c) => {
                 self.conn = Some(c);
                 self.backoff.reset();

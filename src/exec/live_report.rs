@@ -112,7 +112,8 @@ mod tests {
         let dropped = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
         let (_pre_tx, pre_rx) = tap(8, dropped.clone());
         let (used_tx, _used_rx) = tap(8, dropped.clone());
-        let (mut tok_tx, tok_rx) = tap(8, dropped);
+        let alive = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let (mut tok_tx, tok_rx) = crate::pipeline::lossless::lossless(8, dropped, alive);
         let info = TokenOrderInfo::from_window(
             "71321045679252212594626385532706912750332728571942532289631379312455583992563",
             tick_e4,
@@ -120,7 +121,7 @@ mod tests {
             5_000_000,
         )
         .unwrap();
-        assert!(tok_tx.offer((TokenId(1), info)));
+        assert!(tok_tx.send((TokenId(1), info)));
         let mut x = LiveExec::new(
             HttpTarget::parse("http://127.0.0.1:9").unwrap(),
             OrderSigner::new(key, Chain::Polygon),
