@@ -13,6 +13,7 @@
 #[path = "common/mod.rs"]
 mod common;
 
+use cassandra::pipeline::cores::PlanKind;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -78,6 +79,19 @@ fn run(
     span: Duration,
 ) -> Run {
     run_with_clients(label, rate_hz, wait, pin, warmup, span, None)
+}
+
+/// A paced run with the live plan forced (four threads or run to completion), whatever the
+/// machine would pick.
+fn run_plan(label: &str, rate_hz: f64, plan: PlanKind, warmup: Duration, span: Duration) -> Run {
+    let mut cfg = Config::default();
+    cfg.demo.binance_rate_hz = rate_hz;
+    cfg.api.enabled = false;
+    cfg.demo.sim_alerts = false;
+    cfg.whales.enabled = false;
+    cfg.demo.window_s = 60;
+    cfg.pipeline.plan = plan;
+    run_cfg(label, cfg, warmup, span, None)
 }
 
 /// A live-mode run against the simulated CLOB with wide-open gates, so orders flow: for the
@@ -343,6 +357,46 @@ fn main() {
         (
             "1k/s, auto plan",
             Box::new(move || run("1k/s, auto plan", 1_000.0, None, true, w, sp)),
+        ),
+        (
+            "1k/s, run to completion",
+            Box::new(move || {
+                run_plan(
+                    "1k/s, run to completion",
+                    1_000.0,
+                    PlanKind::RunToCompletion,
+                    w,
+                    sp,
+                )
+            }),
+        ),
+        (
+            "1k/s, four threads",
+            Box::new(move || run_plan("1k/s, four threads", 1_000.0, PlanKind::FourThreads, w, sp)),
+        ),
+        (
+            "10k/s, run to completion",
+            Box::new(move || {
+                run_plan(
+                    "10k/s, run to completion",
+                    10_000.0,
+                    PlanKind::RunToCompletion,
+                    w,
+                    sp,
+                )
+            }),
+        ),
+        (
+            "10k/s, four threads",
+            Box::new(move || {
+                run_plan(
+                    "10k/s, four threads",
+                    10_000.0,
+                    PlanKind::FourThreads,
+                    w,
+                    sp,
+                )
+            }),
         ),
         (
             "10k/s, API up, 0 dashboard clients",

@@ -151,6 +151,16 @@ async function refreshLive() {
       ['live orders sent', j.orders.sent], ['filled', j.orders.filled], ['rejected', j.orders.rejected]]
     : [['status', `${r.status}: ${j.error || ''}`]];
   if (r.ok && !j.live_available) rows.push(['note', j.live_unavailable_reason]);
+  // The wallet: cash the CLOB can trade with, apart from winning tokens not yet redeemed.
+  const w = r.ok ? j.wallet : null;
+  if (w) {
+    const usd = (u6) => (u6 == null ? '–' : (u6 / 1e6).toFixed(2));
+    rows.push(['wallet', w.holder], ['cash (pUSD)', usd(w.cash_pusd_u6)]);
+    const owed = w.redeemable.reduce((a, x) => a + x.shares_micro, 0);
+    rows.push(['redeemable (not cash)', w.redeemable.length ? `${usd(owed)} shares in ${w.redeemable.length} market(s)` : 'none']);
+    rows.push(['redeemed', `${w.redeemed.length} for ${usd(w.redeemed.reduce((a, x) => a + x.usdc_micro, 0))} pUSD`]);
+    if (w.funds_paused) rows.push(['orders', 'PAUSED: pUSD below the minimum']);
+  }
   if (r.ok) for (const o of j.recent_live_orders.slice(0, 5)) rows.push([hhmmss(o.ts_ms), `${o.asset} ${o.outcome} ${o.size}@${o.price} ${o.status}`]);
   $('#live-account').innerHTML = rows.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join('');
 }

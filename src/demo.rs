@@ -66,6 +66,7 @@ pub fn point_at_urls(cfg: &mut Config, sim: &crate::sim::SimUrls) {
     cfg.venues.binance_rest = sim.http.clone();
     cfg.venues.polygon_rpc = format!("{}/rpc", sim.http);
     cfg.venues.data_api = sim.http.clone();
+    cfg.venues.relayer = format!("{}/relayer", sim.http);
     cfg.alerts.telegram_api = format!("{}/telegram", sim.http);
     cfg.windows.length_s = cfg.demo.window_s;
     scale_to_window(&mut cfg.strategy, cfg.demo.window_s);
@@ -136,6 +137,11 @@ fn throwaway_account(sim: &Simulator, cfg: &Config) -> anyhow::Result<LiveSetup>
         order_type: cfg.live.order_type.into(),
         ladder: cfg.live.ladder.clone(),
         tag_trigger: true,
+        venue: crate::config::LiveVenueConfig {
+            // The simulator serves the user channel on its HTTP port.
+            user_channel: format!("{}/ws/user", sim.http_url().replacen("http://", "ws://", 1)),
+            ..cfg.live.venue.clone()
+        },
     })
 }
 
@@ -152,7 +158,11 @@ pub struct Demo {
     pub config: Config,
     /// Alerts to the simulator's Telegram and Discord, the whale poller and the API server.
     pub services: Services,
+    /// The throwaway wallet `shadow` and `live` trade for (on the simulated CLOB).
+    pub live_wallet: Option<crate::clob::order::Address>,
     started: Instant,
+    /// Live mode's wallet thread (stops with the pipeline).
+    wallet_thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Demo {
@@ -184,7 +194,13 @@ impl Demo {
             Mode::Shadow | Mode::Live => Some(throwaway_account(&sim, &cfg)?),
             _ => None,
         };
-        let wallet = live.as_ref().map(LiveSetup::api_wallet);
+        let wallet = live
+            .as_ref()
+            .map(|l| l.api_wallet(&cfg.venues.relayer, &|_| None));
+        let live_wallet = live
+            .as_ref()
+            .map(|l| l.funder.unwrap_or_else(|| l.key.address()));
+        let live_setup = live.clone();
         let pipeline = Pipeline::start(
             &cfg,
             StartOptions {
@@ -212,6 +228,27 @@ impl Demo {
             telegram_chat_id: Some(DEMO_CHAT_ID.to_string()),
             discord_webhook: Some(sim.discord_webhook_url()),
         });
+        // Live: the wallet thread (funds before each window, redemption of won positions).
+        // The demo keeps its redemption state in memory: its throwaway wallet is new each run.
+        cfg.live.redemptions_path = ":memory:".into();
+        let wallet_thread = match &live_setup {
+            Some(l) => match crate::wallet::worker::start_for_live(
+                &cfg,
+                l,
+                pipeline.shared.clone(),
+                pipeline.state.clone(),
+                &|_| None,
+                pipeline.redeemed_tx.clone(),
+            ) {
+                Ok(h) => h,
+                Err(e) => {
+                    pipeline.shutdown();
+                    sim.shutdown();
+                    return Err(e);
+                }
+            },
+            None => None,
+        };
         let services = match Services::start(&cfg, &pipeline, secrets, api_key, wallet) {
             Ok(s) => s,
             Err(e) => {
@@ -231,7 +268,9 @@ impl Demo {
             pipeline,
             config: cfg,
             services,
+            live_wallet,
             started: Instant::now(),
+            wallet_thread,
         })
     }
 
@@ -247,6 +286,9 @@ impl Demo {
         let plan = self.pipeline.plan.clone();
         let shared = self.pipeline.shared.clone();
         let state = self.pipeline.shutdown();
+        if let Some(h) = self.wallet_thread.take() {
+            let _ = h.join();
+        }
         self.services.finish();
         self.sim.shutdown();
         let st = state.lock().expect("state");

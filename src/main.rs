@@ -146,6 +146,11 @@ enum Cmd {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// The trading wallet (from the environment): `wallet status`, `wallet approve`.
+    Wallet {
+        #[command(subcommand)]
+        cmd: cassandra::cli::wallet::WalletCmd,
+    },
     /// Sign CLOB orders from JSON lines (`order sign`) or send one (`order post`).
     Order {
         #[command(subcommand)]
@@ -456,6 +461,7 @@ fn main() -> anyhow::Result<()> {
         Cmd::Preflight { config } => {
             cassandra::cli::preflight::command(&Config::load(config.as_deref())?)
         }
+        Cmd::Wallet { cmd } => cassandra::cli::wallet::run(cmd),
         Cmd::Order { cmd } => cassandra::cli::order::run(cmd),
         Cmd::Auth { cmd } => cassandra::cli::auth::run(cmd),
     }

@@ -18,17 +18,22 @@ use crate::control::discovery::Discovery;
 use crate::control::{run_discovery, ControlLoop, ControlState};
 use crate::exec::OrderThread;
 use crate::feeds::binance::ingest::BinanceIngest;
+use crate::feeds::dialer::Dialer;
 use crate::feeds::link::LinkRules;
 use crate::feeds::polymarket::ingest::{PolyIngest, PriceSocketAuth};
 use crate::feeds::waiter::{SocketWaiter, WAKER_TOKEN};
 use crate::feeds::ws::{WsConfig, WsUrl};
-use crate::pipeline::cores::{mark_hot_thread, pin_current, CorePlan, CoreRequest, HOT_THREADS};
+use crate::pipeline::cores::{
+    mark_hot_thread, pin_current, CorePlan, CoreRequest, PlanKind, HOT_THREADS,
+};
+use crate::pipeline::lossless::lossless;
 use crate::pipeline::registry::AssetTable;
 use crate::pipeline::rings::{hot_link_on, tap};
 use crate::pipeline::shared::{Mode, Shared};
 use crate::pipeline::wait::{Doorbell, Idler};
 use crate::record::tap::record_tap;
 use crate::record::writer::Recorder;
+use crate::rtc::RunToCompletion;
 
 /// Bytes of each record ring (about a second of a 100k frames/s flood).
 const RECORD_RING_BYTES: usize = 32 << 20;
@@ -52,15 +57,29 @@ pub struct LiveSetup {
     /// Send each order's trigger-frame sequence in a header, for the simulator's wire-to-wire
     /// measurement (`sim::wire`). Never needed against the real venue.
     pub tag_trigger: bool,
+    /// The order tracker and venue ledger (`[live.venue]`); live mode only.
+    pub venue: crate::config::LiveVenueConfig,
 }
 
 impl LiveSetup {
-    /// The wallet as the API sees it (allowances are read for the funder, set with the key).
-    pub fn api_wallet(&self) -> std::sync::Arc<crate::control::api::ApiWallet> {
+    /// The wallet as the API sees it: allowances are read for the wallet holding the funds
+    /// and set from it (a deposit wallet's through `relayer_url` with the relayer key found
+    /// in `env`).
+    pub fn api_wallet(
+        &self,
+        relayer_url: &str,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> std::sync::Arc<crate::control::api::ApiWallet> {
         std::sync::Arc::new(crate::control::api::ApiWallet {
             key: self.key.clone(),
             owner: self.funder.unwrap_or_else(|| self.key.address()),
             chain: self.chain,
+            signature_type: self.signature_type,
+            clob: self.clob.clone(),
+            creds: self.creds.clone(),
+            relayer: crate::wallet::setup::RelayerCreds::from_lookup(env)
+                .ok()
+                .map(|c| (relayer_url.to_string(), c)),
         })
     }
 }
@@ -107,24 +126,66 @@ pub struct Pipeline {
     /// Commits to the journal before acknowledging (the API's kill switch); does not keep
     /// the writer running.
     pub journal_durable: Option<crate::journal::DurableTx>,
+    /// The venue ledger (live mode), refreshed by the `venue` thread; `None` inside before
+    /// its first publication or in other modes.
+    pub venue_ledger: crate::venue::service::LedgerSnapshot,
+    /// Live mode: where the wallet thread sends each redemption, for the venue ledger.
+    pub redeemed_tx: Option<crossbeam::channel::Sender<crate::wallet::redeem::Redeemed>>,
 }
 
 fn spawn_hot(
     index: usize,
     core: Option<usize>,
+    shared: &Arc<Shared>,
     body: impl FnOnce() + Send + 'static,
 ) -> anyhow::Result<JoinHandle<()>> {
-    let name = HOT_THREADS[index];
+    spawn_named(HOT_THREADS[index], index, core, shared, body)
+}
+
+/// Stack of a hot thread.
+const HOT_STACK_BYTES: usize = 64 << 20;
+
+/// [`spawn_hot`] under a name of its own (the run-to-completion thread, which re-marks itself
+/// per stage).
+fn spawn_named(
+    name: &'static str,
+    index: usize,
+    core: Option<usize>,
+    shared: &Arc<Shared>,
+    body: impl FnOnce() + Send + 'static,
+) -> anyhow::Result<JoinHandle<()>> {
+    let shared = shared.clone();
     std::thread::Builder::new()
         .name(name.to_string())
+        // The stages keep their state (books, the engine's arrays) on their stacks; the
+        // run-to-completion thread holds all four. Only touched pages are ever committed.
+        .stack_size(HOT_STACK_BYTES)
         .spawn(move || {
             mark_hot_thread(index);
             if !pin_current(core) {
                 tracing::warn!(thread = name, ?core, "could not pin: running unpinned");
             }
-            body()
+            // A hot thread that dies takes the kill switch with it and says why: the rest of
+            // the pipeline may still run, but no order goes out on a half-dead one.
+            if let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)) {
+                let why = panic_text(&*panic);
+                let reason = format!("hot thread {name} died: {why}");
+                tracing::error!("{reason}; kill switch on");
+                shared.hot_thread_died(reason);
+            }
         })
         .with_context(|| format!("spawning {name}"))
+}
+
+/// The message of a panic payload (`panic!` with a literal or a formatted string).
+fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = p.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = p.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "panic with a non-text payload".to_string()
+    }
 }
 
 impl Pipeline {
@@ -137,6 +198,7 @@ impl Pipeline {
                 wait: Some(cfg.pipeline.wait),
                 cores: cfg.pipeline.cores.clone(),
                 no_pin: !cfg.pipeline.pin,
+                plan: cfg.pipeline.plan,
             },
         );
         let shared = Arc::new(Shared::new(cfg.mode));
@@ -166,7 +228,13 @@ impl Pipeline {
             journal = Some(j);
         }
         let c = &shared.counters;
-        let cap = cfg.pipeline.hot_ring_capacity;
+        // Under run to completion one pass fills a ring and the same thread drains it: keep
+        // every ring well above what one pass can put in (see `rtc`).
+        let cap = if plan.kind == PlanKind::RunToCompletion {
+            cfg.pipeline.hot_ring_capacity.max(1024)
+        } else {
+            cfg.pipeline.hot_ring_capacity
+        };
         let tap_cap = cfg.pipeline.tap_capacity;
         let alive = Arc::new(std::sync::atomic::AtomicBool::new(true));
         let signal_bell = Arc::new(Doorbell::new());
@@ -204,10 +272,17 @@ impl Pipeline {
         let (spot_tap_tx, spot_tap_rx) = tap(tap_cap, c.tap_dropped_spot.clone());
         let (poly_tap_tx, poly_tap_rx) = tap(tap_cap, c.tap_dropped_poly.clone());
         let (signal_tap_tx, signal_tap_rx) = tap(tap_cap, c.tap_dropped_signal.clone());
-        let (exec_tap_tx, exec_tap_rx) = tap(tap_cap, c.tap_dropped_order.clone());
-        // Control rings (sized far beyond a window's worth of messages).
-        let (poly_ctl_tx, poly_ctl_rx) = tap(1024, Arc::new(Default::default()));
-        let (signal_ctl_tx, signal_ctl_rx) = tap(1024, Arc::new(Default::default()));
+        // The ledger (intents, fills, settlements, breaker events) never drops: a full ring
+        // holds its hot sender back, counted.
+        let (signal_ledger_tx, signal_ledger_rx) =
+            lossless(tap_cap, c.ledger_backpressure_signal.clone(), alive.clone());
+        let (exec_tap_tx, exec_tap_rx) =
+            lossless(tap_cap, c.ledger_backpressure_order.clone(), alive.clone());
+        // Control rings, lossless (sized far beyond a window's worth of messages).
+        let (poly_ctl_tx, poly_ctl_rx) =
+            lossless(1024, c.control_backpressure_poly.clone(), alive.clone());
+        let (signal_ctl_tx, signal_ctl_rx) =
+            lossless(1024, c.control_backpressure_signal.clone(), alive.clone());
 
         let flush_ns = cfg.pipeline.latency_flush_ms * 1_000_000;
         let (b_rec, b_col) = stage_channel(&[Stage::BinanceParse], flush_ns);
@@ -283,7 +358,31 @@ impl Pipeline {
         let mut control_journal_handle = None;
         let mut journal_durable = None;
         let mut hot = Vec::new();
+        // Connections are dialled on control-side threads and handed over ready (no DNS,
+        // connect or handshake on a hot thread).
+        let binance_dialer = Dialer::spawn("binance", binance_url.clone(), ws.clone(), None)
+            .context("spawning the Binance dialer")?;
+        let market_dialer = Dialer::spawn(
+            "polymarket",
+            poly_url.clone(),
+            ws.clone(),
+            Some(poly_waker.clone()),
+        )
+        .context("spawning the Polymarket dialer")?;
+        let chainlink_dialer = match opts.price_socket {
+            Some(_) => Some(
+                Dialer::spawn(
+                    "chainlink",
+                    chainlink_url.clone(),
+                    ws.clone(),
+                    Some(poly_waker.clone()),
+                )
+                .context("spawning the Chainlink dialer")?,
+            ),
+            None => None,
+        };
         let binance = BinanceIngest {
+            dialer: Some(binance_dialer),
             url: binance_url,
             ws: ws.clone(),
             rules: rules(f.binance_stale_ms, None),
@@ -296,8 +395,17 @@ impl Pipeline {
             thread_index: 0,
             record: b_record.take(),
         };
-        hot.push(spawn_hot(0, b_plan.core, move || binance.run())?);
+        let rtc = plan.kind == PlanKind::RunToCompletion;
+        let mut rtc_binance = None;
+        let mut rtc_poly = None;
+        let mut rtc_signal = None;
+        if rtc {
+            rtc_binance = Some(Box::new(binance));
+        } else {
+            hot.push(spawn_hot(0, b_plan.core, &shared, move || binance.run())?);
+        }
         let poly = PolyIngest {
+            dialers: (Some(market_dialer), chainlink_dialer),
             market_url: poly_url,
             market_rules: rules(f.poly_stale_ms, Some((f.poly_ping_ms * 1_000_000, b"PING"))),
             chainlink: opts
@@ -315,7 +423,11 @@ impl Pipeline {
             thread_index: 1,
             record: p_record.take(),
         };
-        hot.push(spawn_hot(1, p_plan.core, move || poly.run())?);
+        if rtc {
+            rtc_poly = Some(Box::new(poly));
+        } else {
+            hot.push(spawn_hot(1, p_plan.core, &shared, move || poly.run())?);
+        }
         let mut engine = Engine::new(
             opts.strategy.clone(),
             opts.risk,
@@ -337,6 +449,7 @@ impl Pipeline {
             poly_rx,
             exec_rx,
             to_order: intent_tx,
+            ledger: signal_ledger_tx,
             tap: signal_tap_tx,
             stages: s_rec,
             shared: shared.clone(),
@@ -344,7 +457,11 @@ impl Pipeline {
             idler: Idler::new(s_plan.wait),
             thread_index: 2,
         };
-        hot.push(spawn_hot(2, s_plan.core, move || signal.run())?);
+        if rtc {
+            rtc_signal = Some(Box::new(signal));
+        } else {
+            hot.push(spawn_hot(2, s_plan.core, &shared, move || signal.run())?);
+        }
         // The live path: presigned ladder (control side) and the order thread's connection.
         let (
             mut live_exec,
@@ -355,6 +472,29 @@ impl Pipeline {
         ) = (None, None, None, None, None);
         let mut bodies_rx = None;
         let mut live_counters = None;
+        let (mut venue_tracker, mut notes_tx, mut venue_fees_tx) = (None, None, None);
+        if let (Some(l), Mode::Live) = (&opts.live, cfg.mode) {
+            // The venue ledger is level with the venue before the first live order.
+            let mut t = crate::venue::service::start(
+                &l.venue,
+                &cfg.journal.path,
+                &l.clob,
+                &l.creds,
+                l.key.address(),
+                l.signature_type,
+            )
+            .context("live mode: the venue ledger")?;
+            let (n_tx, n_rx) = tap(
+                crate::exec::notes::NOTES_CAPACITY,
+                Arc::new(Default::default()),
+            );
+            t.set_notes(n_rx);
+            let (f_tx, f_rx) = crossbeam::channel::unbounded();
+            t.set_fee_source(f_rx);
+            notes_tx = Some(n_tx);
+            venue_fees_tx = Some(f_tx);
+            venue_tracker = Some(t);
+        }
         if let Some(l) = &opts.live {
             shared
                 .live_ready
@@ -378,7 +518,8 @@ impl Pipeline {
             };
             let (pre_tx, pre_rx) = tap(4096, Arc::new(Default::default()));
             let (used_tx, used_rx) = tap(4096, Arc::new(Default::default()));
-            let (tok_tx, tok_rx) = tap(256, Arc::new(Default::default()));
+            let (tok_tx, tok_rx) =
+                lossless(256, c.control_backpressure_order.clone(), alive.clone());
             let (ltok_tx, ltok_rx) = crossbeam::channel::unbounded();
             let (b_tx, b_rx) = tap(1024, Arc::new(Default::default()));
             live_exec = Some(crate::exec::live::LiveExec::new(
@@ -397,8 +538,12 @@ impl Pipeline {
                 version.clone(),
             )?);
             if let Some(x) = live_exec.as_mut() {
+                // The order connection (and its reconnects) is dialled off the hot thread.
+                x.dial_off_thread()
+                    .context("spawning the order connection's dialer")?;
                 x.tag_trigger = l.tag_trigger;
                 x.order_type = l.order_type;
+                x.notes = notes_tx.take();
             }
             ladder_signer = Some(crate::exec::ladder::LadderSigner {
                 signer: crate::clob::sign::OrderSigner::new(l.key.clone(), l.chain),
@@ -412,6 +557,10 @@ impl Pipeline {
                 state: Arc::new(Mutex::new(ControlState::default())),
                 shared: shared.clone(),
                 version,
+                store: match l.venue.ledger_path(&cfg.journal.path) {
+                    p if cfg.mode != Mode::Live || p == ":memory:" => None,
+                    p => Some(crate::venue::store::VenueStore::open(&p)?),
+                },
             });
             live_tokens_tx = Some(tok_tx);
             ladder_tokens_tx = Some(ltok_tx);
@@ -431,7 +580,27 @@ impl Pipeline {
             idler: Idler::new(o_plan.wait),
             thread_index: 3,
         };
-        hot.push(spawn_hot(3, o_plan.core, move || order.run())?);
+        match (rtc_binance, rtc_poly, rtc_signal) {
+            (Some(binance), Some(poly), Some(signal)) => {
+                // One hot thread for every stage (see `rtc`).
+                let one = RunToCompletion {
+                    binance,
+                    poly,
+                    signal,
+                    order: Box::new(order),
+                    wait: o_plan.wait,
+                    shared: shared.clone(),
+                };
+                hot.push(spawn_named(
+                    "hot-rtc",
+                    0,
+                    o_plan.core,
+                    &shared,
+                    move || one.run(),
+                )?);
+            }
+            _ => hot.push(spawn_hot(3, o_plan.core, &shared, move || order.run())?),
+        }
 
         // Control side.
         let state = Arc::new(Mutex::new(ControlState::default()));
@@ -458,6 +627,7 @@ impl Pipeline {
             latency: LatencyBook::new(vec![b_col, p_col, s_col, o_col]),
             spot_tap: spot_tap_rx,
             poly_tap: poly_tap_rx,
+            signal_ledger: signal_ledger_rx,
             signal_tap: signal_tap_rx,
             exec_tap: exec_tap_rx,
             poly_ctl: poly_ctl_tx,
@@ -478,6 +648,7 @@ impl Pipeline {
                         order_tokens,
                         ladder_tokens,
                         bodies,
+                        venue_fees: venue_fees_tx.take(),
                     })
                 }
                 _ => None,
@@ -518,6 +689,21 @@ impl Pipeline {
                     .spawn(move || ls.run())?,
             );
         }
+        let venue_ledger: crate::venue::service::LedgerSnapshot = Arc::default();
+        let mut redeemed_tx = None;
+        if let Some(t) = venue_tracker.take() {
+            // Redemptions (the wallet thread's) reach the ledger on this channel.
+            let (tx, rx) = crossbeam::channel::unbounded();
+            redeemed_tx = Some(tx);
+            control_threads.push(crate::venue::service::spawn(
+                t,
+                shared.clone(),
+                venue_ledger.clone(),
+                state.clone(),
+                opts.risk,
+                rx,
+            )?);
+        }
         if let Some(rec) = recorder {
             let sh = shared.clone();
             control_threads.push(
@@ -545,6 +731,8 @@ impl Pipeline {
             journal: control_journal_handle,
             live: live_counters,
             journal_durable,
+            venue_ledger,
+            redeemed_tx,
         })
     }
 
@@ -582,5 +770,51 @@ fn fetch_clob_version(clob: &str) -> u8 {
             tracing::warn!("CLOB version not readable at {url}: assuming 2");
             2
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hot_thread_that_dies_trips_the_kill_switch_and_says_why() {
+        let shared = Arc::new(Shared::new(Mode::Paper));
+        assert!(!shared.killed());
+        let h = spawn_hot(2, None, &shared, || panic!("engine state corrupt")).unwrap();
+        h.join()
+            .expect("the panic is caught, the thread ends cleanly");
+        assert!(
+            shared.killed(),
+            "no order may go out on a half-dead pipeline"
+        );
+        let why = shared.hot_death.lock().unwrap().clone().unwrap();
+        assert_eq!(why, "hot thread signal died: engine state corrupt");
+
+        // The control loop makes it the kill switch's reason, and alerts, once.
+        let state = Mutex::new(ControlState::default());
+        let mut seen = false;
+        crate::control::watch_hot_death(&shared, &state, &mut seen);
+        crate::control::watch_hot_death(&shared, &state, &mut seen);
+        let st = state.lock().unwrap();
+        assert_eq!(
+            st.kill_reason.as_ref().map(|r| r.0.as_str()),
+            Some(why.as_str())
+        );
+        let alerts: Vec<_> = st
+            .alerts
+            .iter()
+            .filter(|a| a.kind == "hot_thread")
+            .collect();
+        assert_eq!(alerts.len(), 1);
+        assert_eq!(alerts[0].level, "critical");
+    }
+
+    #[test]
+    fn a_thread_that_ends_normally_trips_nothing() {
+        let shared = Arc::new(Shared::new(Mode::Paper));
+        spawn_hot(0, None, &shared, || {}).unwrap().join().unwrap();
+        assert!(!shared.killed());
+        assert!(shared.hot_death.lock().unwrap().is_none());
     }
 }

@@ -1,4 +1,6 @@
-//! The four hot threads allocate nothing in steady state.
+//! The hot threads allocate nothing in steady state, under both live plans: the four pinned
+//! threads, and the run-to-completion thread (which marks itself with each stage's index as
+//! it runs it, so an allocation is still named by its stage).
 //!
 //! A counting global allocator attributes every allocation to the hot thread making it (the
 //! pipeline marks its threads; `hot_thread_index` is a const thread-local read, safe inside an
@@ -16,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use cassandra::config::Config;
 use cassandra::demo::Demo;
-use cassandra::pipeline::cores::{hot_thread_index, mark_hot_thread, HOT_THREADS};
+use cassandra::pipeline::cores::{hot_thread_index, mark_hot_thread, PlanKind, HOT_THREADS};
 
 struct Counting;
 
@@ -97,6 +99,17 @@ fn hot_threads_do_not_allocate_in_steady_state() {
     PER_THREAD[3].store(0, Ordering::SeqCst);
     *FIRST.lock().unwrap() = None;
 
+    // One plan after the other: the counters are process-wide.
+    for plan in [PlanKind::RunToCompletion, PlanKind::FourThreads] {
+        steady_state(plan);
+    }
+}
+
+fn steady_state(plan: PlanKind) {
+    for c in &PER_THREAD {
+        c.store(0, Ordering::SeqCst);
+    }
+    *FIRST.lock().unwrap() = None;
     let mut cfg = Config {
         assets: vec!["BTC".into(), "ETH".into()],
         ..Config::default()
@@ -107,7 +120,9 @@ fn hot_threads_do_not_allocate_in_steady_state() {
     cfg.demo.chainlink_hz = 2.0;
     cfg.demo.poly_lag_ms = 1500;
     cfg.api.bind = "127.0.0.1:0".into();
+    cfg.pipeline.plan = plan;
     let demo = Demo::start(cfg).expect("demo starts");
+    assert_eq!(demo.pipeline.plan.kind, plan, "the configured plan runs");
     let c = &demo.pipeline.shared.counters;
 
     // Warm-up: two window roll-overs with books and prices flowing.
@@ -170,7 +185,7 @@ fn hot_threads_do_not_allocate_in_steady_state() {
     assert_eq!(
         total(),
         0,
-        "hot threads allocated during {span:?} of steady state: {counts:?}\nfirst: {}",
+        "{plan:?}: hot threads allocated during {span:?} of steady state: {counts:?}\nfirst: {}",
         FIRST.lock().unwrap().clone().unwrap_or_default()
     );
 }

@@ -244,3 +244,30 @@ fn resting_orders_are_cancelled_when_heartbeats_stop() {
     );
     assert_eq!(v.sim.clob().order(&never).unwrap().reserved_pusd_u6(), 0);
 }
+
+#[test]
+fn trades_are_filtered_by_match_time() {
+    let v = Venue::start();
+    let t = funded(&v, 0x47);
+    let ask = px_u6(v.book().best_ask().unwrap().price_e4);
+    let a = v.post(&t, &v.body(&t, Side::Buy, ask, 10_000_000, OrderType::Fak));
+    assert_eq!(a.status, 200, "{}", a.text);
+    let now = venue_clob_common::now_s();
+    let count = |q: &str| {
+        let a = v.request(&t, "GET", &format!("/data/trades{q}"), b"");
+        assert_eq!(a.status, 200, "{}", a.text);
+        a.json()["count"].as_u64().unwrap()
+    };
+    assert_eq!(count(""), 1);
+    assert_eq!(count(&format!("?after={}", now - 60)), 1);
+    assert_eq!(
+        count(&format!("?after={}", now + 60)),
+        0,
+        "matched before `after`"
+    );
+    assert_eq!(
+        count(&format!("?before={}", now - 60)),
+        0,
+        "matched after `before`"
+    );
+}

@@ -315,6 +315,56 @@ pub fn write_all(
             );
         }
     }
+    // Issue 15's targets for the run-to-completion plan on a small machine, when it ran.
+    if let Some(r) = find(Variant::RunToCompletion, low) {
+        let (p50, p99) = (q(&r.wire, 0.5), q(&r.wire, 0.99));
+        let _ = writeln!(
+            s,
+            "| run to completion: wire-to-wire p50 ≤ 60 µs ({}) | {} µs | {} |",
+            rate_label(low),
+            us(p50),
+            if p50 > 0 && p50 <= 60_000 {
+                "yes"
+            } else {
+                "no"
+            }
+        );
+        let _ = writeln!(
+            s,
+            "| run to completion: wire-to-wire p99 ≤ 250 µs ({}) | {} µs | {} |",
+            rate_label(low),
+            us(p99),
+            if p99 > 0 && p99 <= 250_000 {
+                "yes"
+            } else {
+                "no"
+            }
+        );
+        if let Some(a) = find(Variant::Async, low) {
+            for (name, pq) in [("p50", 0.5), ("p99", 0.99)] {
+                let (rp, ap) = (q(&r.wire, pq), q(&a.wire, pq));
+                let _ = writeln!(
+                    s,
+                    "| run to completion ≥ 4× the tokio baseline at {name} ({}) | {} µs vs {} µs = {} | {} |",
+                    rate_label(low),
+                    us(rp),
+                    us(ap),
+                    ratio(rp, ap),
+                    if rp > 0 && ap >= 4 * rp { "yes" } else { "no" }
+                );
+            }
+        }
+        if let Some(h) = r.stages.get("tick_to_trade") {
+            let t50 = q(h, 0.5);
+            let _ = writeln!(
+                s,
+                "| run to completion: in-process tick → order bytes written p50 ≤ 15 µs ({}) | {} µs | {} |",
+                rate_label(low),
+                us(t50),
+                if t50 > 0 && t50 <= 15_000 { "yes" } else { "no" }
+            );
+        }
+    }
     let _ = writeln!(s);
 
     // Wire-to-wire tables.
@@ -434,6 +484,8 @@ pub fn write_all(
     for &rate in &rates {
         for v in [
             Variant::Product,
+            Variant::RunToCompletion,
+            Variant::FourThreads,
             Variant::SignNow,
             Variant::SpinYield,
             Variant::Unpinned,

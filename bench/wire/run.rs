@@ -35,6 +35,10 @@ pub enum Variant {
     SpinYield,
     /// The product with its threads left to the scheduler (no pinning).
     Unpinned,
+    /// The product forced onto the four-thread plan (whatever the machine).
+    FourThreads,
+    /// The product forced onto the run-to-completion plan (whatever the machine).
+    RunToCompletion,
 }
 
 impl Variant {
@@ -48,6 +52,8 @@ impl Variant {
             Variant::Async => "tokio + tungstenite + serde_json",
             Variant::SpinYield => "product, spin-yield wait",
             Variant::Unpinned => "product, unpinned",
+            Variant::FourThreads => "product, four threads",
+            Variant::RunToCompletion => "product, run to completion",
         }
     }
 
@@ -61,6 +67,8 @@ impl Variant {
             Variant::Async => "async",
             Variant::SpinYield => "spin-yield",
             Variant::Unpinned => "unpinned",
+            Variant::FourThreads => "four-threads",
+            Variant::RunToCompletion => "rtc",
         }
     }
 
@@ -73,6 +81,8 @@ impl Variant {
             "async" => Variant::Async,
             "spin-yield" => Variant::SpinYield,
             "unpinned" => Variant::Unpinned,
+            "four-threads" => Variant::FourThreads,
+            "rtc" => Variant::RunToCompletion,
             _ => return None,
         })
     }
@@ -166,6 +176,12 @@ fn start_product(
             cfg.pipeline.wait = cassandra::pipeline::wait::WaitStrategy::SpinYield
         }
         Variant::Unpinned => cfg.pipeline.pin = false,
+        Variant::FourThreads => {
+            cfg.pipeline.plan = cassandra::pipeline::cores::PlanKind::FourThreads
+        }
+        Variant::RunToCompletion => {
+            cfg.pipeline.plan = cassandra::pipeline::cores::PlanKind::RunToCompletion
+        }
         _ => {}
     }
     cfg.validate()?;
@@ -186,6 +202,11 @@ fn start_product(
         order_type: cassandra::pipeline::events::OrderType::Fak,
         ladder,
         tag_trigger: true,
+        // The simulator serves the user channel on its HTTP port.
+        venue: cassandra::config::LiveVenueConfig {
+            user_channel: format!("{}/ws/user", sim.urls.http.replacen("http://", "ws://", 1)),
+            ..Default::default()
+        },
     };
     Pipeline::start(
         &cfg,

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod order;
 pub mod preflight;
 pub mod sim_faults;
+pub mod wallet;
 
 /// The venue's CLOB host.
 pub const DEFAULT_CLOB: &str = "https://clob.polymarket.com";

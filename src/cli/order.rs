@@ -23,6 +23,10 @@
 //!   reproduction only: the venue refuses such an order).
 //! - `metadata`, `builder` (bytes32 hex, default zero), `post_only`, `defer_exec`.
 //!
+//! `post` trades for the wallet the environment names (`POLYMARKET_SIGNATURE_TYPE`,
+//! `POLYMARKET_FUNDER`; a request carrying `signature_type` or `funder` is refused) and, when
+//! the venue refuses the wallet or signer, says which variable to change.
+//!
 //! The key comes from `POLYMARKET_PRIVATE_KEY` or `POLYMARKET_PRIVATE_KEY_FILE`, `owner` from
 //! `POLYMARKET_API_KEY`; `post` also needs `POLYMARKET_API_SECRET`/`POLYMARKET_API_PASSPHRASE` (or
 //! `POLYMARKET_API_SECRET`/`POLYMARKET_API_PASSPHRASE`).
@@ -580,9 +584,26 @@ fn post(yes: bool, clob: &str) -> anyhow::Result<()> {
     let line = lines
         .next()
         .ok_or_else(|| anyhow::anyhow!("no order request on stdin"))?;
-    let req = parse_request(&line).map_err(|e| anyhow::anyhow!("line 1: {e}"))?;
+    let mut req = parse_request(&line).map_err(|e| anyhow::anyhow!("line 1: {e}"))?;
+    // What is sent trades for the wallet the environment names, never one on stdin.
+    if let Ok(Value::Object(obj)) = serde_json::from_str::<Value>(&line) {
+        if let Some(k) = ["signature_type", "funder"]
+            .into_iter()
+            .find(|k| obj.contains_key(*k))
+        {
+            anyhow::bail!(
+                "line 1: `{k}`: `order post` trades for the wallet in the environment \
+                 (POLYMARKET_SIGNATURE_TYPE, POLYMARKET_FUNDER); remove it from the request"
+            );
+        }
+    }
     let mut signers = Signers(HashMap::new());
     let signer = signers.get(req.chain)?;
+    let (signature_type, funder) =
+        crate::wallet::setup::wallet_from_lookup(&env_lookup, signer.address())
+            .map_err(anyhow::Error::msg)?;
+    req.signature_type = signature_type;
+    req.funder = funder;
     let body =
         build_body(&req, signer, creds.api_key()).map_err(|e| anyhow::anyhow!("line 1: {e}"))?;
     let url = format!("{}/order", clob.trim_end_matches('/'));
@@ -617,6 +638,17 @@ fn post(yes: bool, clob: &str) -> anyhow::Result<()> {
     let status = resp.status();
     let text = resp.text().unwrap_or_default();
     println!("HTTP {}\n{text}", status.as_u16());
+    let venue_error = serde_json::from_str::<Value>(&text)
+        .ok()
+        .and_then(|v| {
+            ["error", "errorMsg"]
+                .iter()
+                .find_map(|k| v.get(*k).and_then(Value::as_str).map(str::to_string))
+        })
+        .unwrap_or_default();
+    if let Some(fix) = crate::wallet::refusal::operator_fix(&venue_error) {
+        eprintln!("What to change: {fix}");
+    }
     if !status.is_success() {
         anyhow::bail!("the CLOB answered HTTP {}", status.as_u16());
     }

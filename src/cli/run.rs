@@ -65,6 +65,7 @@ pub fn live_setup_from_env(cfg: &Config) -> anyhow::Result<LiveSetup> {
             order_type: cfg.live.order_type.into(),
             ladder: cfg.live.ladder.clone(),
             tag_trigger: false,
+            venue: cfg.live.venue.clone(),
         }),
         _ => anyhow::bail!(
             "{} mode needs a signing key and CLOB credentials:\n  {}",
@@ -85,7 +86,9 @@ pub fn run(cfg: Config, status_every: Duration, stop: impl FnMut() -> bool) -> a
     if cfg.mode == Mode::Live {
         crate::cli::preflight::before_live(&cfg)?;
     }
-    let wallet = live.as_ref().map(LiveSetup::api_wallet);
+    let wallet = live
+        .as_ref()
+        .map(|l| l.api_wallet(&cfg.venues.relayer, &crate::preflight::process_env));
     let price_socket = Credentials::from_env().ok().map(|c| PriceSocketAuth {
         api_key: c.api_key().to_string(),
         secret: c.secret().to_string(),
@@ -103,7 +106,7 @@ pub fn run(cfg: Config, status_every: Duration, stop: impl FnMut() -> bool) -> a
             risk: cfg.risk,
             log_discovery_errors: true,
             record: None,
-            live,
+            live: live.clone(),
         },
     )?;
     println!(
@@ -115,6 +118,17 @@ pub fn run(cfg: Config, status_every: Duration, stop: impl FnMut() -> bool) -> a
         Some(AlertSecrets::load(&cfg.alerts).map_err(anyhow::Error::msg)?)
     } else {
         None
+    };
+    let wallet_thread = match &live {
+        Some(l) => crate::wallet::worker::start_for_live(
+            &cfg,
+            l,
+            pipeline.shared.clone(),
+            pipeline.state.clone(),
+            &crate::preflight::process_env,
+            pipeline.redeemed_tx.clone(),
+        )?,
+        None => None,
     };
     let mut services =
         match Services::start(&cfg, &pipeline, secrets, ApiKey::from_environment(), wallet) {
@@ -148,6 +162,9 @@ pub fn run(cfg: Config, status_every: Duration, stop: impl FnMut() -> bool) -> a
     let shared = pipeline.shared.clone();
     let plan = pipeline.plan.clone();
     let state = pipeline.shutdown();
+    if let Some(h) = wallet_thread {
+        let _ = h.join();
+    }
     services.finish();
     let st = state.lock().expect("state");
     let s = crate::control::summary::RunSummary::collect(&plan, &shared, &st, ran_s);

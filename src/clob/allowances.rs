@@ -108,7 +108,7 @@ impl Rpc {
         })
     }
 
-    fn call(&self, method: &str, params: Value) -> Result<Value, AllowanceError> {
+    pub(crate) fn call(&self, method: &str, params: Value) -> Result<Value, AllowanceError> {
         let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
         let v: Value = self
             .http
@@ -125,7 +125,7 @@ impl Rpc {
             .ok_or_else(|| AllowanceError::Rpc(format!("{method}: no result")))
     }
 
-    fn eth_call(&self, to: &Address, data: &[u8]) -> Result<Vec<u8>, AllowanceError> {
+    pub(crate) fn eth_call(&self, to: &Address, data: &[u8]) -> Result<Vec<u8>, AllowanceError> {
         let r = self.call(
             "eth_call",
             json!([{"to": to.as_str(), "data": hex(data)}, "latest"]),
@@ -135,7 +135,7 @@ impl Rpc {
             .ok_or_else(|| AllowanceError::Rpc("eth_call: not hex".into()))
     }
 
-    fn quantity(&self, method: &str, params: Value) -> Result<u128, AllowanceError> {
+    pub(crate) fn quantity(&self, method: &str, params: Value) -> Result<u128, AllowanceError> {
         let r = self.call(method, params)?;
         r.as_str()
             .and_then(|s| u128::from_str_radix(s.trim_start_matches("0x"), 16).ok())

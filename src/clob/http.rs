@@ -71,6 +71,8 @@ pub enum HttpError {
 pub struct HttpResponse<'a> {
     pub status: u16,
     pub body: &'a mut [u8],
+    /// `Retry-After` in whole seconds (0 when absent or not a number of seconds).
+    pub retry_after_s: u32,
 }
 
 pub struct HttpConn {
@@ -148,7 +150,7 @@ impl HttpConn {
     /// The next complete response, if one has arrived.
     pub fn poll(&mut self) -> Result<Option<HttpResponse<'_>>, HttpError> {
         loop {
-            if let Some((status, off, len, consumed)) = self.parse()? {
+            if let Some((status, off, len, consumed, retry_after_s)) = self.parse()? {
                 self.in_flight = self.in_flight.saturating_sub(1);
                 let body_start = off;
                 self.start += consumed;
@@ -160,6 +162,7 @@ impl HttpConn {
                 return Ok(Some(HttpResponse {
                     status,
                     body: &mut self.rx[s..e],
+                    retry_after_s,
                 }));
             }
             self.flush()?;
@@ -181,8 +184,10 @@ impl HttpConn {
         }
     }
 
-    /// (status, body offset, body length, bytes consumed) of a complete response at `start`.
-    fn parse(&mut self) -> Result<Option<(u16, usize, usize, usize)>, HttpError> {
+    /// (status, body offset, body length, bytes consumed, Retry-After seconds) of a complete
+    /// response at `start`.
+    #[allow(clippy::type_complexity)]
+    fn parse(&mut self) -> Result<Option<(u16, usize, usize, usize, u32)>, HttpError> {
         let buf = &self.rx[self.start..self.end];
         if buf.is_empty() {
             return Ok(None);
@@ -197,8 +202,14 @@ impl HttpConn {
         let status = resp.code.unwrap_or(0);
         let mut content_length: Option<usize> = None;
         let mut chunked = false;
+        let mut retry_after_s = 0u32;
         for h in resp.headers.iter() {
-            if h.name.eq_ignore_ascii_case("content-length") {
+            if h.name.eq_ignore_ascii_case("retry-after") {
+                retry_after_s = std::str::from_utf8(h.value)
+                    .ok()
+                    .and_then(|v| v.trim().parse().ok())
+                    .unwrap_or(0);
+            } else if h.name.eq_ignore_ascii_case("content-length") {
                 content_length = std::str::from_utf8(h.value)
                     .ok()
                     .and_then(|v| v.trim().parse().ok());
@@ -210,7 +221,9 @@ impl HttpConn {
         }
         let body_off = self.start + hlen;
         if chunked {
-            return self.dechunk(status, body_off);
+            return Ok(self
+                .dechunk(status, body_off)?
+                .map(|(s, o, l, c)| (s, o, l, c, retry_after_s)));
         }
         let len = content_length.unwrap_or(0);
         if len > self.rx.len() {
@@ -220,7 +233,7 @@ impl HttpConn {
         if self.end - body_off < len {
             return Ok(None);
         }
-        Ok(Some((status, body_off, len, hlen + len)))
+        Ok(Some((status, body_off, len, hlen + len, retry_after_s)))
     }
 
     /// De-chunk a complete chunked body in place (data moved down over the size lines).

@@ -122,6 +122,11 @@ impl PrivateKey {
         Address::from_bytes(self.wallet.address().0)
     }
 
+    /// Signs a 32-byte EIP-712 digest (wallet batches, off the hot path): 65 bytes `r‖s‖v`.
+    pub fn sign_typed_digest(&self, digest: &[u8; 32]) -> Result<[u8; 65], SignError> {
+        self.sign_digest(digest)
+    }
+
     fn sign_digest(&self, digest: &[u8; 32]) -> Result<[u8; ECDSA_LEN], SignError> {
         let sig = self
             .wallet
@@ -360,6 +365,17 @@ impl ExchangeDomains {
         let tds = typed_data_sign_hash(&contents, self.chain.chain_id(), order.signer.bytes());
         recover(&eip712_digest(domain, &tds), ecdsa)
     }
+}
+
+/// The address whose key signed `digest` (65 bytes `r‖s‖v`, low-S): the verifying side of
+/// wallet batches in the simulator.
+pub fn recover_digest_signer(digest: &[u8; 32], sig: &[u8]) -> Result<Address, SignError> {
+    recover(digest, sig)
+}
+
+/// `keccak256(0x1901 ‖ domainSeparator ‖ structHash)`.
+pub fn typed_data_digest(domain_separator: &[u8; 32], struct_hash: &[u8; 32]) -> [u8; 32] {
+    eip712_digest(domain_separator, struct_hash)
 }
 
 fn recover(digest: &[u8; 32], sig: &[u8]) -> Result<Address, SignError> {

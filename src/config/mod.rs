@@ -39,7 +39,7 @@ pub struct Config {
 
 /// How shadow and live mode post orders (`[live]`, `[live.ladder]`). Slippage is the
 /// strategy's `max_slippage_ticks`.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LiveConfig {
     /// `"FAK"` (default: fill what is there, cancel the rest) or `"FOK"` (all or nothing).
@@ -47,7 +47,36 @@ pub struct LiveConfig {
     pub order_type: LiveOrderType,
     /// The presigned ladder.
     pub ladder: crate::exec::ladder::LadderConfig,
+    /// `[live.venue]`: the order tracker and the venue ledger (live mode).
+    pub venue: LiveVenueConfig,
+    /// Redeem resolved winning positions automatically (default true; `src/wallet/redeem.rs`).
+    /// Off: winning tokens stay in the wallet, shown as redeemable, never as cash.
+    pub redeem: bool,
+    /// How often the redeemer looks at ended windows, ms (default 10000).
+    pub redeem_interval_ms: u64,
+    /// The redemption state file (SQLite; what makes redemption idempotent across
+    /// restarts). Default `redemptions.sqlite` in the working directory.
+    pub redemptions_path: String,
+    /// Before each window the CLOB's pUSD balance view is read; below this (pUSD) new orders
+    /// pause with an alert until it is back. Default 5.
+    pub min_pusd_usdc: f64,
 }
+
+impl Default for LiveConfig {
+    fn default() -> Self {
+        LiveConfig {
+            order_type: LiveOrderType::default(),
+            ladder: crate::exec::ladder::LadderConfig::default(),
+            venue: LiveVenueConfig::default(),
+            redeem: true,
+            redeem_interval_ms: 10_000,
+            redemptions_path: "redemptions.sqlite".into(),
+            min_pusd_usdc: 5.0,
+        }
+    }
+}
+
+pub use crate::venue::config::LiveVenueConfig;
 
 /// The venue order type of live orders.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -230,6 +259,9 @@ pub struct PipelineConfig {
     /// Queue under the hot links: `rtrb` (the product); `crossbeam` and `std-mpsc` exist as
     /// benchmark baselines.
     pub ring: crate::pipeline::rings::RingKind,
+    /// Live plan: `auto` (default: four threads with at least 5 cores, else run to
+    /// completion), `four-threads` or `run-to-completion`.
+    pub plan: crate::pipeline::cores::PlanKind,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -246,6 +278,8 @@ pub struct VenueConfig {
     pub polygon_rpc: String,
     /// Polymarket Data API (whale trades).
     pub data_api: String,
+    /// Polymarket's relayer: deposit-wallet approvals and redemptions (`WALLET` batches).
+    pub relayer: String,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -322,6 +356,7 @@ impl Default for PipelineConfig {
             tap_capacity: 16384,
             latency_flush_ms: 250,
             ring: crate::pipeline::rings::RingKind::Rtrb,
+            plan: Default::default(),
         }
     }
 }
@@ -338,6 +373,7 @@ impl Default for VenueConfig {
             clob: "https://clob.polymarket.com".into(),
             polygon_rpc: "https://polygon-rpc.com".into(),
             data_api: "https://data-api.polymarket.com".into(),
+            relayer: crate::wallet::relayer::DEFAULT_RELAYER.into(),
         }
     }
 }
@@ -465,6 +501,7 @@ impl Config {
             ("venues.clob", &v.clob),
             ("venues.polygon_rpc", &v.polygon_rpc),
             ("venues.data_api", &v.data_api),
+            ("venues.relayer", &v.relayer),
         ] {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
                 bad.push(format!("{k} = {url:?}: an http:// or https:// URL"));
@@ -558,6 +595,25 @@ impl Config {
             for f in e.fields {
                 bad.push(format!("risk.{f}"));
             }
+        }
+        let l = &self.live;
+        if !(l.min_pusd_usdc.is_finite() && l.min_pusd_usdc >= 0.0 && l.min_pusd_usdc < 1e12) {
+            bad.push(format!(
+                "live.min_pusd_usdc = {}: a pUSD amount, 0 or more",
+                l.min_pusd_usdc
+            ));
+        }
+        if !(100..=3_600_000).contains(&l.redeem_interval_ms) {
+            bad.push(format!(
+                "live.redeem_interval_ms = {}: between 100 and 3600000",
+                l.redeem_interval_ms
+            ));
+        }
+        if l.redemptions_path.trim().is_empty() {
+            bad.push(
+                "live.redemptions_path is empty: a file path (or \":memory:\" to keep nothing)"
+                    .into(),
+            );
         }
         for n in &self.live.ladder.notionals_usdc {
             // A marketable BUY under $1 is refused by the venue: never presign one.

@@ -23,10 +23,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::clock::wall_ms;
-use crate::pipeline::control::{PolyControl, SignalControl, TokenKey};
+use crate::pipeline::control::{PolyControl, SignalControl};
 use crate::pipeline::events::{AssetId, ExecReport, PolyEvent, SpotTick, TokenId};
-use crate::pipeline::registry::{AssetTable, MAX_TOKENS};
-use crate::pipeline::rings::{TapRx, TapTx};
+use crate::pipeline::lossless::{LosslessRx, LosslessTx};
+use crate::pipeline::registry::AssetTable;
+use crate::pipeline::rings::TapRx;
 use crate::pipeline::shared::Shared;
 use crate::pipeline::wait::Doorbell;
 use crate::signal::SignalTap;
@@ -45,11 +46,16 @@ pub struct ControlLoop {
     pub latency: LatencyBook,
     pub spot_tap: TapRx<SpotTick>,
     pub poly_tap: TapRx<PolyEvent>,
+    /// `signal`'s ledger (intents, settlements, breaker events): lossless, drained first.
+    pub signal_ledger: LosslessRx<SignalTap>,
+    /// `signal`'s telemetry (decisions, account snapshots): lossy.
     pub signal_tap: TapRx<SignalTap>,
-    pub exec_tap: TapRx<ExecReport>,
-    pub poly_ctl: TapTx<PolyControl>,
+    /// `order`'s reports (fills, refusals): lossless.
+    pub exec_tap: LosslessRx<ExecReport>,
+    /// Control messages to the hot threads: lossless (a full ring holds this loop back).
+    pub poly_ctl: LosslessTx<PolyControl>,
     pub poly_waker: Arc<mio::Waker>,
-    pub signal_ctl: TapTx<SignalControl>,
+    pub signal_ctl: LosslessTx<SignalControl>,
     pub signal_bell: Arc<Doorbell>,
     pub discovered: crossbeam::channel::Receiver<DiscoveredWindow>,
     pub latency_every: Duration,
@@ -66,9 +72,11 @@ pub struct ControlLoop {
 
 /// The control loop's ends of the live path.
 pub struct LiveLinks {
-    pub order_tokens: TapTx<(TokenId, crate::exec::orders::TokenOrderInfo)>,
+    pub order_tokens: LosslessTx<(TokenId, crate::exec::orders::TokenOrderInfo)>,
     pub ladder_tokens: crossbeam::channel::Sender<crate::exec::ladder::LadderToken>,
     pub bodies: TapRx<(u64, crate::exec::orders::PostBody)>,
+    /// Each live token's fee schedule, to the order tracker (live mode).
+    pub venue_fees: Option<crossbeam::channel::Sender<crate::venue::VenueToken>>,
 }
 
 struct LiveWindow {
@@ -103,6 +111,27 @@ pub fn watch_journal(shared: &Shared, state: &Mutex<ControlState>, seen: &mut u6
         level: "critical".into(),
         kind: "journal".into(),
         message: format!("journal write failed ({failed} batches lost so far): {error}"),
+    });
+}
+
+/// A hot thread died (it set the kill switch): record why as the switch's reason, once, and
+/// alert. The reason stays until an operator resumes.
+pub fn watch_hot_death(shared: &Shared, state: &Mutex<ControlState>, seen: &mut bool) {
+    if *seen {
+        return;
+    }
+    let Some(reason) = shared.hot_death.lock().ok().and_then(|d| d.clone()) else {
+        return;
+    };
+    *seen = true;
+    let mut st = state.lock().expect("state");
+    st.kill_reason = Some((reason.clone(), wall_ms()));
+    st.announce_kill(true);
+    st.push_alert(state::Alert {
+        ts_ms: wall_ms(),
+        level: "critical".into(),
+        kind: "hot_thread".into(),
+        message: reason,
     });
 }
 
@@ -143,21 +172,22 @@ impl FeedWatch {
 impl ControlLoop {
     pub fn run(mut self) {
         let mut live: Vec<LiveWindow> = Vec::new();
-        let mut next_token: u16 = 0;
+        let mut slots = discovery::TokenSlots::default();
         let mut last_latency = std::time::Instant::now();
         let mut journal_failures = 0u64;
+        let mut hot_death_seen = false;
         let mut feeds = FeedWatch::default();
         loop {
             let running = self.shared.is_running();
             let mut busy = self.drain_taps();
             watch_journal(&self.shared, &self.state, &mut journal_failures);
+            watch_hot_death(&self.shared, &self.state, &mut hot_death_seen);
             feeds.watch(&self.shared);
             while let Ok(w) = self.discovered.try_recv() {
                 busy = true;
-                let up = TokenId(next_token % MAX_TOKENS as u16);
-                let down = TokenId((next_token + 1) % MAX_TOKENS as u16);
-                next_token = (next_token + 2) % MAX_TOKENS as u16;
-                self.set_up(&w, up, down);
+                let setup = slots.set_up(&w);
+                let (up, down) = (setup.up(), setup.down());
+                self.set_up(&w, &setup);
                 if let Some(j) = self.journal.as_mut() {
                     j.on_window(&w, up, down);
                 }
@@ -183,10 +213,10 @@ impl ControlLoop {
                     return true;
                 }
                 for token in [w.up, w.down] {
-                    self.poly_ctl.offer(PolyControl::Unsubscribe { token });
+                    self.poly_ctl.send(PolyControl::Unsubscribe { token });
                 }
                 let _ = self.poly_waker.wake();
-                self.signal_ctl.offer(SignalControl::WindowClosed {
+                self.signal_ctl.send(SignalControl::WindowClosed {
                     asset: w.asset,
                     start_s: w.start_s,
                 });
@@ -225,16 +255,27 @@ impl ControlLoop {
         }
     }
 
-    fn set_up(&mut self, w: &DiscoveredWindow, up: TokenId, down: TokenId) {
+    fn set_up(&mut self, w: &DiscoveredWindow, setup: &discovery::WindowSetup) {
         if let Some(l) = self.live.as_mut() {
-            for (slot, id) in [(up, &w.up_token), (down, &w.down_token)] {
+            for (slot, id) in [(setup.up(), &w.up_token), (setup.down(), &w.down_token)] {
                 if let Some(info) = crate::exec::orders::TokenOrderInfo::from_window(
                     id,
                     w.tick_e4,
                     w.neg_risk,
                     w.min_size_e6,
                 ) {
-                    l.order_tokens.offer((slot, info));
+                    if let Some(tx) = l.venue_fees.as_ref() {
+                        let _ = tx.send(crate::venue::VenueToken {
+                            token: id.clone(),
+                            fees: crate::venue::FeeRule::from_params(
+                                w.fees.rate,
+                                w.fees.exponent,
+                                w.fees.taker_only,
+                            ),
+                            end_s: w.end_s,
+                        });
+                    }
+                    l.order_tokens.send((slot, info));
                     let _ = l.ladder_tokens.send(crate::exec::ladder::LadderToken {
                         slot,
                         info,
@@ -243,14 +284,11 @@ impl ControlLoop {
                 }
             }
         }
-        for (token, id) in [(up, &w.up_token), (down, &w.down_token)] {
-            if let Some(key) = TokenKey::new(id) {
-                self.poly_ctl.offer(PolyControl::Subscribe { token, key });
-            }
+        for sub in setup.subscriptions() {
+            self.poly_ctl.send(sub);
         }
         let _ = self.poly_waker.wake();
-        self.signal_ctl
-            .offer(SignalControl::Window(w.spec(up, down)));
+        self.signal_ctl.send(setup.signal());
         self.signal_bell.ring();
     }
 
@@ -282,7 +320,8 @@ impl ControlLoop {
                 self.notifier = Some(notify::Notifier::new(tx, &self.shared));
             }
         }
-        while let Some(s) = self.signal_tap.pop() {
+        // The ledger first: a decision or snapshot never overtakes the intent behind it.
+        while let Some(s) = self.signal_ledger.pop().or_else(|| self.signal_tap.pop()) {
             if let Some(j) = self.journal.as_mut() {
                 j.on_signal(&s, mode);
             }

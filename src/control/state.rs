@@ -27,6 +27,8 @@ pub struct ControlState {
     /// `/api/positions` and `/ws` show them until their windows settle.
     pub restored_positions: Vec<ExecReport>,
     pub settlements: Vec<Settlement>,
+    /// The venue ledger (live mode), published by the `venue` thread.
+    pub venue_ledger: Option<crate::venue::LedgerView>,
     /// Latency percentiles by stage, refreshed by the control loop.
     pub latency: BTreeMap<&'static str, crate::telemetry::StageSummary>,
     /// The full histograms by stage, filled once at shutdown for the summary's `.hgrm` export.
@@ -68,6 +70,8 @@ pub struct ControlState {
     pub alert_tx: Option<crate::control::alerts::AlertTx>,
     /// Order bodies built in `shadow` (or sent in `live`), by intent id, most recent last.
     pub bodies: VecDeque<(u64, String)>,
+    /// Live mode's wallet: cash apart from redeemable winning tokens (`wallet::worker`).
+    pub wallet: Option<crate::wallet::worker::WalletView>,
 }
 
 /// An operator alert (`live_alert` on `/ws`).

@@ -44,6 +44,13 @@ impl AnswerStatus {
 /// Longest `orderID` kept (`0x` + 64 hex digits, with room to spare).
 pub const ORDER_ID_MAX: usize = 80;
 
+/// Trade ids kept inline per answer (the rest are found by order id: the user channel's
+/// `trade` events and `GET /data/trades` name their `taker_order_id`).
+pub const TRADE_IDS_KEPT: usize = 4;
+
+/// Longest trade id kept (the venue's are UUIDs, 36 characters).
+pub const TRADE_ID_MAX: usize = 48;
+
 /// What a `POST /order` answer says. Fixed size: parsing allocates nothing.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct OrderAnswer {
@@ -66,6 +73,8 @@ pub struct OrderAnswer {
     order_id_len: u8,
     /// How many `tradeIDs` came back.
     pub trade_ids: u16,
+    trade_id: [[u8; TRADE_ID_MAX]; TRADE_IDS_KEPT],
+    trade_id_len: [u8; TRADE_IDS_KEPT],
 }
 
 impl Default for OrderAnswer {
@@ -82,6 +91,8 @@ impl Default for OrderAnswer {
             order_id: [0; ORDER_ID_MAX],
             order_id_len: 0,
             trade_ids: 0,
+            trade_id: [[0; TRADE_ID_MAX]; TRADE_IDS_KEPT],
+            trade_id_len: [0; TRADE_IDS_KEPT],
         }
     }
 }
@@ -90,6 +101,14 @@ impl OrderAnswer {
     /// The venue's `orderID` (empty if none, or longer than [`ORDER_ID_MAX`]).
     pub fn order_id(&self) -> &str {
         std::str::from_utf8(&self.order_id[..self.order_id_len as usize]).unwrap_or("")
+    }
+
+    /// The `i`-th trade id kept (up to [`TRADE_IDS_KEPT`]; empty past those).
+    pub fn trade_id(&self, i: usize) -> &str {
+        if i >= TRADE_IDS_KEPT {
+            return "";
+        }
+        std::str::from_utf8(&self.trade_id[i][..self.trade_id_len[i] as usize]).unwrap_or("")
     }
 
     /// Accepted by the venue: HTTP 200, `success`, and no error text.
@@ -130,6 +149,18 @@ pub fn parse_order_response(json: &mut JsonScratch, body: &mut [u8]) -> Option<O
                 .map_or(0, |t| t.len().min(u16::MAX as usize) as u16),
             ..OrderAnswer::default()
         };
+        if let Some(ids) = v.get("tradeIDs").and_then(|t| t.as_array()) {
+            let strs = ids
+                .iter()
+                .filter_map(crate::feeds::json::ValueIntoString::into_string);
+            for (i, t) in strs.take(TRADE_IDS_KEPT).enumerate() {
+                let b = t.as_bytes();
+                if b.len() <= TRADE_ID_MAX {
+                    a.trade_id[i][..b.len()].copy_from_slice(b);
+                    a.trade_id_len[i] = b.len() as u8;
+                }
+            }
+        }
         let id = get_str(v, "orderID").unwrap_or("").as_bytes();
         if id.len() <= ORDER_ID_MAX {
             a.order_id[..id.len()].copy_from_slice(id);

@@ -156,9 +156,34 @@ pub struct LadderSigner {
     pub shared: Arc<Shared>,
     /// The order version in force (2 or 3), set by the `order` thread when the venue says.
     pub version: Arc<std::sync::atomic::AtomicU8>,
+    /// Live mode: each order's identity (salt, order hash) is written here before the order
+    /// is handed to the `order` thread — on disk before its bytes can leave (write-ahead).
+    pub store: Option<crate::venue::store::VenueStore>,
 }
 
 impl LadderSigner {
+    /// Stores `body`'s identity before it may be sent; `false` if that failed.
+    fn write_ahead(&self, body: &PostBody, now_ms: u64) -> bool {
+        let Some(store) = self.store.as_ref() else {
+            return true;
+        };
+        let r = store.put_order(&crate::venue::store::StoredOrder {
+            order_id: String::from_utf8_lossy(&body.order_id()).into_owned(),
+            intent_id: 0,
+            token_slot: body.token.0,
+            salt: body.salt,
+            price_e4: body.price_e4,
+            size_e6: body.size_e6,
+            presigned: true,
+            state: crate::venue::store::StoredState::Prepared,
+            created_ms: now_ms,
+        });
+        if let Err(e) = &r {
+            tracing::error!("ladder: venue ledger write failed, order not presigned: {e:#}");
+        }
+        r.is_ok()
+    }
+
     pub fn run(mut self) {
         let mut salts = SaltSource::new(wall_ms(), 1);
         let mut live: BTreeMap<u16, LadderToken> = BTreeMap::new();
@@ -249,6 +274,9 @@ impl LadderSigner {
                                 &mut scratch,
                             ) {
                                 Ok(body) => {
+                                    if !self.write_ahead(&body, now_ms) {
+                                        break 'tokens; // not on disk: not handed over
+                                    }
                                     if !self.out.offer(body) {
                                         break 'tokens; // the order thread is full: next round
                                     }

@@ -17,12 +17,14 @@ use crate::feeds::json::JsonScratch;
 pub use super::answer::{parse_order_response, AnswerStatus, OrderAnswer, ORDER_ID_MAX};
 use crate::feeds::ws::Backoff;
 use crate::pipeline::events::{ExecReport, ExecStatus, OrderIntent, TokenId, NO_TRIGGER_SEQ};
+use crate::pipeline::lossless::LosslessRx;
 use crate::pipeline::registry::MAX_TOKENS;
 use crate::pipeline::rings::{TapRx, TapTx};
 use crate::sim::wire::TRIGGER_HEADER;
-use crate::strategy::fees::taker_fee_usdc;
 
 use super::ladder::OrderLadder;
+use super::live_report::{in_doubt, rejected, report_from, throttled};
+use super::notes::{LiveNote, NOTES_PER_ORDER};
 use super::orders::{build_buy, Account, PostBody, SaltSource, TokenOrderInfo};
 
 /// Requests in flight at once on the connection.
@@ -48,15 +50,28 @@ pub struct LiveCounters {
     /// Not sent because the venue would refuse its size: a marketable BUY under $1 or a size
     /// under the market's minimum (checked before signing, never a venue error).
     pub refused_under_minimum: std::sync::atomic::AtomicU64,
+    /// Not sent: the venue asked us (HTTP 429 `Retry-After`) to wait.
+    pub refused_throttled: std::sync::atomic::AtomicU64,
+    /// Answers that were HTTP 429 (not venue errors: they never trip the breaker).
+    pub throttled: std::sync::atomic::AtomicU64,
+    /// Orders whose answer was lost with the connection (unknown until the tracker resolves
+    /// them by order id).
+    pub in_doubt: std::sync::atomic::AtomicU64,
 }
 
 /// What a request in flight was, so its answer can be matched.
 #[derive(Clone, Copy, Debug)]
 enum Pending {
     Empty,
-    Order { intent: OrderIntent, retried: bool },
+    Order {
+        intent: OrderIntent,
+        retried: bool,
+        order_hash: [u8; 32],
+    },
     CancelAll,
-    Version { intent: OrderIntent },
+    Version {
+        intent: OrderIntent,
+    },
 }
 
 pub struct LiveExec {
@@ -70,11 +85,14 @@ pub struct LiveExec {
     /// Orders used, so the control side re-signs them.
     pub used: TapTx<(TokenId, u32, u64)>,
     /// Token set-ups from the control side.
-    pub tokens_rx: TapRx<(TokenId, TokenOrderInfo)>,
+    pub tokens_rx: LosslessRx<(TokenId, TokenOrderInfo)>,
     pub counters: std::sync::Arc<LiveCounters>,
     tokens: [Option<TokenOrderInfo>; MAX_TOKENS],
     l2: L2Signer,
     conn: Option<HttpConn>,
+    /// Makes the connection on a control-side thread (the pipeline); `None` connects inline
+    /// (tools and tests that own no hot thread).
+    dialer: Option<crate::feeds::dialer::Dialer<HttpConn, HttpError>>,
     backoff: Backoff,
     retry_at_ns: u64,
     pending: [Pending; MAX_IN_FLIGHT],
@@ -93,6 +111,11 @@ pub struct LiveExec {
     /// The venue order type of orders signed on the spot (`[live] order_type`), the same as
     /// the ladder's, so a presigned and an on-the-spot order for one intent are alike.
     pub order_type: crate::pipeline::events::OrderType,
+    /// The lossless hand-off of every order's identity and outcome to the order tracker
+    /// (`exec::notes`). `None` runs without a tracker (tests, benches).
+    pub notes: Option<TapTx<LiveNote>>,
+    /// No order is sent before this wall time (the venue's `Retry-After`).
+    throttled_until_ms: u64,
 }
 
 /// Why an intent was not sent.
@@ -104,6 +127,11 @@ pub enum SendError {
     /// Under the venue's $1 (marketable BUY) or minimum-size rule.
     UnderMinimum,
     Busy,
+    /// The venue asked us to wait (`Retry-After`); nothing was sent.
+    Throttled,
+    /// The write failed part-way: the venue may have the order (reported in doubt, its
+    /// exposure held, until the tracker resolves it by id).
+    InDoubt,
 }
 
 impl LiveExec {
@@ -115,7 +143,7 @@ impl LiveExec {
         creds: Credentials,
         presigned: TapRx<PostBody>,
         used: TapTx<(TokenId, u32, u64)>,
-        tokens_rx: TapRx<(TokenId, TokenOrderInfo)>,
+        tokens_rx: LosslessRx<(TokenId, TokenOrderInfo)>,
         counters: std::sync::Arc<LiveCounters>,
         version: std::sync::Arc<std::sync::atomic::AtomicU8>,
     ) -> anyhow::Result<LiveExec> {
@@ -133,6 +161,7 @@ impl LiveExec {
             tokens: [None; MAX_TOKENS],
             l2,
             conn: None,
+            dialer: None,
             backoff: Backoff::new(100, 5_000, 0x11),
             retry_at_ns: 0,
             pending: [Pending::Empty; MAX_IN_FLIGHT],
@@ -145,6 +174,8 @@ impl LiveExec {
             last_body: PostBody::EMPTY,
             tag_trigger: false,
             order_type: crate::pipeline::events::OrderType::Fak,
+            notes: None,
+            throttled_until_ms: 0,
         })
     }
 
@@ -165,15 +196,37 @@ impl LiveExec {
         n
     }
 
+    /// Connect through a dialer thread from now on: DNS, TCP, TLS and every reconnect run
+    /// there, and `ensure_connected` only picks the ready connection up.
+    pub fn dial_off_thread(&mut self) -> std::io::Result<()> {
+        let target = self.target.clone();
+        self.dialer = Some(crate::feeds::dialer::Dialer::spawn_with(
+            "clob",
+            move || HttpConn::connect(&target, Duration::from_secs(5)),
+            None,
+        )?);
+        Ok(())
+    }
+
     /// Keep the connection up (connects at start and after a failure, with backoff).
     pub fn ensure_connected(&mut self, now_ns: u64) -> bool {
         if self.conn.is_some() {
             return true;
         }
-        if now_ns < self.retry_at_ns {
-            return false;
-        }
-        match HttpConn::connect(&self.target, Duration::from_secs(5)) {
+        let dialed = match self.dialer.as_mut() {
+            Some(d) => match d.poll() {
+                Some(r) => r,
+                None => {
+                    if now_ns >= self.retry_at_ns {
+                        d.request();
+                    }
+                    return false;
+                }
+            },
+            None if now_ns < self.retry_at_ns => return false,
+            None => HttpConn::connect(&self.target, Duration::from_secs(5)),
+        };
+        match dialed {
             Ok(c) => {
                 self.conn = Some(c);
                 self.backoff.reset();
@@ -187,14 +240,18 @@ impl LiveExec {
     }
 
     /// The body for `intent`: presigned if one fits, else signed now.
-    fn body_for(&mut self, intent: &OrderIntent, now_ms: u64) -> Result<PostBody, SendError> {
+    fn body_for(
+        &mut self,
+        intent: &OrderIntent,
+        now_ms: u64,
+    ) -> Result<(PostBody, bool), SendError> {
         if let Some(b) = self
             .ladder
             .take(intent.token, intent.limit_price_e4, intent.size_e6)
         {
             self.used.offer((b.token, b.price_e4, b.size_e6));
             bump(&self.counters.presigned);
-            return Ok(b);
+            return Ok((b, true));
         }
         let mut info =
             self.tokens[intent.token.0 as usize % MAX_TOKENS].ok_or(SendError::UnknownToken)?;
@@ -224,7 +281,7 @@ impl LiveExec {
             }
         })?;
         bump(&self.counters.signed_now);
-        Ok(b)
+        Ok((b, false))
     }
 
     /// Build the body without sending (shadow mode); the body is kept in `last_body`.
@@ -233,7 +290,7 @@ impl LiveExec {
         intent: &OrderIntent,
         now_ms: u64,
     ) -> Result<&PostBody, SendError> {
-        let b = self.body_for(intent, now_ms)?;
+        let (b, _) = self.body_for(intent, now_ms)?;
         self.last_body = b;
         Ok(&self.last_body)
     }
@@ -258,6 +315,8 @@ impl LiveExec {
                 SendError::CannotBuild => &c.refused_cannot_build,
                 SendError::UnderMinimum => &c.refused_under_minimum,
                 SendError::Busy => &c.refused_busy,
+                SendError::Throttled => &c.refused_throttled,
+                SendError::InDoubt => &c.in_doubt,
             });
             return Err(e);
         }
@@ -275,13 +334,21 @@ impl LiveExec {
         now_ms: u64,
         retried: bool,
     ) -> Result<(), SendError> {
-        if self.len == MAX_IN_FLIGHT {
+        if self.len == MAX_IN_FLIGHT
+            || self
+                .notes
+                .as_ref()
+                .is_some_and(|n| n.free() < NOTES_PER_ORDER)
+        {
             return Err(SendError::Busy);
+        }
+        if now_ms < self.throttled_until_ms {
+            return Err(SendError::Throttled);
         }
         if !self.ensure_connected(now_ns) {
             return Err(SendError::NoConnection);
         }
-        let body = self.body_for(intent, now_ms)?;
+        let (body, presigned) = self.body_for(intent, now_ms)?;
         self.last_body = body;
         let ts_s = now_ms / 1000;
         let mut sig = [0u8; HMAC_SIGNATURE_LEN];
@@ -316,13 +383,36 @@ impl LiveExec {
         }
         let n = w.position() as usize;
         debug_assert!(n <= total);
+        // The order's identity goes to the control side before its bytes leave (room was
+        // checked above: this push cannot fail).
+        if let Some(notes) = self.notes.as_mut() {
+            notes.offer(LiveNote::Sent {
+                intent_id: intent.intent_id,
+                token: intent.token,
+                order_hash: body.order_hash,
+                salt: body.salt,
+                price_e4: body.price_e4,
+                size_e6: body.size_e6,
+                presigned,
+                wall_ms: now_ms,
+            });
+        }
         if let Err(e) = conn.commit(n) {
+            // Some bytes may have left: the order is in doubt, not refused.
             self.fail(now_ns, e);
-            return Err(SendError::NoConnection);
+            if let Some(notes) = self.notes.as_mut() {
+                notes.offer(LiveNote::Unknown {
+                    intent_id: intent.intent_id,
+                    order_hash: body.order_hash,
+                    wall_ms: now_ms,
+                });
+            }
+            return Err(SendError::InDoubt);
         }
         self.push_pending(Pending::Order {
             intent: *intent,
             retried,
+            order_hash: body.order_hash,
         });
         bump(&self.counters.sent);
         Ok(())
@@ -409,9 +499,11 @@ impl LiveExec {
         self.retry_at_ns = now_ns + self.backoff.next_delay_ms() * 1_000_000;
     }
 
-    /// Responses that arrived; each intent's report goes to `out`. A lost connection fails
-    /// every request in flight (reported `Rejected`: the venue may or may not have them —
-    /// the order is FAK, so nothing rests either way).
+    /// Responses that arrived; each intent's report goes to `out`. A lost connection puts
+    /// every order in flight in doubt: reported `Delayed` with nothing filled (its exposure
+    /// stays held), and an `Unknown` note tells the tracker to resolve it by order id. A 429
+    /// is not a venue error: the order was not placed (`Unmatched`), and no order is sent
+    /// until its `Retry-After` has passed.
     pub fn poll(&mut self, now_ns: u64, mut out: impl FnMut(ExecReport)) -> usize {
         let mut n = 0;
         while let Some(conn) = self.conn.as_mut() {
@@ -422,9 +514,21 @@ impl LiveExec {
                     self.fail(now_ns, e);
                     while self.len > 0 {
                         match std::mem::replace(&mut self.pending[self.head], Pending::Empty) {
-                            Pending::Order { intent, .. } | Pending::Version { intent } => {
-                                out(rejected(&intent))
+                            Pending::Order {
+                                intent, order_hash, ..
+                            } => {
+                                if let Some(notes) = self.notes.as_mut() {
+                                    notes.offer(LiveNote::Unknown {
+                                        intent_id: intent.intent_id,
+                                        order_hash,
+                                        wall_ms: crate::clock::wall_ms(),
+                                    });
+                                }
+                                bump(&self.counters.in_doubt);
+                                out(in_doubt(&intent))
                             }
+                            // The order itself was answered (a version mismatch) before.
+                            Pending::Version { intent } => out(rejected(&intent)),
                             Pending::CancelAll | Pending::Empty => {}
                         }
                         self.head = (self.head + 1) % MAX_IN_FLIGHT;
@@ -435,6 +539,7 @@ impl LiveExec {
                 }
             };
             let status = resp.status;
+            let retry_after_s = resp.retry_after_s;
             let parsed = parse_order_response(&mut self.json, resp.body);
             if self.len == 0 {
                 continue; // an answer nobody asked for: ignore
@@ -443,8 +548,12 @@ impl LiveExec {
             self.head = (self.head + 1) % MAX_IN_FLIGHT;
             self.len -= 1;
             n += 1;
-            let (intent, retried) = match entry {
-                Pending::Order { intent, retried } => (intent, retried),
+            let (intent, retried, order_hash) = match entry {
+                Pending::Order {
+                    intent,
+                    retried,
+                    order_hash,
+                } => (intent, retried, order_hash),
                 Pending::Version { intent } => {
                     // Re-resolve the version, drop orders signed for the old one, re-post once.
                     let v = parsed.map_or(0, |a| a.version);
@@ -457,8 +566,29 @@ impl LiveExec {
                     }
                     continue;
                 }
-                Pending::CancelAll | Pending::Empty => continue,
+                Pending::CancelAll | Pending::Empty => {
+                    if status == 429 {
+                        self.throttle(retry_after_s);
+                    }
+                    continue;
+                }
             };
+            let wall_ms = crate::clock::wall_ms();
+            if let Some(notes) = self.notes.as_mut() {
+                notes.offer(LiveNote::Answered {
+                    intent_id: intent.intent_id,
+                    order_hash,
+                    http_status: status,
+                    answer: parsed,
+                    wall_ms,
+                });
+            }
+            if status == 429 {
+                bump(&self.counters.throttled);
+                self.throttle(retry_after_s);
+                out(throttled(&intent));
+                continue;
+            }
             if parsed.is_some_and(|a| a.version_mismatch)
                 && !retried
                 && self.ask_version(&intent, now_ns)
@@ -477,6 +607,17 @@ impl LiveExec {
 
     pub fn in_flight(&self) -> usize {
         self.len
+    }
+
+    /// Hold orders back for the venue's `Retry-After` (at least a second when it gave none).
+    fn throttle(&mut self, retry_after_s: u32) {
+        let until = crate::clock::wall_ms() + u64::from(retry_after_s.max(1)) * 1000;
+        self.throttled_until_ms = self.throttled_until_ms.max(until);
+        if let Some(notes) = self.notes.as_mut() {
+            notes.offer(LiveNote::Throttled {
+                until_wall_ms: self.throttled_until_ms,
+            });
+        }
     }
 
     fn set_version(&mut self, v: u8) {
@@ -502,167 +643,4 @@ impl LiveExec {
 
 fn bump(c: &std::sync::atomic::AtomicU64) {
     c.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-}
-
-/// A refusal stamped with the time it was decided here.
-fn rejected(intent: &OrderIntent) -> ExecReport {
-    ExecReport {
-        done_ns: crate::clock::mono_ns(),
-        ..super::refused(intent)
-    }
-}
-
-/// A BUY's answer as a report: shares matched are the taking amount, USDC paid the making
-/// amount; the fee is taken in tokens at the fill price, as the venue does.
-fn report_from(intent: &OrderIntent, http_status: u16, a: Option<OrderAnswer>) -> ExecReport {
-    let mut r = rejected(intent);
-    let Some(a) = a else { return r };
-    if a.no_match {
-        r.status = ExecStatus::Unmatched;
-        return r;
-    }
-    if !a.accepted(http_status) {
-        return r;
-    }
-    // Accepted but not matched yet: `delayed`, or a FAK the venue rested (`live`). Either
-    // may still fill; following them up is the control side's (issue 13), not a fill here.
-    if matches!(a.status, AnswerStatus::Delayed | AnswerStatus::Live) {
-        r.status = ExecStatus::Delayed;
-        return r;
-    }
-    if a.status != AnswerStatus::Matched || a.taking_e6 == 0 {
-        r.status = ExecStatus::Unmatched;
-        return r;
-    }
-    r.status = ExecStatus::Matched;
-    r.filled_e6 = a.taking_e6;
-    r.cost_e6 = a.making_e6;
-    let shares = a.taking_e6 as f64 / 1e6;
-    let price = a.making_e6 as f64 / a.taking_e6 as f64;
-    let fee = taker_fee_usdc(shares, price, intent.fees);
-    r.fee_e6 = (fee * 1e6).round() as u64;
-    r.received_e6 = a
-        .taking_e6
-        .saturating_sub((fee / price * 1e6).ceil() as u64);
-    r
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A `LiveExec` that never connects, with token slot 1 set up at `tick_e4`.
-    fn offline_exec(tick_e4: u16) -> LiveExec {
-        use crate::clob::order::{Chain, OrderVersion, SignatureType};
-        use crate::clob::sign::PrivateKey;
-        use crate::pipeline::rings::tap;
-        let key = PrivateKey::parse_hex(
-            "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
-        )
-        .unwrap();
-        let account = Account {
-            maker: key.address(),
-            signature_type: SignatureType::Eoa,
-            version: OrderVersion::V2,
-        };
-        let creds = Credentials::new(
-            "00000000-0000-0000-0000-000000000000".into(),
-            "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA==".into(),
-            "passphrase".into(),
-        )
-        .unwrap();
-        let dropped = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
-        let (_pre_tx, pre_rx) = tap(8, dropped.clone());
-        let (used_tx, _used_rx) = tap(8, dropped.clone());
-        let (mut tok_tx, tok_rx) = tap(8, dropped);
-        let info = TokenOrderInfo::from_window(
-            "71321045679252212594626385532706912750332728571942532289631379312455583992563",
-            tick_e4,
-            false,
-            5_000_000,
-        )
-        .unwrap();
-        assert!(tok_tx.offer((TokenId(1), info)));
-        let mut x = LiveExec::new(
-            HttpTarget::parse("http://127.0.0.1:9").unwrap(),
-            OrderSigner::new(key, Chain::Polygon),
-            account,
-            creds,
-            pre_rx,
-            used_tx,
-            tok_rx,
-            Default::default(),
-            std::sync::Arc::new(std::sync::atomic::AtomicU8::new(2)),
-        )
-        .unwrap();
-        assert_eq!(x.absorb(), 1);
-        x
-    }
-
-    #[test]
-    fn orders_signed_on_the_spot_follow_the_tick_the_book_carries() {
-        // Discovered at 0.01; the venue has since moved the market to 0.001 near the top.
-        let mut x = offline_exec(100);
-        let mut intent = OrderIntent {
-            token: TokenId(1),
-            limit_price_e4: 9730,
-            size_e6: 10_000_000,
-            ..Default::default()
-        };
-        intent.book.tick_e4 = 10;
-        let body = *x
-            .build_only(&intent, 1_800_000_000_000)
-            .expect("buildable at 0.001");
-        assert_eq!(body.price_e4, 9730);
-        // The same price on the discovery tick is off the grid: refused, not mispriced.
-        intent.book.tick_e4 = 100;
-        assert_eq!(
-            x.build_only(&intent, 1_800_000_000_000).err(),
-            Some(SendError::CannotBuild)
-        );
-        // A book without a known tick falls back to the discovery tick.
-        intent.book.tick_e4 = 0;
-        intent.limit_price_e4 = 9700;
-        assert!(x.build_only(&intent, 1_800_000_000_000).is_ok());
-    }
-
-    #[test]
-    fn venue_answers_become_reports() {
-        let intent = OrderIntent {
-            intent_id: 7,
-            fees: crate::pipeline::control::FeeParams {
-                rate: 0.072,
-                exponent: 1.0,
-                taker_only: true,
-            },
-            ..Default::default()
-        };
-        let mut json = JsonScratch::default();
-        let mut ok = br#"{"success":true,"errorMsg":"","orderID":"0x1","status":"matched","makingAmount":"5","takingAmount":"10","transactionsHashes":[],"tradeIDs":[]}"#.to_vec();
-        let r = report_from(&intent, 200, parse_order_response(&mut json, &mut ok));
-        assert_eq!(r.status, ExecStatus::Matched);
-        assert_eq!((r.filled_e6, r.cost_e6), (10_000_000, 5_000_000));
-        // fee = 10 × 0.072 × 0.25 = 0.18 USDC = 0.36 tokens at 0.5.
-        assert_eq!(r.fee_e6, 180_000);
-        assert_eq!(r.received_e6, 10_000_000 - 360_000);
-        let mut err = br#"{"error":"order couldn't be fully filled. FOK orders are fully filled or killed."}"#.to_vec();
-        let r = report_from(&intent, 400, parse_order_response(&mut json, &mut err));
-        assert_eq!(
-            r.status,
-            ExecStatus::Unmatched,
-            "a kill is a market outcome"
-        );
-        let mut bad = br#"{"error":"invalid signature"}"#.to_vec();
-        let r = report_from(&intent, 400, parse_order_response(&mut json, &mut bad));
-        assert_eq!(r.status, ExecStatus::Rejected);
-        let mut delayed =
-            br#"{"success":true,"status":"delayed","makingAmount":"","takingAmount":""}"#.to_vec();
-        let r = report_from(&intent, 200, parse_order_response(&mut json, &mut delayed));
-        assert_eq!(r.status, ExecStatus::Delayed);
-        let mut junk = b"<html>".to_vec();
-        assert_eq!(
-            report_from(&intent, 502, parse_order_response(&mut json, &mut junk)).status,
-            ExecStatus::Rejected
-        );
-    }
 }

@@ -29,6 +29,9 @@ pub struct PostBody {
     pub salt: u64,
     /// When it was signed (Unix ms): presigned orders are refreshed before they age.
     pub signed_ms: u64,
+    /// The EIP-712 order digest: the venue's `orderID` for this order, known before it is
+    /// sent (what the write-ahead record and the order tracker key on).
+    pub order_hash: [u8; 32],
     len: u16,
     bytes: [u8; BODY_MAX],
 }
@@ -54,12 +57,18 @@ impl PostBody {
         self.size_e6 == 0
     }
 
+    /// The venue's `orderID` for this order: `0x` and 64 lower-case hex digits.
+    pub fn order_id(&self) -> [u8; 66] {
+        order_id_hex(&self.order_hash)
+    }
+
     pub const EMPTY: PostBody = PostBody {
         token: TokenId(0),
         price_e4: 0,
         size_e6: 0,
         salt: 0,
         signed_ms: 0,
+        order_hash: [0; 32],
         len: 0,
         bytes: [0; BODY_MAX],
     };
@@ -188,6 +197,7 @@ pub fn build_buy(
     };
     let exchange = Exchange::select(account.version, info.neg_risk);
     let signature = signer.sign_order(exchange, &order)?;
+    let order_hash = signer.domains().order_digest(exchange, &order);
     scratch.clear();
     write_post_order_body(
         scratch,
@@ -204,6 +214,7 @@ pub fn build_buy(
         size_e6: crate::clob::amounts::lot_size_round_down_u6(size_e6),
         salt,
         signed_ms: now_ms,
+        order_hash,
         len: scratch.len() as u16,
         bytes: [0; BODY_MAX],
     };
@@ -230,4 +241,17 @@ impl SaltSource {
         self.next += 1;
         self.next & ((1u64 << 53) - 1)
     }
+}
+
+/// `0x` and the 64 lower-case hex digits of an order digest: the venue's `orderID`.
+pub fn order_id_hex(hash: &[u8; 32]) -> [u8; 66] {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = [0u8; 66];
+    out[0] = b'0';
+    out[1] = b'x';
+    for (i, b) in hash.iter().enumerate() {
+        out[2 + 2 * i] = HEX[(b >> 4) as usize];
+        out[3 + 2 * i] = HEX[(b & 0xf) as usize];
+    }
+    out
 }

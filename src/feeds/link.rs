@@ -1,11 +1,13 @@
 //! One feed's connection lifecycle: connect, back off, detect silence, reconnect.
 //!
-//! Owned by an ingest thread and driven from its loop, so a feed that is down never blocks
-//! another feed on the same thread for longer than one connect attempt (bounded by
-//! `WsConfig::connect_timeout`; on loopback, microseconds).
+//! Owned by an ingest thread and driven from its loop. With a [`Dialer`] (the pipeline's
+//! ingest threads) the connection is made on a control-side thread and `ensure` only asks
+//! for it and picks it up: no DNS, connect or handshake ever runs on the hot thread. Without
+//! one (tests, tools) `ensure` connects inline, bounded by `WsConfig::connect_timeout`.
 
 use std::sync::atomic::Ordering;
 
+use super::dialer::Dialer;
 use super::ws::{Backoff, WsConfig, WsConn, WsError, WsUrl};
 use crate::pipeline::rings::bump;
 use crate::pipeline::shared::FeedHealth;
@@ -57,6 +59,8 @@ pub struct FeedLink {
     stable_after_ns: u64,
     /// Why the last connection ended (for the control side's log; set only on errors).
     pub last_error: Option<String>,
+    /// Connects off this thread, when set.
+    dialer: Option<Dialer>,
 }
 
 /// What `ensure` did.
@@ -86,7 +90,19 @@ impl FeedLink {
             connected_once: false,
             stable_after_ns: STABLE_AFTER_NS,
             last_error: None,
+            dialer: None,
         }
+    }
+
+    /// Connect through `dialer` (a control-side thread) instead of inline.
+    pub fn with_dialer(mut self, dialer: Dialer) -> Self {
+        self.dialer = Some(dialer);
+        self
+    }
+
+    /// The dialer's thread is making a connection for this link.
+    pub fn dialing(&self) -> bool {
+        self.dialer.as_ref().is_some_and(Dialer::pending)
     }
 
     /// Connect if down and the backoff has elapsed.
@@ -94,10 +110,21 @@ impl FeedLink {
         if self.conn.is_some() {
             return LinkState::Up;
         }
-        if now_ns < self.retry_at_ns {
-            return LinkState::Down;
-        }
-        match WsConn::connect(&self.url, &self.cfg) {
+        let dialed = match self.dialer.as_mut() {
+            Some(d) => {
+                if let Some(r) = d.poll() {
+                    r
+                } else {
+                    if now_ns >= self.retry_at_ns {
+                        d.request();
+                    }
+                    return LinkState::Down;
+                }
+            }
+            None if now_ns < self.retry_at_ns => return LinkState::Down,
+            None => WsConn::connect(&self.url, &self.cfg),
+        };
+        match dialed {
             Ok(conn) => {
                 // No backoff reset here: a handshake that is closed right after must not
                 // bring the next attempt back to the base delay (`housekeeping` resets once

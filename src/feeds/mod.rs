@@ -3,6 +3,7 @@
 pub mod binance;
 pub mod chainlink;
 pub mod decimal;
+pub mod dialer;
 pub mod json;
 pub mod link;
 pub mod net;

@@ -1,9 +1,18 @@
-//! The core plan: which core each hot thread is pinned to, and how it waits.
+//! The core plan: which of the two live plans runs, which core each hot thread is pinned
+//! to, and how it waits. The plan says why it was chosen (`why`), and the configuration can
+//! force either (`[pipeline] plan`).
 //!
-//! With at least one core per hot thread plus one for the control side, each hot thread gets
-//! a core of its own and the configured wait strategy (default `spin`). With fewer (a 2-core
-//! dev box) the hot threads share the cores round-robin and every `spin` falls back to `park`:
-//! two spinning threads on one core would take turns by the scheduler's time slice.
+//! - **Four threads** (`four-threads`): `binance-ingest`, `poly-ingest`, `signal` and `order`
+//!   linked by rtrb rings. Chosen with at least one core per hot thread plus one for the
+//!   control side: each hot thread gets a core of its own and the configured wait strategy
+//!   (default `spin`). Forced onto fewer cores, the hot threads share them round-robin and
+//!   every `spin` falls back to `park` (two spinning threads on one core would take turns by
+//!   the scheduler's time slice).
+//! - **Run to completion** (`run-to-completion`): one pinned hot thread busy-polls the
+//!   Binance and Polymarket sockets, runs the engine and writes the order in the same pass;
+//!   no hop between threads, no wake-up. Chosen on smaller machines (2–4 cores): the hot
+//!   thread takes the last core, the control side the others. With a single core it yields
+//!   between passes so the control side still runs.
 
 use serde::Serialize;
 
@@ -20,8 +29,37 @@ pub struct ThreadPlan {
     pub wait: WaitStrategy,
 }
 
+/// Which live plan runs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PlanKind {
+    /// Pick by the machine (the default).
+    #[default]
+    Auto,
+    /// Four pinned hot threads linked by rings.
+    FourThreads,
+    /// One pinned hot thread runs every stage in turn.
+    RunToCompletion,
+}
+
+impl PlanKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            PlanKind::Auto => "auto",
+            PlanKind::FourThreads => "four-threads",
+            PlanKind::RunToCompletion => "run-to-completion",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct CorePlan {
+    /// The plan chosen (never `Auto`).
+    pub kind: PlanKind,
+    /// Why, in one sentence, for the start-up banner.
+    pub why: String,
+    /// Per hot role (in [`HOT_THREADS`] order): its core and wait. Under run-to-completion
+    /// every role runs on the one hot thread, so all four name its core.
     pub threads: Vec<ThreadPlan>,
     /// Cores left to the control side.
     pub control_cores: Vec<usize>,
@@ -38,15 +76,91 @@ pub struct CoreRequest {
     pub cores: Vec<usize>,
     /// Do not pin at all (for measuring the cost of not pinning).
     pub no_pin: bool,
+    /// The plan wanted; `Auto` picks by the machine.
+    pub plan: PlanKind,
 }
 
 impl CorePlan {
     /// Compute the plan for a machine whose usable cores are `available` (ids, ascending).
     pub fn compute(available: &[usize], req: &CoreRequest) -> CorePlan {
         let hot = HOT_THREADS.len();
+        let n = available.len();
+        let (kind, why) = match req.plan {
+            PlanKind::FourThreads => (
+                PlanKind::FourThreads,
+                format!("four threads: forced by the configuration ({n} cores)"),
+            ),
+            PlanKind::RunToCompletion => (
+                PlanKind::RunToCompletion,
+                format!("run to completion: forced by the configuration ({n} cores)"),
+            ),
+            PlanKind::Auto if n > hot => (
+                PlanKind::FourThreads,
+                format!(
+                    "four threads: {n} cores give each of the {hot} hot threads its own, plus the control side"
+                ),
+            ),
+            PlanKind::Auto => (
+                PlanKind::RunToCompletion,
+                format!(
+                    "run to completion: {n} core{} cannot give {hot} hot threads one each plus the control side; one hot thread runs every stage without a hop",
+                    if n == 1 { "" } else { "s" }
+                ),
+            ),
+        };
+        let mut plan = if kind == PlanKind::RunToCompletion {
+            Self::run_to_completion(available, req)
+        } else {
+            Self::four_threads(available, req)
+        };
+        plan.kind = kind;
+        plan.why = why;
+        plan
+    }
+
+    /// One hot thread on the last core (or the first configured one), the control side on
+    /// the others; it busy-polls unless it must share its core.
+    fn run_to_completion(available: &[usize], req: &CoreRequest) -> CorePlan {
+        let core = if req.no_pin {
+            None
+        } else {
+            req.cores.first().copied().or(available.last().copied())
+        };
+        let control_cores: Vec<usize> = available
+            .iter()
+            .copied()
+            .filter(|c| Some(*c) != core)
+            .collect();
+        let shared = control_cores.is_empty();
+        let wait = match req.wait.unwrap_or(WaitStrategy::Spin) {
+            // Parking needs another thread to ring: here nothing does.
+            WaitStrategy::Park | WaitStrategy::Spin if shared => WaitStrategy::SpinYield,
+            WaitStrategy::Park => WaitStrategy::Spin,
+            w => w,
+        };
+        CorePlan {
+            kind: PlanKind::RunToCompletion,
+            why: String::new(),
+            threads: HOT_THREADS
+                .iter()
+                .map(|&name| ThreadPlan { name, core, wait })
+                .collect(),
+            control_cores: if shared {
+                available.to_vec()
+            } else {
+                control_cores
+            },
+            shared,
+        }
+    }
+
+    fn four_threads(available: &[usize], req: &CoreRequest) -> CorePlan {
+        let hot = HOT_THREADS.len();
         let wanted = req.wait.unwrap_or(WaitStrategy::Spin);
         if req.no_pin || available.is_empty() {
             return CorePlan {
+                kind: PlanKind::FourThreads,
+                why: String::new(),
                 threads: HOT_THREADS
                     .iter()
                     .map(|&name| ThreadPlan {
@@ -70,6 +184,8 @@ impl CorePlan {
                 .filter(|c| !distinct.contains(c))
                 .collect();
             return CorePlan {
+                kind: PlanKind::FourThreads,
+                why: String::new(),
                 threads: HOT_THREADS
                     .iter()
                     .enumerate()
@@ -87,6 +203,8 @@ impl CorePlan {
             // Control side on the first core (where the kernel's housekeeping tends to land),
             // one dedicated core per hot thread after it.
             CorePlan {
+                kind: PlanKind::FourThreads,
+                why: String::new(),
                 threads: HOT_THREADS
                     .iter()
                     .enumerate()
@@ -113,6 +231,8 @@ impl CorePlan {
                 _ => [0, 1, 2, 3],
             };
             CorePlan {
+                kind: PlanKind::FourThreads,
+                why: String::new(),
                 threads: HOT_THREADS
                     .iter()
                     .enumerate()
@@ -148,6 +268,11 @@ impl CorePlan {
 
     /// The whole plan on one line, `thread@core/wait …` (`-` for unpinned), for reports.
     pub fn compact(&self) -> String {
+        if self.kind == PlanKind::RunToCompletion {
+            let t = &self.threads[0];
+            let core = t.core.map_or("-".to_string(), |c| c.to_string());
+            return format!("run-to-completion@{core}/{}", t.wait.name());
+        }
         self.threads
             .iter()
             .map(|t| {
@@ -158,9 +283,32 @@ impl CorePlan {
             .join(" ")
     }
 
-    /// One line per thread, for the start-up banner.
+    /// Why this plan, then one line per thread, for the start-up banner.
     pub fn describe(&self) -> String {
-        let mut s = String::new();
+        let mut s = format!("  plan: {}\n", self.why);
+        if self.kind == PlanKind::RunToCompletion {
+            let t = &self.threads[0];
+            let core = t
+                .core
+                .map_or("unpinned".to_string(), |c| format!("core {c}"));
+            s.push_str(&format!(
+                "  {:<15} {:<9} wait={} (binance, polymarket, signal, order in one pass)\n",
+                "hot-rtc",
+                core,
+                t.wait.name()
+            ));
+            s.push_str(&format!(
+                "  {:<15} cores {:?}{}\n",
+                "control",
+                self.control_cores,
+                if self.shared {
+                    " (shares the hot core: the hot thread yields between passes)"
+                } else {
+                    ""
+                }
+            ));
+            return s;
+        }
         for t in &self.threads {
             let core = t
                 .core
@@ -227,9 +375,69 @@ pub fn pin_current(core: Option<usize>) -> bool {
 mod tests {
     use super::*;
 
+    fn forced(plan: PlanKind) -> CoreRequest {
+        CoreRequest {
+            plan,
+            ..Default::default()
+        }
+    }
+
     #[test]
-    fn two_cores_share_and_park() {
+    fn the_machine_picks_the_plan_and_says_why() {
+        // (cores, plan picked)
+        let table = [
+            (1, PlanKind::RunToCompletion),
+            (2, PlanKind::RunToCompletion),
+            (4, PlanKind::RunToCompletion),
+            (5, PlanKind::FourThreads),
+            (16, PlanKind::FourThreads),
+        ];
+        for (n, want) in table {
+            let cores: Vec<usize> = (0..n).collect();
+            let plan = CorePlan::compute(&cores, &CoreRequest::default());
+            assert_eq!(plan.kind, want, "{n} cores");
+            assert!(plan.why.contains(&format!("{n} core")), "{n}: {}", plan.why);
+            assert!(plan.describe().contains(&plan.why));
+        }
+    }
+
+    #[test]
+    fn run_to_completion_on_two_cores_takes_the_last_and_busy_polls() {
         let plan = CorePlan::compute(&[0, 1], &CoreRequest::default());
+        assert_eq!(plan.kind, PlanKind::RunToCompletion);
+        assert!(plan.threads.iter().all(|t| t.core == Some(1)));
+        assert!(plan.threads.iter().all(|t| t.wait == WaitStrategy::Spin));
+        assert_eq!(plan.control_cores, vec![0]);
+        assert!(!plan.shared);
+        assert_eq!(plan.compact(), "run-to-completion@1/spin");
+    }
+
+    #[test]
+    fn run_to_completion_on_one_core_yields_to_the_control_side() {
+        let plan = CorePlan::compute(&[0], &CoreRequest::default());
+        assert!(plan.shared);
+        assert!(plan
+            .threads
+            .iter()
+            .all(|t| t.wait == WaitStrategy::SpinYield));
+        assert_eq!(plan.control_cores, vec![0]);
+    }
+
+    #[test]
+    fn either_plan_can_be_forced() {
+        let cores: Vec<usize> = (0..16).collect();
+        let rtc = CorePlan::compute(&cores, &forced(PlanKind::RunToCompletion));
+        assert_eq!(rtc.kind, PlanKind::RunToCompletion);
+        assert!(rtc.why.contains("forced"));
+        assert!(!rtc.control_cores.contains(&15));
+        let four = CorePlan::compute(&[0, 1], &forced(PlanKind::FourThreads));
+        assert_eq!(four.kind, PlanKind::FourThreads);
+        assert!(four.why.contains("forced"));
+    }
+
+    #[test]
+    fn two_cores_forced_to_four_threads_share_and_park() {
+        let plan = CorePlan::compute(&[0, 1], &forced(PlanKind::FourThreads));
         assert!(plan.shared);
         let cores: Vec<_> = plan.threads.iter().map(|t| t.core).collect();
         // binance-ingest and signal on different cores: the tick path runs in parallel.
@@ -250,7 +458,7 @@ mod tests {
     }
 
     #[test]
-    fn exactly_hot_plus_one_is_enough() {
+    fn exactly_hot_plus_one_is_enough_for_four_threads() {
         let plan = CorePlan::compute(&[0, 1, 2, 3, 4], &CoreRequest::default());
         assert!(!plan.shared);
         assert_eq!(plan.control_cores, vec![0]);
@@ -262,7 +470,13 @@ mod tests {
             wait: Some(WaitStrategy::SpinYield),
             ..Default::default()
         };
-        let plan = CorePlan::compute(&[0, 1], &req);
+        let plan = CorePlan::compute(
+            &[0, 1],
+            &CoreRequest {
+                plan: PlanKind::FourThreads,
+                ..req
+            },
+        );
         assert!(plan
             .threads
             .iter()
@@ -285,6 +499,7 @@ mod tests {
     fn unpinned_plan_leaves_cores_to_the_scheduler() {
         let req = CoreRequest {
             no_pin: true,
+            plan: PlanKind::FourThreads,
             ..Default::default()
         };
         let plan = CorePlan::compute(&[0, 1], &req);

@@ -3,6 +3,7 @@
 pub mod control;
 pub mod cores;
 pub mod events;
+pub mod lossless;
 pub mod registry;
 pub mod rings;
 pub mod shared;

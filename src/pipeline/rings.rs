@@ -277,6 +277,13 @@ impl<T> TapTx<T> {
             }
         }
     }
+
+    /// Free slots now: a producer that must not lose an item checks this before it commits
+    /// to the action the item describes (the live order path's hand-off, `exec::notes`).
+    #[inline]
+    pub fn free(&self) -> usize {
+        self.inner.slots()
+    }
 }
 
 impl<T> TapRx<T> {

@@ -99,6 +99,9 @@ pub struct Shared {
     /// The process was started in `live` mode (with the live path): only then may the mode be
     /// switched (back) to `live` at run time. Live trading is a start-time decision.
     pub live_at_start: AtomicBool,
+    /// Why a hot thread died, set once by the dying thread (which also sets the kill switch);
+    /// the control loop journals it as the kill switch's reason and alerts.
+    pub hot_death: std::sync::Mutex<Option<String>>,
 }
 
 impl Shared {
@@ -113,6 +116,7 @@ impl Shared {
             reset_latency: AtomicBool::new(false),
             live_ready: AtomicBool::new(false),
             live_at_start: AtomicBool::new(false),
+            hot_death: std::sync::Mutex::new(None),
         }
     }
 
@@ -137,6 +141,15 @@ impl Shared {
     #[inline]
     pub fn killed(&self) -> bool {
         self.kill.load(Ordering::Relaxed)
+    }
+
+    /// A hot thread died: no new order from now on (kill switch), and say why. The first
+    /// death's reason is kept. Runs on the dying thread, never in steady state.
+    pub fn hot_thread_died(&self, reason: String) {
+        self.kill.store(true, Ordering::SeqCst);
+        if let Ok(mut d) = self.hot_death.lock() {
+            d.get_or_insert(reason);
+        }
     }
 
     #[inline]

@@ -10,12 +10,14 @@
 //! Groups, one file each: [`venue`] (geoblock, clock skew against the CLOB's `GET /time`,
 //! credentials by an authenticated L2 read), [`wallet`] (signing key, signature type and
 //! funder, pUSD balance and allowances of the wallet that holds the funds, over Polygon
-//! JSON-RPC), [`markets`] (window discovery through Gamma and the CLOB), [`feeds`] (each
+//! JSON-RPC), [`relayer`] (deposit wallets only: the relayer's key and reachability),
+//! [`markets`] (window discovery through Gamma and the CLOB), [`feeds`] (each
 //! WebSocket's connectivity and request/reply round trip). Control side only: blocking I/O.
 
 pub mod config;
 pub mod feeds;
 pub mod markets;
+pub mod relayer;
 pub mod venue;
 pub mod wallet;
 
@@ -148,6 +150,7 @@ pub fn run(cfg: &Config, env: Env<'_>) -> Report {
         identity.as_ref(),
     ));
     rows.extend(wallet::funds(cfg, identity.as_ref()));
+    rows.extend(relayer::check(cfg, env, identity.as_ref()));
     rows.extend(markets::discovery(cfg));
     rows.extend(feeds::check_all(
         cfg,

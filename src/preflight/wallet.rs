@@ -266,12 +266,24 @@ pub fn funds(cfg: &Config, id: Option<&Identity>) -> Vec<Row> {
                         .map(|a| format!("CTF→{}", a.spender)),
                 )
                 .collect();
-            let fix = if id.signature_type == SignatureType::Eoa {
-                "send the missing approvals from the key: start in paper mode and POST \
-                 /api/live-trading/allowances with the X-API-Key header (deploy/README.md)"
-            } else {
-                "approvals must come from the wallet that holds the funds, not the key: enable \
-                 trading once on polymarket.com (it approves through the relayer), then rerun"
+            let fix = match id.signature_type {
+                SignatureType::Eoa => {
+                    "send the missing approvals from the key: `cassandra wallet approve` (or, \
+                     in shadow mode, POST /api/live-trading/allowances with the X-API-Key \
+                     header; deploy/README.md)"
+                }
+                SignatureType::Poly1271 => {
+                    "approvals must come from the wallet that holds the funds (the deposit \
+                     wallet), through Polymarket's relayer: set POLYMARKET_RELAYER_API_KEY and \
+                     POLYMARKET_RELAYER_API_KEY_ADDRESS (polymarket.com, Settings, API Keys) and \
+                     run `cassandra wallet approve` (or POST /api/live-trading/allowances in \
+                     shadow mode); or enable trading once on polymarket.com; then rerun"
+                }
+                _ => {
+                    "approvals must come from the wallet that holds the funds, not the key: \
+                     enable trading once on polymarket.com (it approves through the relayer), \
+                     then rerun"
+                }
             };
             Row::fail(
                 "allowances",

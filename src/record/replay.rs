@@ -8,21 +8,16 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::control::discovery::DiscoveredWindow;
-use crate::exec::paper;
 use crate::feeds::binance::{BinanceFrame, BinanceParser};
 use crate::feeds::chainlink::{ChainlinkBatch, ChainlinkFrame, ChainlinkParser};
 use crate::feeds::polymarket::{PolyBatch, PolyBooks, PolyParser};
-use crate::pipeline::control::{SignalControl, TokenKey};
-use crate::pipeline::events::{
-    BookTop, ExecReport, ExecStatus, OrderIntent, PolyEvent, TokenId, WireStamps,
-};
-use crate::pipeline::registry::{AssetTable, MAX_TOKENS};
-use crate::signal::{Decision, Engine, StrategyConfig};
+use crate::pipeline::events::{BookTop, PolyEvent, WireStamps};
+use crate::pipeline::registry::AssetTable;
+use crate::signal::{Engine, Input, StrategyConfig};
 
+use super::drive::Drive;
 use super::format::{Feed, Reader, RecordError, WindowLine};
-use super::report::{Analysis, Collector, ReplayOptions, TradeFacts, WindowInfo};
-use crate::strategy::gates::SkipReason;
+use super::report::{Analysis, ReplayOptions, TradeFacts};
 
 /// How fast to replay.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -162,13 +157,6 @@ pub fn replay(
     )
 }
 
-/// An intent approved and waiting for its fill (now, or `fill_latency_ms` later).
-struct Pending {
-    due_wall_ms: u64,
-    intent: OrderIntent,
-    snapshot: crate::signal::SignalSnapshot,
-}
-
 /// Replay `input` through the engine, with replay-time `options` (fee override, fill latency).
 pub fn replay_with(
     input: impl BufRead,
@@ -185,7 +173,8 @@ pub fn replay_with(
         Some(Ok(r)) => r.wall_ms,
         _ => 0,
     };
-    let mut engine = Engine::new(strategy.clone(), *risk, assets, first_wall_ms);
+    let engine = Engine::new(strategy.clone(), *risk, assets, first_wall_ms);
+    let mut drive = Drive::new(engine, options);
     let mut books = PolyBooks::default();
     let (mut bparser, mut pparser, mut cparser) = (
         BinanceParser::default(),
@@ -195,16 +184,10 @@ pub fn replay_with(
     let mut batch = PolyBatch::default();
     let mut cl = Box::<ChainlinkBatch>::default();
     let mut top = BookTop::default();
-    let mut next_token: u16 = 0;
-    let mut windows = 0u32;
-    let mut strike_fallbacks = 0u32;
     let mut frames = 0u64;
     let mut parse_errors = 0u64;
     let mut last_tick_ms = 0u64;
-    let mut trades: Vec<(OrderIntent, ExecReport, u64, crate::signal::SignalSnapshot)> = Vec::new();
-    let mut col = Collector::default();
-    let mut pending: Vec<Pending> = Vec::new();
-    let mut last_wall = 0u64;
+    let (mut last_wall, mut last_mono) = (0u64, 0u64);
     let started = Instant::now();
     let mut first_mono: Option<u64> = None;
     let asset_name = |id: u8| {
@@ -213,83 +196,11 @@ pub fn replay_with(
             .map_or_else(|| id.to_string(), |a| a.name.clone())
     };
 
-    // A decision: recorded for the report; an intent is approved now and queued for its fill.
-    let decide = |d: Option<Decision>,
-                  wall: u64,
-                  engine: &mut Engine,
-                  col: &mut Collector,
-                  pending: &mut Vec<Pending>| {
-        let Some(d) = d else { return };
-        if d.snapshot.skip == Some(SkipReason::NoWindow) {
-            return;
-        }
-        col.decisions.push((d.snapshot.asset.0, d.snapshot));
-        if let Some(r) = d.snapshot.skip {
-            col.skip(r);
-        }
-        let Some(mut intent) = d.intent else { return };
-        col.why.intents += 1;
-        intent.decision_ns = intent.trigger.read_ns;
-        if let Err(r) = engine.approve(
-            &intent,
-            intent.trigger.read_ns,
-            wall,
-            false,
-            crate::pipeline::shared::Mode::Paper,
-        ) {
-            *col.why.risk_refusals.entry(r.name()).or_default() += 1;
-            return;
-        }
-        pending.push(Pending {
-            due_wall_ms: wall + options.fill_latency_ms,
-            intent,
-            snapshot: d.snapshot,
-        });
-    };
-    // Fill what is due at `wall` against the traded token's own book as it stands now.
-    let fill_due = |wall: u64,
-                    books: &PolyBooks,
-                    engine: &mut Engine,
-                    pending: &mut Vec<Pending>,
-                    trades: &mut Vec<_>,
-                    col: &mut Collector| {
-        let mut i = 0;
-        while i < pending.len() {
-            if pending[i].due_wall_ms > wall {
-                i += 1;
-                continue;
-            }
-            let Pending {
-                mut intent,
-                snapshot,
-                ..
-            } = pending.remove(i);
-            if let Some(b) = books.books.get(intent.token.0 as usize) {
-                let mut t = BookTop::default();
-                b.top(intent.token, &mut t);
-                intent.book = t;
-            }
-            let r = paper::fill(&intent);
-            engine.on_exec_report(&r, wall, false);
-            if r.status == ExecStatus::Matched {
-                trades.push((intent, r, wall, snapshot));
-            } else {
-                col.why.unfilled += 1;
-            }
-        }
-    };
-    let count_trips = |engine: &mut Engine, col: &mut Collector| {
-        engine.risk.drain_events(|e| {
-            if let crate::risk::BreakerEvent::Tripped(t) = e {
-                *col.why.breaker_trips.entry(t.kind.name()).or_default() += 1;
-            }
-        });
-    };
-
     for (line_no, rec) in records.enumerate() {
         let mut rec = rec?;
         let (now, wall) = (rec.mono_ns, rec.wall_ms);
         last_wall = last_wall.max(wall);
+        last_mono = last_mono.max(now);
         if speed == Speed::RealTime {
             let first = *first_mono.get_or_insert(now);
             let due = Duration::from_nanos(now.saturating_sub(first));
@@ -298,17 +209,10 @@ pub fn replay_with(
             }
         }
         // The book as it stood `fill_latency_ms` after a decision: before this later record.
-        fill_due(
-            wall.saturating_sub(1),
-            &books,
-            &mut engine,
-            &mut pending,
-            &mut trades,
-            &mut col,
-        );
+        drive.fill_due(now, wall.saturating_sub(1), &books);
         if wall >= last_tick_ms + 50 {
             last_tick_ms = wall;
-            strike_fallbacks += engine.tick(wall, |s| col.settlements.push((s, wall)));
+            drive.tick(now, wall);
         }
         let stamps = WireStamps {
             read_ns: now,
@@ -316,58 +220,22 @@ pub fn replay_with(
         };
         match rec.feed {
             Feed::Window => {
-                let line: WindowLine =
-                    serde_json::from_slice(&rec.payload).map_err(|e| ReplayError::Window {
-                        line: line_no as u64 + 1,
-                        why: e.to_string(),
-                    })?;
-                let venue_up = match line.venue_outcome.as_deref() {
-                    None => None,
-                    Some("up") => Some(true),
-                    Some("down") => Some(false),
-                    Some(other) => {
-                        return Err(ReplayError::Window {
-                            line: line_no as u64 + 1,
-                            why: format!("venue_outcome {other:?}: expected \"up\" or \"down\""),
-                        })
-                    }
+                let bad = |why: String| ReplayError::Window {
+                    line: line_no as u64 + 1,
+                    why,
                 };
-                let w = DiscoveredWindow::from(&line);
-                let up = TokenId(next_token % MAX_TOKENS as u16);
-                let down = TokenId((next_token + 1) % MAX_TOKENS as u16);
-                next_token = (next_token + 2) % MAX_TOKENS as u16;
-                for (t, id) in [(up, &w.up_token), (down, &w.down_token)] {
-                    books.books[t.0 as usize].reset();
-                    if let Some(k) = TokenKey::new(id) {
-                        books.tokens.insert(t.0, k);
-                    }
-                }
-                let mut spec = w.spec(up, down);
-                if let Some(f) = options.fee_override {
-                    spec.fees = f;
-                }
-                col.windows.push(WindowInfo {
-                    asset_id: w.asset.0,
-                    asset: asset_name(w.asset.0),
-                    slug: w.slug.clone(),
-                    start_s: w.start_s,
-                    end_s: w.end_s,
-                    settle: match spec.settle {
-                        crate::strategy::fair_value::SettlementRule::Spot => "spot",
-                        crate::strategy::fair_value::SettlementRule::Twap { .. } => "twap",
-                    },
-                    venue_up,
-                });
-                engine.control(SignalControl::Window(spec), wall);
-                windows += 1;
+                let line: WindowLine =
+                    serde_json::from_slice(&rec.payload).map_err(|e| bad(e.to_string()))?;
+                drive
+                    .window(&line, &mut books, asset_name, now, wall)
+                    .map_err(bad)?;
             }
             Feed::Binance => {
                 frames += 1;
                 match bparser.parse(&mut rec.payload, assets) {
                     Ok(BinanceFrame::Tick(mut t)) => {
                         t.stamps = stamps;
-                        let d = engine.on_spot(&t, now, wall);
-                        decide(d, wall, &mut engine, &mut col, &mut pending);
+                        drive.decide(Input::Spot(t), now, wall);
                     }
                     Ok(_) => {}
                     Err(_) => parse_errors += 1,
@@ -380,8 +248,7 @@ pub fn replay_with(
                         for tok in batch.touched_tokens() {
                             books.books[tok.0 as usize].top(tok, &mut top);
                             top.stamps = stamps;
-                            let d = engine.on_poly(&PolyEvent::Book(top), now, wall);
-                            decide(d, wall, &mut engine, &mut col, &mut pending);
+                            drive.decide(Input::Poly(PolyEvent::Book(top)), now, wall);
                         }
                     }
                     Err(_) => parse_errors += 1,
@@ -394,7 +261,7 @@ pub fn replay_with(
                         for p in cl.points() {
                             let mut p = *p;
                             p.stamps = stamps;
-                            engine.on_poly(&PolyEvent::Oracle(p), now, wall);
+                            drive.feed(Input::Poly(PolyEvent::Oracle(p)), now, wall);
                         }
                     }
                     Ok(_) => {}
@@ -402,35 +269,30 @@ pub fn replay_with(
                 }
             }
         }
-        fill_due(
-            wall,
-            &books,
-            &mut engine,
-            &mut pending,
-            &mut trades,
-            &mut col,
-        );
-        count_trips(&mut engine, &mut col);
+        drive.fill_due(now, wall, &books);
+        drive.count_trips();
     }
     // Fills still due when the recording ended are filled on the last books; then settle what
     // the recording saw end (the engine waits for a Chainlink price at or after the end, or
     // its grace period).
-    fill_due(
-        u64::MAX,
-        &books,
-        &mut engine,
-        &mut pending,
-        &mut trades,
-        &mut col,
-    );
-    strike_fallbacks += engine.tick(last_wall, |s| col.settlements.push((s, last_wall)));
-    count_trips(&mut engine, &mut col);
+    drive.fill_due(last_mono, u64::MAX, &books);
+    drive.tick(last_mono, last_wall);
+    drive.count_trips();
+    let Drive {
+        engine,
+        mut col,
+        fills,
+        strike_fallbacks,
+        windows,
+        ..
+    } = drive;
     col.why.strike_fallbacks = strike_fallbacks;
 
     let start_cash = engine.account.start_cash;
-    let report_trades: Vec<Trade> = trades
+    let report_trades: Vec<Trade> = fills
         .iter()
-        .map(|(i, r, wall, snap)| {
+        .map(|f| {
+            let (i, r, wall, snap) = (&f.intent, &f.report, &f.wall_ms, &f.snapshot);
             let s = col
                 .settlements
                 .iter()

@@ -56,6 +56,8 @@ pub struct Faults {
     /// FAKs still to rest (`live`) and be matched `resting_fak_ms` later.
     resting_faks_left: AtomicU64,
     resting_fak_ms: AtomicU64,
+    /// `POST /order`s still to be processed and then have their connection cut mid-answer.
+    cut_answers_left: AtomicU64,
 }
 
 impl Faults {
@@ -223,6 +225,17 @@ impl Faults {
     pub fn rest_next_faks(&self, n: u64, after_ms: u64) {
         self.resting_fak_ms.store(after_ms, Ordering::SeqCst);
         self.resting_faks_left.store(n, Ordering::SeqCst);
+    }
+
+    /// The next `n` `POST /order`s are processed in full (an accepted order stands, its
+    /// trades booked) and then the connection is cut while the answer is being sent: the
+    /// client never learns what became of the order, as when the network fails mid-request.
+    pub fn cut_next_order_answers(&self, n: u64) {
+        self.cut_answers_left.store(n, Ordering::SeqCst);
+    }
+
+    pub(crate) fn take_cut_answer(&self) -> bool {
+        take_one(&self.cut_answers_left)
     }
 
     pub fn clob_retry_after_s(&self) -> u64 {

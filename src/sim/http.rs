@@ -103,6 +103,7 @@ fn router(shared: Arc<Shared>) -> Router {
         .merge(super::telegram::routes())
         .merge(super::discord::routes())
         .merge(super::rpc::routes())
+        .merge(super::relayer::routes())
         .merge(super::clob::routes())
         .merge(super::venue_misc::routes())
         .layer(middleware::from_fn_with_state(

@@ -1,6 +1,8 @@
 //! Venue simulator: Binance, Polymarket (market channel, Gamma, CLOB public REST, Data API),
-//! the Chainlink price socket, a Telegram Bot API and a Discord webhook on 127.0.0.1, speaking
-//! the venues' wire protocols, for the demo, the tests and the benchmarks.
+//! the Chainlink price socket, a Polygon JSON-RPC node ([`rpc`], with balance and payout
+//! reads in `chain_reads`), Polymarket's relayer for deposit-wallet batches ([`relayer`]), a
+//! Telegram Bot API and a Discord webhook on 127.0.0.1, speaking the venues' wire protocols,
+//! for the demo, the tests and the benchmarks.
 //!
 //! One seeded price model drives everything (see [`model`]): Binance trades follow the spot
 //! walk, Chainlink is spot plus a drifting basis, windows strike and settle on Chainlink, and
@@ -15,6 +17,7 @@
 
 mod binance;
 pub mod book;
+mod chain_reads;
 mod chainlink;
 pub mod clob;
 mod data_api;
@@ -26,6 +29,7 @@ mod http;
 pub mod model;
 mod net;
 mod polymarket;
+pub mod relayer;
 pub mod rpc;
 mod stats;
 mod telegram;
@@ -228,6 +232,8 @@ pub(crate) struct Shared {
     /// Discord webhook sink.
     pub discord: SimDiscord,
     pub rpc: rpc::SimRpc,
+    /// Polymarket's relayer (deposit-wallet `WALLET` batches).
+    pub relayer: relayer::SimRelayer,
     /// Geoblock, `/time`, `/auth/api-keys`, pUSD balances (preflight).
     pub misc: SimVenueMisc,
     /// Frame send stamps and wire-to-wire samples (`GET /bench/tick-to-trade`).
@@ -344,6 +350,7 @@ impl Simulator {
             telegram: SimTelegram::default(),
             discord: SimDiscord::default(),
             rpc: rpc::SimRpc::default(),
+            relayer: relayer::SimRelayer::default(),
             misc: SimVenueMisc::default(),
             wire: wire::TickToTrade::default(),
         });
@@ -440,6 +447,16 @@ impl Simulator {
     /// Geoblock and clock switches, pUSD balances (see [`venue_misc`]).
     pub fn venue_misc(&self) -> &SimVenueMisc {
         &self.shared.misc
+    }
+
+    /// The simulated relayer: its API keys and transactions.
+    pub fn relayer(&self) -> &relayer::SimRelayer {
+        &self.shared.relayer
+    }
+
+    /// The relayer's base URL, for `[venues] relayer`.
+    pub fn relayer_url(&self) -> String {
+        format!("{}/relayer", self.http_url())
     }
 
     /// Its URL, for `[venues] polygon_rpc`.

@@ -2,7 +2,8 @@
 //! `allowance(owner, spender)` and conditional-token `isApprovedForAll(owner, operator)`;
 //! `eth_sendRawTransaction` verifies a signed legacy transaction (sender recovered, nonce in
 //! order, chain id) and applies `approve` / `setApprovalForAll`; plus `eth_chainId`,
-//! `eth_gasPrice`, `eth_getTransactionCount`. Tests read what it holds.
+//! `eth_gasPrice`, `eth_getTransactionCount`, `eth_getTransactionReceipt`. Reads of balances
+//! and payouts are in [`super::chain_reads`]. Tests read what it holds.
 //!
 //! Redemption: a conditional-token `redeemPositions(collateral, parent, conditionId,
 //! indexSets)` sent by a wallet that holds outcome tokens of a settled window pays it 1 pUSD
@@ -33,9 +34,43 @@ pub struct SimRpc {
     approvals: Mutex<BTreeMap<ApprovalKey, bool>>,
     nonces: Mutex<BTreeMap<[u8; 20], u64>>,
     transactions: AtomicU64,
+    /// Mined transactions by hash (all succeed once accepted): `eth_getTransactionReceipt`.
+    receipts: Mutex<BTreeMap<String, u64>>,
+    /// `redeemPositions` calls that executed (EOA transactions and relayer batches).
+    redemptions: AtomicU64,
 }
 
 impl SimRpc {
+    /// Sets an approval as a wallet's own call would (the relayer's batches).
+    pub(crate) fn set_approval(
+        &self,
+        token: [u8; 20],
+        owner: [u8; 20],
+        spender: [u8; 20],
+        on: bool,
+    ) {
+        self.approvals
+            .lock()
+            .expect("rpc")
+            .insert((token, owner, spender), on);
+    }
+
+    /// Records a mined transaction (the relayer's, for receipts).
+    pub(crate) fn mined(&self, hash: &str) {
+        let mut r = self.receipts.lock().expect("rpc");
+        let n = r.len() as u64 + 1;
+        r.insert(hash.to_ascii_lowercase(), n);
+    }
+
+    pub(crate) fn count_redemption(&self) {
+        self.redemptions.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// `redeemPositions` calls executed, by any path.
+    pub fn redemptions(&self) -> u64 {
+        self.redemptions.load(Ordering::SeqCst)
+    }
+
     /// Transactions accepted.
     pub fn transactions(&self) -> u64 {
         self.transactions.load(Ordering::Relaxed)
@@ -152,6 +187,9 @@ async fn rpc(State(sh): State<Arc<Shared>>, Json(req): Json<Value>) -> Json<Valu
             ) else {
                 return error(&id, -32602, "bad call");
             };
+            if let Some(word) = super::chain_reads::read(&sh, &to, &data) {
+                return ok(json!(to_hex(&word)));
+            }
             let (Some(owner), Some(spender)) = (addr_at(&data, 0), addr_at(&data, 1)) else {
                 return error(&id, -32000, "execution reverted");
             };
@@ -253,9 +291,28 @@ async fn rpc(State(sh): State<Arc<Shared>>, Json(req): Json<Value>) -> Json<Valu
                     (&o.down_token, &o.up_token)
                 };
                 sh.clob.redeem(&tx.from, win, lose);
+                r.count_redemption();
             }
             r.transactions.fetch_add(1, Ordering::Relaxed);
-            ok(json!(to_hex(&keccak(&raw))))
+            let hash = to_hex(&keccak(&raw));
+            r.mined(&hash);
+            ok(json!(hash))
+        }
+        "eth_getTransactionReceipt" => {
+            let Some(h) = params.get(0).and_then(Value::as_str) else {
+                return error(&id, -32602, "bad transaction hash");
+            };
+            let block = r
+                .receipts
+                .lock()
+                .expect("rpc")
+                .get(&h.to_ascii_lowercase())
+                .copied();
+            ok(match block {
+                Some(n) => json!({"transactionHash": h, "status": "0x1",
+                    "blockNumber": format!("0x{n:x}")}),
+                None => Value::Null,
+            })
         }
         _ => error(&id, -32601, "method not found"),
     }

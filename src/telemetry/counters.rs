@@ -96,6 +96,14 @@ pub struct Counters {
     pub tap_dropped_poly: Arc<AtomicU64>,
     pub tap_dropped_signal: Arc<AtomicU64>,
     pub tap_dropped_order: Arc<AtomicU64>,
+    /// Back-pressure on lossless links (one per link, its sender writes it): times the sender
+    /// found the ring full and waited. Ledger: `signal`'s intents/settlements/breaker events,
+    /// `order`'s reports; control: window set-up and subscriptions from the control side.
+    pub ledger_backpressure_signal: Arc<AtomicU64>,
+    pub ledger_backpressure_order: Arc<AtomicU64>,
+    pub control_backpressure_signal: Arc<AtomicU64>,
+    pub control_backpressure_poly: Arc<AtomicU64>,
+    pub control_backpressure_order: Arc<AtomicU64>,
     /// Frames the recorder could not keep (its ring was full), when recording.
     pub record_dropped: Arc<AtomicU64>,
     /// The journal's writes, when there is one.
@@ -112,6 +120,8 @@ pub struct CounterSnapshot {
     pub reconnects: u64,
     pub hot_ring_full: u64,
     pub tap_dropped: u64,
+    /// Times a lossless link (ledger or control) was found full and its sender waited.
+    pub backpressure: u64,
     pub signals: u64,
     pub orders: u64,
     pub fills: u64,
@@ -150,6 +160,11 @@ impl Counters {
                 + g(&self.tap_dropped_poly)
                 + g(&self.tap_dropped_signal)
                 + g(&self.tap_dropped_order),
+            backpressure: g(&self.ledger_backpressure_signal)
+                + g(&self.ledger_backpressure_order)
+                + g(&self.control_backpressure_signal)
+                + g(&self.control_backpressure_poly)
+                + g(&self.control_backpressure_order),
             signals: g(&self.signal.signals),
             orders: g(&self.order.orders),
             fills: g(&self.order.fills),

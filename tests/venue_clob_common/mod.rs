@@ -253,3 +253,19 @@ impl Venue {
 pub fn px_u6(price_e4: u32) -> u64 {
     u64::from(price_e4) * 100
 }
+
+/// Trade the window's dearer outcome (ask at least about 0.5), whatever the simulated market
+/// did: a fixed-size marketable BUY of it is worth over the venue's $1, and its limit a cent
+/// over the ask stays under 1.
+pub fn pick_dearer_side(v: &mut Venue) {
+    let w = v.sim.current_window("BTC").expect("window");
+    let ask = |t: &str| {
+        v.sim
+            .poly_book(t)
+            .and_then(|b| b.best_ask().map(|l| l.price_e4))
+            .unwrap_or(0)
+    };
+    if ask(&w.down_token) > ask(&w.up_token) {
+        v.token = w.down_token;
+    }
+}

@@ -49,9 +49,13 @@ fn public(summary: &str, description: &str, example: Value) -> Value {
 pub fn document() -> Value {
     let how = "The trading wallet's pUSD approvals and conditional-token approvals for the CTF \
         exchange, the neg-risk exchange, the neg-risk adapter and Exchange V3, through \
-        `venues.polygon_rpc`. GET reads them; POST sends the missing ones (signed transactions) \
-        and reads them back. Answers `{status: {owner, chain_id, collateral: [..], \
-        conditional_tokens: [..], ready}, transactions: [hashes]}`.";
+        `venues.polygon_rpc`, of the wallet that holds the funds. GET reads them; POST sends the \
+        missing ones from that wallet (an EOA's own signed transactions; a deposit wallet's \
+        relayer batch through `venues.relayer`), refreshes the CLOB's balance view \
+        (`/balance-allowance/update`) and reads it back. Answers `{status: {owner, chain_id, \
+        collateral: [..], conditional_tokens: [..], ready}, transactions: [hashes or relayer \
+        ids], clob_balance_u6, clob_allowance_u6}`. Proxy and Safe wallets are answered 409 \
+        with what to do instead.";
     let mut allowances = json!({
         "get": protected("Check token allowances", how, None, json!(null)),
         "post": protected("Set the missing token allowances", how, None, json!(null)),
@@ -59,8 +63,11 @@ pub fn document() -> Value {
     for m in ["get", "post"] {
         allowances[m]["responses"]["503"] =
             err("No trading wallet: the process runs without the live path.");
-        allowances[m]["responses"]["502"] = err("The Polygon JSON-RPC endpoint failed.");
+        allowances[m]["responses"]["502"] =
+            err("The Polygon JSON-RPC endpoint, the relayer or the CLOB failed.");
     }
+    allowances["post"]["responses"]["409"] =
+        err("A proxy or Safe wallet, or a deposit wallet without a relayer API key: the message says what to do.");
     let mut mode = protected(
         "Switch trading mode",
         "paper, shadow or off. `live` is refused with 409 while the live order path is not in this build.",

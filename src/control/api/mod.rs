@@ -62,8 +62,8 @@ pub struct ApiContext {
     pub window_s: u64,
     /// Polygon JSON-RPC endpoint (`venues.polygon_rpc`).
     pub polygon_rpc: String,
-    /// The trading wallet, when the process runs the live path: allowances are read for it
-    /// and set with its key.
+    /// The trading wallet, when the process runs the live path: allowances are read for the
+    /// wallet that holds the funds and set from it (`wallet::approvals`).
     pub wallet: Option<Arc<ApiWallet>>,
     /// The journal, when there is one: the kill switch is committed to it before the API
     /// acknowledges a change.
@@ -73,8 +73,27 @@ pub struct ApiContext {
 /// The signing key and the address holding the funds. `Debug` shows the address only.
 pub struct ApiWallet {
     pub key: crate::clob::sign::PrivateKey,
+    /// The wallet that holds the funds (the key's address for type 0, else the funder).
     pub owner: crate::clob::order::Address,
     pub chain: crate::clob::order::Chain,
+    pub signature_type: crate::clob::order::SignatureType,
+    /// The CLOB and its credentials: its balance view is refreshed after approvals.
+    pub clob: String,
+    pub creds: crate::clob::auth::Credentials,
+    /// The relayer and its API key (deposit wallets' approvals), when configured.
+    pub relayer: Option<(String, crate::wallet::setup::RelayerCreds)>,
+}
+
+impl ApiWallet {
+    /// The trading identity behind this wallet.
+    pub fn setup(&self) -> crate::wallet::WalletSetup {
+        crate::wallet::WalletSetup {
+            key: self.key.clone(),
+            signature_type: self.signature_type,
+            funder: (self.owner != self.key.address()).then_some(self.owner),
+            chain: self.chain,
+        }
+    }
 }
 
 impl std::fmt::Debug for ApiWallet {

@@ -397,7 +397,7 @@ async fn positions(State(app): St) -> Json<Value> {
 
 async fn live_status(State(app): St) -> Json<Value> {
     let sh = &app.ctx.shared;
-    let (recent, counts): (Vec<_>, _) = {
+    let (recent, counts, venue_ledger, wallet): (Vec<_>, _, _, _) = {
         let st = app.ctx.state.lock().expect("state");
         (
             st.live_orders
@@ -407,6 +407,8 @@ async fn live_status(State(app): St) -> Json<Value> {
                 .map(|o| views::live_order(&app.ctx.assets, o))
                 .collect(),
             st.live_counts,
+            st.venue_ledger.clone(),
+            st.wallet.clone(),
         )
     };
     let live = sh.live_ready.load(Ordering::Relaxed);
@@ -415,10 +417,14 @@ async fn live_status(State(app): St) -> Json<Value> {
         "live_available": live,
         "live_unavailable_reason": if live { Value::Null } else { Value::from(LIVE_UNAVAILABLE) },
         "kill_switch": kill_view(&app),
-        "wallet": null,
+        // Cash (`cash_pusd_u6`) apart from winning tokens not yet redeemed (`redeemable`).
+        "wallet": wallet,
         // Live orders only: paper and shadow orders are not counted here.
         "orders": counts,
         "recent_live_orders": recent,
+        // Live mode: the wallet as the venue has it (confirmed trades only; pending apart),
+        // micro-units. Null in other modes.
+        "venue_ledger": venue_ledger,
     }))
 }
 
@@ -595,24 +601,47 @@ async fn allowances(State(app): St, method: axum::http::Method) -> Result<Json<V
     };
     let rpc_url = app.ctx.polygon_rpc.clone();
     let set = method == axum::http::Method::POST;
+    // Approvals leave from the wallet that holds the funds (an EOA's own transactions, a
+    // deposit wallet's relayer batch); the CLOB's balance view is refreshed after them.
     let result = tokio::task::spawn_blocking(move || {
-        use crate::clob::allowances::{read, set_missing, Rpc};
-        let rpc = Rpc::new(&rpc_url)?;
-        let transactions = if set {
-            set_missing(&rpc, wallet.chain, &wallet.key)?
-        } else {
-            Vec::new()
-        };
-        let status = read(&rpc, wallet.chain, &wallet.owner)?;
-        Ok::<_, crate::clob::allowances::AllowanceError>((status, transactions))
+        use crate::wallet::approvals::{approve_from_holder, ApprovalError};
+        let gateway = |e: String| ApiError::new(StatusCode::BAD_GATEWAY, e);
+        let chain = crate::wallet::chain::ChainIo::new(&rpc_url, wallet.chain)
+            .map_err(|e| gateway(e.to_string()))?;
+        let mut out = json!({"transactions": []});
+        if set {
+            let setup = wallet.setup();
+            let relayer = match &wallet.relayer {
+                Some((url, c)) => Some(
+                    crate::wallet::relayer::Relayer::new(url, c.clone())
+                        .map_err(|e| gateway(e.to_string()))?,
+                ),
+                None => None,
+            };
+            let clob = crate::wallet::clob_funds::ClobFundsClient::new(
+                &wallet.clob,
+                wallet.creds.clone(),
+                setup.eoa(),
+                setup.signature_type,
+            )
+            .map_err(|e| gateway(e.to_string()))?;
+            match approve_from_holder(&setup, &chain, relayer.as_ref(), Some(&clob)) {
+                Ok(o) => {
+                    out = json!({"transactions": o.sent, "clob_balance_u6": o.clob_balance_u6,
+                        "clob_allowance_u6": o.clob_allowance_u6});
+                }
+                Err(ApprovalError::Refused(r)) => {
+                    return Err(ApiError::new(StatusCode::CONFLICT, r.to_string()))
+                }
+                Err(e) => return Err(gateway(e.to_string())),
+            }
+        }
+        let status = crate::clob::allowances::read(&chain.rpc, wallet.chain, &wallet.owner)
+            .map_err(|e| gateway(e.to_string()))?;
+        out["status"] = json!(status);
+        Ok::<_, ApiError>(out)
     })
     .await
     .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
-    match result {
-        Ok((status, transactions)) => Ok(Json(json!({
-            "status": status,
-            "transactions": transactions,
-        }))),
-        Err(e) => Err(ApiError::new(StatusCode::BAD_GATEWAY, e.to_string())),
-    }
+    result.map(Json)
 }

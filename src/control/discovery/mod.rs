@@ -25,10 +25,12 @@ use serde::Deserialize;
 
 mod cadence;
 mod gamma;
+mod setup;
 pub use cadence::{eastern_to_utc, Cadence, WindowTimes};
 pub use gamma::{
     parse_event_metadata, parse_gamma_market, GammaWindow, MarketRules, MarketVersion, Settlement,
 };
+pub use setup::{TokenSlots, WindowSetup};
 
 use crate::pipeline::control::FeeParams;
 use crate::pipeline::events::{AssetId, SIZE_SCALE};

@@ -23,10 +23,12 @@
 //! approve, refresh the CLOB's cache).
 //!
 //! Winning tokens are redeemed through the simulator's JSON-RPC (`redeemPositions`, see
-//! `super::rpc`) from an EOA wallet; smart wallets' relayer batches are not modelled.
+//! `super::rpc`) from an EOA wallet, or through the simulated relayer's `WALLET` batches
+//! from a deposit wallet (`super::relayer`); proxy and Safe relayer transactions are not
+//! modelled.
 //!
 //! Limits: no maker side from other traders (a resting order fills only when a fault parks
-//! it, or not at all), no `/orders` batch, no neg-risk markets, no relayer, the
+//! it, or not at all), no `/orders` batch, no neg-risk markets, no proxy/Safe relayer, the
 //! conditional-token cache is never stale, a marketable BUY is filled for its share leg, the
 //! user channel is served on the HTTP port (`ws://…/ws/user`), not beside the market channel.
 
@@ -184,6 +186,15 @@ impl SimClob {
         w.tokens.remove(loser);
         w.pusd_u6 = w.pusd_u6.saturating_add(payout);
         payout
+    }
+
+    /// Who owns `wallet`, and its kind (`None`: not registered).
+    pub fn wallet_owner(&self, wallet: &Address) -> Option<(Address, WalletKind)> {
+        self.state()
+            .accounts
+            .wallets
+            .get(wallet.bytes())
+            .map(|w| (Address::from_bytes(w.owner), w.kind))
     }
 
     /// A wallet's funds, or `None` if it is not registered.

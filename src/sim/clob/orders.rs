@@ -113,6 +113,9 @@ pub(crate) async fn post_order(State(sh): St, headers: HeaderMap, body: Bytes) -
     };
     rec.http_status = status.as_u16();
     record(&sh, rec);
+    if sh.faults.take_cut_answer() {
+        return super::wire::cut_response(status);
+    }
     json_response(status, body)
 }
 

@@ -117,6 +117,14 @@ pub(crate) async fn trades(
     let now_ms = crate::clock::wall_ms();
     let st = sh.clob.state();
     let want = |k: &str, v: &str| q.get(k).is_none_or(|x| x.eq_ignore_ascii_case(v));
+    // `after` / `before`: Unix-second bounds on the match time, as the clients send them
+    // (polymarket.md §4). The venue's answer to a malformed bound is not captured: one that
+    // is not a number is ignored, like any other unknown query.
+    let bound = |k: &str| q.get(k).and_then(|x| x.parse::<u64>().ok());
+    let (after, before) = (
+        bound("after").unwrap_or(0),
+        bound("before").unwrap_or(u64::MAX),
+    );
     let data: Vec<Value> = st
         .life
         .trades
@@ -124,6 +132,7 @@ pub(crate) async fn trades(
         .filter(|t| t.api_key == key)
         .filter(|t| want("id", &t.id) && want("market", &t.market) && want("asset_id", &t.token))
         .filter(|t| want("maker_address", Address::from_bytes(t.wallet).as_str()))
+        .filter(|t| (after..=before).contains(&(t.match_ms / 1000)))
         .map(|t| trade_json(t, now_ms))
         .collect();
     let n = data.len();

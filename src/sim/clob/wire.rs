@@ -173,3 +173,29 @@ pub fn uuid_from(seed: &[u8; 32]) -> String {
         &h[20..32]
     )
 }
+
+/// A response whose body breaks off: the head is sent, then the connection is cut before
+/// any of the body (the fault `Faults::cut_next_order_answers`).
+pub(crate) fn cut_response(status: axum::http::StatusCode) -> axum::response::Response {
+    struct Cut;
+    impl http_body::Body for Cut {
+        type Data = axum::body::Bytes;
+        type Error = std::io::Error;
+        fn poll_frame(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+            std::task::Poll::Ready(Some(Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "simulated connection cut",
+            ))))
+        }
+    }
+    let mut r = axum::response::Response::new(axum::body::Body::new(Cut));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/json"),
+    );
+    r
+}
