@@ -99,6 +99,11 @@ proptest! {
         fuzz("order_answer", seed);
     }
 
+    #[test]
+    fn tracker_records_never_break_the_parser(seed in any::<u64>()) {
+        fuzz("venue_records", seed);
+    }
+
     /// A trade in Binance's layout reads back exactly, through the scanner and the general
     /// parser alike.
     #[test]

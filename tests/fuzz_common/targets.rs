@@ -16,6 +16,9 @@
 //!   texts, trade ids) equals what `serde_json` reads from the same bytes (except frames of
 //!   64 KiB or more nested deeper than `json::MAX_DEPTH`, refused unread by design, and
 //!   numbers with exponents of ten digits or more, which simd-json refuses).
+//! - `venue_records`: the order tracker's user-channel `trade`/`order` events and
+//!   `GET /data/trades` items parse or fail cleanly; a trade read has an id, a price in
+//!   (0, 1] and a notional that does not overflow.
 
 use cassandra::control::discovery::{parse_clob_market, parse_event_metadata, parse_gamma_market};
 use cassandra::control::whales::wire::{parse_trades, to_whale_trade};
@@ -48,6 +51,7 @@ pub fn all(corpus: &[(String, Vec<u8>)]) -> Vec<Box<dyn Target>> {
         Box::new(Gamma),
         Box::new(DataApi),
         Box::new(OrderAnswer::default()),
+        Box::new(VenueRecords),
     ]
 }
 
@@ -448,5 +452,38 @@ impl Target for OrderAnswer {
             .map_or(0, |t| t.len().min(u16::MAX as usize));
         assert_eq!(a.trade_ids as usize, trades, "tradeIDs");
         assert!(a.accepted(200) == (success && !a.refused));
+    }
+}
+
+// ---- Order tracker records (user channel, /data/trades) ------------------------------------
+
+pub struct VenueRecords;
+
+impl Target for VenueRecords {
+    fn name(&self) -> &'static str {
+        "venue_records"
+    }
+    fn owns(&self, path: &str) -> bool {
+        path.contains("clob/user_channel/")
+    }
+    fn check(&mut self, input: &[u8]) {
+        let Ok(v) = serde_json::from_slice::<serde_json::Value>(input) else {
+            return;
+        };
+        let items: Vec<&serde_json::Value> = match v.get("data").and_then(|d| d.as_array()) {
+            Some(a) => a.iter().collect(),
+            None => vec![&v],
+        };
+        for item in items {
+            if let Ok(t) = cassandra::venue::wire::parse_trade(item) {
+                assert!(!t.id.is_empty() || item["id"] == "", "id");
+                let _ = t.notional_u6();
+            }
+            if let Ok(o) = cassandra::venue::wire::parse_order(item) {
+                assert!(
+                    o.trade_ids.len() <= item["associate_trades"].as_array().map_or(0, |a| a.len())
+                );
+            }
+        }
     }
 }
