@@ -148,3 +148,70 @@ fn a_pusd_shortfall_pauses_new_orders_with_an_alert_not_a_panic() {
     );
     demo.stop();
 }
+
+#[test]
+fn markets_lost_without_a_redemption_close_in_the_venue_ledger_at_a_loss() {
+    let mut cfg = fast_demo_config(8);
+    trade_eagerly(&mut cfg);
+    cfg.mode = Mode::Live;
+    cfg.live.redeem_interval_ms = 200;
+    let demo = Demo::start_with_key(cfg, ApiKey::new(KEY)).expect("demo starts");
+    let alerts = || demo.pipeline.state.lock().unwrap().alerts.clone();
+    // A window resolved against the only tokens held: the wallet thread tells it once.
+    let told = wait_for(Duration::from_secs(120), || {
+        alerts().iter().any(|a| a.kind == "lost")
+    });
+    assert!(told, "no market lost: {:?}", alerts());
+    // Stop new orders (kill switch) and let every market held resolve: each is redeemed or
+    // lost, so nothing stays in `ended_cost_u6` and the PnL is all realized.
+    demo.pipeline.shared.kill.store(true, Ordering::SeqCst);
+    let ledger = || {
+        demo.pipeline
+            .venue_ledger
+            .lock()
+            .unwrap()
+            .clone()
+            .expect("venue ledger view")
+    };
+    let closed = wait_for(Duration::from_secs(60), || {
+        let l = ledger();
+        l.positions.is_empty() && l.pending_trades == 0
+    });
+    let l = ledger();
+    assert!(closed, "positions left open: {l:?}");
+    assert_eq!((l.ended_cost_u6, l.open_cost_u6), (0, 0), "{l:?}");
+    // Everything closed: what the ledger realized is exactly its cash change (fees on BUYs
+    // are paid in tokens), and it counts the lost markets' cost (cash spent on them came
+    // back as nothing).
+    assert_eq!(
+        l.realized_pnl_u6,
+        l.cash_u6 as i64 - l.start_cash_u6 as i64,
+        "{l:?}"
+    );
+    let view = demo
+        .pipeline
+        .state
+        .lock()
+        .unwrap()
+        .wallet
+        .clone()
+        .expect("wallet view");
+    let holder = Address::parse_hex(&view.holder).unwrap();
+    let venue = demo.sim.clob().balance(&holder).unwrap();
+    assert_eq!(l.cash_u6, venue.pusd_u6, "{l:?}");
+    // Money in (redemptions) less money out (fills): the realized PnL, losses included.
+    let spent: u64 = demo
+        .sim
+        .clob()
+        .orders()
+        .iter()
+        .map(|o| o.notional_u6)
+        .sum();
+    assert_eq!(l.start_cash_u6, DEMO_WALLET_PUSD_U6);
+    assert_eq!(
+        l.realized_pnl_u6,
+        l.redeemed_u6 as i64 - spent as i64,
+        "{l:?}"
+    );
+    demo.stop();
+}

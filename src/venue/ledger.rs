@@ -56,6 +56,9 @@ pub struct LedgerView {
     pub redeemed_u6: u64,
     /// Markets closed (redeemed or sold out) at a loss in a row.
     pub loss_streak: u32,
+    /// The last cross-check with the Data API's positions (`None`: off or not run yet);
+    /// set by the `venue` thread, not by the ledger.
+    pub positions_check: Option<super::crosscheck::PositionsCheck>,
 }
 
 #[derive(Clone, Debug)]
@@ -276,6 +279,7 @@ impl VenueLedger {
             failed_trades: self.failed.len(),
             redeemed_u6: self.redeemed_u6,
             loss_streak: self.loss_streak,
+            positions_check: None,
         }
     }
 }

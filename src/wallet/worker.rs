@@ -20,7 +20,7 @@ use crate::pipeline::shared::{Mode, Shared};
 
 use super::clob_funds::ClobFundsClient;
 use super::redeem::{
-    alert_text, fmt_u6, RedeemEvent, RedeemTarget, Redeemable, Redeemed, Redeemer,
+    alert_text, fmt_u6, lost_text, RedeemEvent, RedeemTarget, Redeemable, Redeemed, Redeemer,
 };
 
 /// The wallet as the API shows it: cash (pUSD the CLOB can trade with) apart from winning
@@ -169,6 +169,12 @@ impl WalletWorker {
                         self.view.redeemed.push(x);
                         if self.view.redeemed.len() > 50 {
                             self.view.redeemed.remove(0);
+                        }
+                    }
+                    RedeemEvent::Lost(x) => {
+                        alert(&self.state, "info", "lost", lost_text(&x));
+                        if let Some(tx) = &self.redeemed_tx {
+                            let _ = tx.send(x);
                         }
                     }
                     RedeemEvent::Alert { text, .. } => {
