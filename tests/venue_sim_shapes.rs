@@ -306,7 +306,11 @@ fn data_api_positions_have_the_captured_shape_and_the_clob_balances() {
     );
     assert_eq!(page.as_array().unwrap().len(), 1, "{page}");
     // Bad requests are refused with the reason; an unknown wallet holds nothing.
-    for q in ["", "?user=0x12", "?user=0x5252525252525252525252525252525252525252&limit=-1"] {
+    for q in [
+        "",
+        "?user=0x12",
+        "?user=0x5252525252525252525252525252525252525252&limit=-1",
+    ] {
         let (s, b) = http_json(&sim.http_url(), &format!("/positions{q}"));
         assert_eq!(s, 400, "{q}: {b}");
         assert!(b["error"].is_string(), "{b}");

@@ -200,13 +200,7 @@ fn markets_lost_without_a_redemption_close_in_the_venue_ledger_at_a_loss() {
     let venue = demo.sim.clob().balance(&holder).unwrap();
     assert_eq!(l.cash_u6, venue.pusd_u6, "{l:?}");
     // Money in (redemptions) less money out (fills): the realized PnL, losses included.
-    let spent: u64 = demo
-        .sim
-        .clob()
-        .orders()
-        .iter()
-        .map(|o| o.notional_u6)
-        .sum();
+    let spent: u64 = demo.sim.clob().orders().iter().map(|o| o.notional_u6).sum();
     assert_eq!(l.start_cash_u6, DEMO_WALLET_PUSD_U6);
     assert_eq!(
         l.realized_pnl_u6,

@@ -10,6 +10,8 @@
 //! - a token the ledger no longer holds whose row is `redeemable` (its market resolved) is not
 //!   a mismatch: the ledger closed it at resolution (redeemed, or lost) and the venue keeps
 //!   showing worthless or burnt-pending tokens;
+//! - a difference counts once two reads in a row show it (a fill the venue shows before the
+//!   ledger hears of it differs for one read only);
 //! - a mismatch is counted and shown ([`PositionsCheck`], in the ledger's view) and reported
 //!   once when it appears (the caller raises a warning alert), never a kill;
 //! - the request runs on its own thread: a slow Data API never stalls the order tracker.
@@ -111,7 +113,12 @@ pub fn parse_positions(body: &[u8]) -> Result<BTreeMap<String, VenuePosition>, S
         let text = match &r.current_size {
             Value::Number(n) => n.to_string(),
             Value::String(s) => s.clone(),
-            other => return Err(format!("position {} size {other} is not a number", r.token_id)),
+            other => {
+                return Err(format!(
+                    "position {} size {other} is not a number",
+                    r.token_id
+                ))
+            }
         };
         let size_u6 = shares_u6(&text)
             .ok_or_else(|| format!("position {} size {text:?} is not a share count", r.token_id))?;
@@ -129,7 +136,11 @@ pub fn parse_positions(body: &[u8]) -> Result<BTreeMap<String, VenuePosition>, S
 }
 
 /// Compares the ledger with the venue's positions: every token either holds, not pending.
-pub fn compare(ledger: &LedgerView, pending: &BTreeSet<String>, venue: &BTreeMap<String, VenuePosition>) -> Vec<Mismatch> {
+pub fn compare(
+    ledger: &LedgerView,
+    pending: &BTreeSet<String>,
+    venue: &BTreeMap<String, VenuePosition>,
+) -> Vec<Mismatch> {
     let tokens: BTreeSet<&String> = ledger.positions.keys().chain(venue.keys()).collect();
     tokens
         .into_iter()
@@ -210,6 +221,8 @@ impl PositionsReader {
 pub struct PositionsChecker {
     rx: crossbeam::channel::Receiver<Result<BTreeMap<String, VenuePosition>, String>>,
     pub state: PositionsCheck,
+    /// Tokens that differed in the last read.
+    suspects: BTreeSet<String>,
 }
 
 impl PositionsChecker {
@@ -237,7 +250,13 @@ impl PositionsChecker {
         Ok(PositionsChecker {
             rx,
             state: PositionsCheck::default(),
+            suspects: BTreeSet::new(),
         })
+    }
+
+    /// Whether a read is waiting to be compared.
+    pub fn ready(&self) -> bool {
+        !self.rx.is_empty()
     }
 
     /// Compares a read that arrived with the ledger; returns the mismatches that are new
@@ -267,7 +286,22 @@ impl PositionsChecker {
             }
         };
         let found = compare(ledger, pending, &venue);
-        let before: BTreeSet<&str> = self.state.mismatches.iter().map(|m| m.token.as_str()).collect();
+        // Reported only when the previous read differed too: a fill the venue shows before
+        // the ledger hears of it (not even pending yet) differs for one read, not two.
+        let found: Vec<Mismatch> = {
+            let suspects = std::mem::take(&mut self.suspects);
+            self.suspects = found.iter().map(|m| m.token.clone()).collect();
+            found
+                .into_iter()
+                .filter(|m| suspects.contains(&m.token))
+                .collect()
+        };
+        let before: BTreeSet<&str> = self
+            .state
+            .mismatches
+            .iter()
+            .map(|m| m.token.as_str())
+            .collect();
         let new: Vec<Mismatch> = found
             .iter()
             .filter(|m| !before.contains(m.token.as_str()))
@@ -289,8 +323,8 @@ pub fn alert_text(m: &Mismatch) -> String {
         "venue ledger differs from the Data API for token {}: ledger {} shares, venue {} shares \
          (changed outside this process, or a fill not booked: check before trading on)",
         m.token,
-        super::super::wallet::redeem::fmt_u6(m.ledger_u6),
-        super::super::wallet::redeem::fmt_u6(m.venue_u6)
+        crate::wallet::redeem::fmt_u6(m.ledger_u6),
+        crate::wallet::redeem::fmt_u6(m.venue_u6)
     )
 }
 
@@ -299,7 +333,8 @@ mod tests {
     use super::*;
     use crate::venue::ledger::Holding;
 
-    const CAPTURE: &[u8] = include_bytes!("../../tests/data/venue/data_api/v2_positions_pysdk.json");
+    const CAPTURE: &[u8] =
+        include_bytes!("../../tests/data/venue/data_api/v2_positions_pysdk.json");
 
     #[test]
     fn the_captured_rows_parse_to_micro_shares() {
@@ -327,7 +362,13 @@ mod tests {
         assert_eq!(shares_u6(""), None);
         let v1 = br#"[{"asset":"7","size":"2.5","redeemable":true}]"#;
         let p = parse_positions(v1).unwrap();
-        assert_eq!(p["7"], VenuePosition { size_u6: 2_500_000, redeemable: true });
+        assert_eq!(
+            p["7"],
+            VenuePosition {
+                size_u6: 2_500_000,
+                redeemable: true
+            }
+        );
         for bad in [
             &br#"{"error":"x"}"#[..],
             br#"[{"token_id":"7","current_size":null}]"#,
@@ -344,7 +385,15 @@ mod tests {
         LedgerView {
             positions: pos
                 .iter()
-                .map(|(t, n)| (t.to_string(), Holding { shares_u6: *n, cost_u6: 1 }))
+                .map(|(t, n)| {
+                    (
+                        t.to_string(),
+                        Holding {
+                            shares_u6: *n,
+                            cost_u6: 1,
+                        },
+                    )
+                })
                 .collect(),
             ..Default::default()
         }
@@ -352,46 +401,104 @@ mod tests {
 
     fn venue(pos: &[(&str, u64, bool)]) -> BTreeMap<String, VenuePosition> {
         pos.iter()
-            .map(|(t, n, r)| (t.to_string(), VenuePosition { size_u6: *n, redeemable: *r }))
+            .map(|(t, n, r)| {
+                (
+                    t.to_string(),
+                    VenuePosition {
+                        size_u6: *n,
+                        redeemable: *r,
+                    },
+                )
+            })
             .collect()
     }
 
     #[test]
     fn mismatches_are_exact_skip_pending_tokens_and_resolved_closures() {
         let l = ledger(&[("a", 5_000_000), ("b", 3_000_000), ("p", 1)]);
-        let v = venue(&[("a", 5_000_000, false), ("b", 2_999_999, false), ("p", 9, false), ("c", 7, false), ("lost", 4, true)]);
+        let v = venue(&[
+            ("a", 5_000_000, false),
+            ("b", 2_999_999, false),
+            ("p", 9, false),
+            ("c", 7, false),
+            ("lost", 4, true),
+        ]);
         let pending: BTreeSet<String> = ["p".to_string()].into();
         let m = compare(&l, &pending, &v);
         assert_eq!(
             m,
             vec![
-                Mismatch { token: "b".into(), ledger_u6: 3_000_000, venue_u6: 2_999_999 },
-                Mismatch { token: "c".into(), ledger_u6: 0, venue_u6: 7 },
+                Mismatch {
+                    token: "b".into(),
+                    ledger_u6: 3_000_000,
+                    venue_u6: 2_999_999
+                },
+                Mismatch {
+                    token: "c".into(),
+                    ledger_u6: 0,
+                    venue_u6: 7
+                },
             ]
         );
         // A token the ledger holds that the venue does not show.
         let m = compare(&ledger(&[("x", 1)]), &BTreeSet::new(), &BTreeMap::new());
-        assert_eq!(m, vec![Mismatch { token: "x".into(), ledger_u6: 1, venue_u6: 0 }]);
+        assert_eq!(
+            m,
+            vec![Mismatch {
+                token: "x".into(),
+                ledger_u6: 1,
+                venue_u6: 0
+            }]
+        );
     }
 
     #[test]
-    fn each_mismatch_is_new_once_while_it_lasts() {
+    fn each_mismatch_counts_from_its_second_read_and_is_new_once_while_it_lasts() {
         let (_tx, rx) = crossbeam::channel::bounded(1);
-        let mut c = PositionsChecker { rx, state: PositionsCheck::default() };
+        let mut c = PositionsChecker {
+            rx,
+            state: PositionsCheck::default(),
+            suspects: BTreeSet::new(),
+        };
         let l = ledger(&[("a", 5)]);
         let none = BTreeSet::new();
-        assert!(c.apply(Ok(venue(&[("a", 5, false)])), &l, &none, 10).is_empty());
+        assert!(c
+            .apply(Ok(venue(&[("a", 5, false)])), &l, &none, 10)
+            .is_empty());
         assert!(c.state.ok && c.state.checked_ms == 10);
-        assert_eq!(c.apply(Ok(venue(&[("a", 4, false)])), &l, &none, 20).len(), 1);
-        assert!(c.apply(Ok(venue(&[("a", 3, false)])), &l, &none, 30).is_empty());
+        // One read differing is not a mismatch yet (a fill not heard of yet).
+        assert!(c
+            .apply(Ok(venue(&[("a", 4, false)])), &l, &none, 15)
+            .is_empty());
+        assert!(c.state.ok);
+        assert!(c
+            .apply(Ok(venue(&[("a", 5, false)])), &l, &none, 18)
+            .is_empty());
+        assert!(c
+            .apply(Ok(venue(&[("a", 4, false)])), &l, &none, 20)
+            .is_empty());
+        assert_eq!(
+            c.apply(Ok(venue(&[("a", 4, false)])), &l, &none, 25).len(),
+            1
+        );
+        assert!(c
+            .apply(Ok(venue(&[("a", 3, false)])), &l, &none, 30)
+            .is_empty());
         assert_eq!(c.state.mismatches[0].venue_u6, 3);
         assert!(!c.state.ok);
         // A failed read keeps the last comparison and says why.
         assert!(c.apply(Err("down".into()), &l, &none, 40).is_empty());
-        assert_eq!((c.state.checked_ms, c.state.error.as_deref()), (30, Some("down")));
-        assert!(c.apply(Ok(venue(&[("a", 5, false)])), &l, &none, 50).is_empty());
+        assert_eq!(
+            (c.state.checked_ms, c.state.error.as_deref()),
+            (30, Some("down"))
+        );
+        assert!(c
+            .apply(Ok(venue(&[("a", 5, false)])), &l, &none, 50)
+            .is_empty());
         assert!(c.state.ok && c.state.error.is_none());
-        assert_eq!(c.apply(Ok(venue(&[])), &l, &none, 60).len(), 1);
-        assert_eq!((c.state.mismatches_seen, c.state.checks), (2, 5));
+        assert!(c.apply(Ok(venue(&[])), &l, &none, 60).is_empty());
+        assert_eq!(c.apply(Ok(venue(&[])), &l, &none, 70).len(), 1);
+        assert_eq!(c.state.mismatches_seen, 2);
+        assert_eq!(c.state.checks, 9);
     }
 }

@@ -98,7 +98,7 @@ pub fn run(
         let now = crate::clock::wall_ms();
         let mut work = t.step(now);
         work += book_redemptions(&mut t, &redeemed);
-        if let Some(c) = check.as_mut() {
+        if let Some(c) = check.as_mut().filter(|c| c.ready()) {
             let (v, pending) = ledger_and_pending(&t);
             if let Some(new) = c.poll(&v, &pending, now) {
                 work += 1;
