@@ -150,11 +150,6 @@ fn book_redemptions(
     let mut n = 0;
     while let Ok(r) = redeemed.try_recv() {
         let mut tokens = t.market_tokens(&r.condition_id);
-        if tokens.is_empty() && r.usdc_micro == 0 {
-            // A market lost that the ledger holds nothing of (closed already, or never
-            // traded here): nothing to book, and no loss to count in the streak.
-            continue;
-        }
         if !r.winning_token.is_empty() && !tokens.contains(&r.winning_token) {
             tokens.push(r.winning_token.clone());
         }
