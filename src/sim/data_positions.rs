@@ -44,14 +44,15 @@ pub(crate) async fn positions(
     let Ok(addr) = Address::parse_hex(user) else {
         return bad("user is not a valid address");
     };
-    let num = |k: &str, default: f64| -> Result<f64, Response> {
+    // A number parameter, or the name of the one that is not a non-negative number.
+    let num = |k: &'static str, default: f64| -> Result<f64, &'static str> {
         match q.get(k) {
             None => Ok(default),
             Some(v) => v
                 .parse::<f64>()
                 .ok()
                 .filter(|x| x.is_finite() && *x >= 0.0)
-                .ok_or_else(|| bad(&format!("{k} must be a non-negative number"))),
+                .ok_or(k),
         }
     };
     let (threshold, limit, offset) = match (
@@ -60,7 +61,9 @@ pub(crate) async fn positions(
         num("offset", 0.0),
     ) {
         (Ok(t), Ok(l), Ok(o)) => (t, (l as usize).clamp(1, MAX_LIMIT), o as usize),
-        (Err(r), _, _) | (_, Err(r), _) | (_, _, Err(r)) => return r,
+        (Err(k), _, _) | (_, Err(k), _) | (_, _, Err(k)) => {
+            return bad(&format!("{k} must be a non-negative number"))
+        }
     };
     let held = sh.clob.balance(&addr).map(|b| b.tokens).unwrap_or_default();
     let user = user.to_ascii_lowercase();

@@ -78,7 +78,7 @@ pub fn shares_u6(text: &str) -> Option<u64> {
     let t = text.trim();
     if t.contains(['e', 'E']) {
         let f: f64 = t.parse().ok()?;
-        return (f.is_finite() && f >= 0.0 && f < 1.8e13).then(|| (f * 1e6).round() as u64);
+        return (0.0..1.8e13).contains(&f).then(|| (f * 1e6).round() as u64);
     }
     let (int, frac) = t.split_once('.').unwrap_or((t, ""));
     if int.is_empty() || !int.bytes().all(|b| b.is_ascii_digit()) {
