@@ -692,6 +692,23 @@ impl Pipeline {
         let venue_ledger: crate::venue::service::LedgerSnapshot = Arc::default();
         let mut redeemed_tx = None;
         if let Some(t) = venue_tracker.take() {
+            // The ledger's positions cross-checked with the Data API's (the funder's).
+            let positions_check = match &opts.live {
+                Some(l) if l.venue.positions_check_ms > 0 => {
+                    let user = l.funder.unwrap_or_else(|| l.key.address());
+                    let reader = crate::venue::crosscheck::PositionsReader::new(
+                        &cfg.venues.data_api,
+                        &user,
+                    )?;
+                    let sh = shared.clone();
+                    Some(crate::venue::crosscheck::PositionsChecker::spawn(
+                        reader,
+                        l.venue.positions_check_ms,
+                        move || sh.is_running(),
+                    )?)
+                }
+                _ => None,
+            };
             // Redemptions (the wallet thread's) reach the ledger on this channel.
             let (tx, rx) = crossbeam::channel::unbounded();
             redeemed_tx = Some(tx);
@@ -702,6 +719,7 @@ impl Pipeline {
                 state.clone(),
                 opts.risk,
                 rx,
+                positions_check,
             )?);
         }
         if let Some(rec) = recorder {

@@ -262,6 +262,67 @@ fn data_api_v2_trades_have_the_captured_shape() {
 }
 
 #[test]
+fn data_api_positions_have_the_captured_shape_and_the_clob_balances() {
+    use cassandra::clob::order::Address;
+    use cassandra::sim::WalletKind;
+    let sim = sim();
+    let owner = Address::from_bytes([0x51; 20]);
+    let wallet = Address::from_bytes([0x52; 20]);
+    sim.clob().add_wallet(owner, wallet, WalletKind::Proxy);
+    let mut w = None;
+    assert!(wait_until(Duration::from_secs(10), || {
+        w = sim.current_window("BTC");
+        w.is_some()
+    }));
+    let w = w.unwrap();
+    sim.clob().give_tokens(&wallet, &w.up_token, 2_500_000);
+    sim.clob().give_tokens(&wallet, &w.down_token, 400_000);
+    // Default `sizeThreshold` 1: the 0.4-share position is left out, as the venue does.
+    let (s, body) = http_json(&sim.http_url(), &format!("/positions?user={wallet}"));
+    assert_eq!(s, 200, "{body}");
+    let rows = body.as_array().expect("a bare array").clone();
+    assert_eq!(rows.len(), 1, "{body}");
+    let real = venue!("data_api/v2_positions_pysdk.json");
+    assert_eq!(shape(&rows[0]), shape(&real[0]));
+    assert_eq!(rows[0]["token_id"], w.up_token.as_str());
+    assert_eq!(rows[0]["condition_id"], w.condition_id.as_str());
+    assert_eq!(rows[0]["current_size"], json!(2.5));
+    assert_eq!(rows[0]["proxy_wallet"], wallet.to_string());
+    assert_eq!(rows[0]["outcome"], "Up");
+    assert_eq!(rows[0]["opposite_token_id"], w.down_token.as_str());
+    let (_, all) = http_json(
+        &sim.http_url(),
+        &format!("/positions?user={wallet}&sizeThreshold=0"),
+    );
+    assert_eq!(all.as_array().unwrap().len(), 2, "{all}");
+    assert!(all
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["current_size"] == json!(0.4) && r["outcome"] == "Down"));
+    let (_, page) = http_json(
+        &sim.http_url(),
+        &format!("/positions?user={wallet}&sizeThreshold=0&limit=1&offset=1"),
+    );
+    assert_eq!(page.as_array().unwrap().len(), 1, "{page}");
+    // Bad requests are refused with the reason; an unknown wallet holds nothing.
+    for q in [
+        "",
+        "?user=0x12",
+        "?user=0x5252525252525252525252525252525252525252&limit=-1",
+    ] {
+        let (s, b) = http_json(&sim.http_url(), &format!("/positions{q}"));
+        assert_eq!(s, 400, "{q}: {b}");
+        assert!(b["error"].is_string(), "{b}");
+    }
+    let (s, none) = http_json(
+        &sim.http_url(),
+        "/positions?user=0x5353535353535353535353535353535353535353",
+    );
+    assert_eq!((s, none), (200, json!([])));
+}
+
+#[test]
 fn clob_market_record_has_the_documented_types_for_the_keys_read() {
     let sim = sim();
     let w = sim.current_window("BTC").expect("window");

@@ -148,3 +148,117 @@ fn a_pusd_shortfall_pauses_new_orders_with_an_alert_not_a_panic() {
     );
     demo.stop();
 }
+
+#[test]
+fn a_market_lost_without_a_redemption_closes_in_the_venue_ledger_at_a_loss() {
+    let mut cfg = fast_demo_config(8);
+    trade_eagerly(&mut cfg);
+    cfg.mode = Mode::Live;
+    cfg.live.redeem_interval_ms = 200;
+    // Winners stay in the wallet (shown as redeemable): the test picks one and makes its
+    // market a loss for the wallet.
+    cfg.live.redeem = false;
+    let demo = Demo::start_with_key(cfg, ApiKey::new(KEY)).expect("demo starts");
+    let wallet = || {
+        demo.pipeline
+            .state
+            .lock()
+            .unwrap()
+            .wallet
+            .clone()
+            .expect("wallet view")
+    };
+    let ledger = || {
+        demo.pipeline
+            .venue_ledger
+            .lock()
+            .unwrap()
+            .clone()
+            .expect("venue ledger view")
+    };
+    assert!(
+        wait_for(Duration::from_secs(60), || demo
+            .pipeline
+            .venue_ledger
+            .lock()
+            .unwrap()
+            .as_ref()
+            .is_some_and(|v| v.confirmed_trades >= 2)),
+        "no confirmed live trades"
+    );
+    // Stop trading; wait until every market held has ended and the ledger is still, with a
+    // resolved winner shown as redeemable.
+    demo.pipeline.shared.kill.store(true, Ordering::SeqCst);
+    let mut last = None;
+    let still = wait_for(Duration::from_secs(60), || {
+        std::thread::sleep(Duration::from_millis(500));
+        let (l, w) = (ledger(), wallet());
+        let ready = l.pending_trades == 0
+            && l.open_cost_u6 == 0
+            && w.redeemable
+                .iter()
+                .any(|r| l.positions.contains_key(&r.token));
+        let same = last.as_ref() == Some(&l.positions);
+        last = Some(l.positions);
+        ready && same
+    });
+    assert!(still, "{:?} {:?}", ledger(), wallet());
+    let before = ledger();
+    let w = wallet();
+    let r = w
+        .redeemable
+        .iter()
+        .find(|r| before.positions.contains_key(&r.token))
+        .expect("a winner held");
+    let token = r.token.clone();
+    let o = demo
+        .sim
+        .window_outcomes()
+        .into_iter()
+        .find(|o| o.condition_id == r.condition_id)
+        .expect("resolved");
+    let loser = if o.up_token == token {
+        o.down_token
+    } else {
+        o.up_token
+    };
+    // The ledger closes every token of the market it holds (losing ones bought too).
+    let cost: u64 = [&token, &loser]
+        .iter()
+        .filter_map(|t| before.positions.get(*t))
+        .map(|h| h.cost_u6)
+        .sum();
+    // Behind the product's back the winning tokens leave, and the wallet holds only losing
+    // ones: the market is lost, with nothing to redeem.
+    let holder = Address::parse_hex(&w.holder).unwrap();
+    demo.sim.clob().take_tokens(&holder, &token, u64::MAX);
+    demo.sim.clob().give_tokens(&holder, &loser, 1_000_000);
+    let told = wait_for(Duration::from_secs(20), || {
+        wallet()
+            .lost
+            .iter()
+            .any(|l| l.condition_id == r.condition_id)
+    });
+    assert!(told, "{:?}", wallet());
+    let lost = wallet().lost;
+    assert_eq!(lost.len(), 1, "{lost:?}");
+    assert_eq!(lost[0].usdc_micro, 0, "{lost:?}");
+    assert!(lost[0].shares_micro > 0, "{lost:?}");
+    assert_eq!(lost[0].winning_token, token);
+    assert!(wait_for(Duration::from_secs(5), || !ledger()
+        .positions
+        .contains_key(&token)));
+    let after = ledger();
+    let mut rest = before.positions.clone();
+    rest.remove(&token);
+    rest.remove(&loser);
+    assert_eq!(after.positions, rest, "only that market closed meanwhile");
+    // The ledger closed the position at a loss of what it cost: the day's PnL and the
+    // streak see it, and nothing of it is left in `ended_cost_u6`.
+    assert_eq!(after.realized_pnl_u6, before.realized_pnl_u6 - cost as i64);
+    assert_eq!(after.ended_cost_u6, before.ended_cost_u6 - cost);
+    assert_eq!(after.loss_streak, before.loss_streak + 1);
+    assert_eq!(after.cash_u6, before.cash_u6, "nothing paid");
+    assert_eq!(after.redeemed_u6, before.redeemed_u6);
+    demo.stop();
+}

@@ -411,3 +411,74 @@ fn with_redemption_off_winners_are_shown_as_redeemable_not_cash() {
     assert_eq!(v.sim.clob().balance(&t.maker).unwrap().pusd_u6, cash);
     let _ = std::fs::remove_file(&path);
 }
+
+fn lost(events: &[RedeemEvent]) -> Vec<Redeemed> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            RedeemEvent::Lost(r) => Some(r.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_market_lost_with_only_losing_tokens_is_told_once_across_restarts() {
+    let mut v = venue();
+    let (t, setup) = trader(&v, 0x78, None);
+    let path = store_path("lost");
+    let w = tradable_window(&v);
+    let mut r = redeemer(&v, &t, &setup, &path);
+    r.watch(&target(&w)).unwrap();
+    buy_both(&mut v, &t, &w);
+    let o = outcome(&v, &w);
+    let (winner, loser) = if o.up_won {
+        (&w.up_token, &w.down_token)
+    } else {
+        (&w.down_token, &w.up_token)
+    };
+    // The winning tokens leave the wallet (moved elsewhere): only losing ones are held.
+    let won = held(&v, &t.maker, winner);
+    assert_eq!(v.sim.clob().take_tokens(&t.maker, winner, u64::MAX), won);
+    let losing = held(&v, &t.maker, loser);
+    assert!(losing > 0);
+    let cash = v.sim.clob().balance(&t.maker).unwrap().pusd_u6;
+    let events = r.pass(now_s() + 1);
+    assert!(redeemed(&events).is_empty(), "{events:?}");
+    let got = lost(&events);
+    assert_eq!(got.len(), 1, "{events:?}");
+    assert_eq!(got[0].condition_id, w.condition_id);
+    assert_eq!(&got[0].winning_token, winner);
+    assert_eq!(got[0].shares_micro, losing);
+    assert_eq!(got[0].usdc_micro, 0);
+    assert_eq!(
+        r.store.state_of(&w.condition_id).unwrap().as_deref(),
+        Some("lost")
+    );
+    // Nothing sent, nothing paid; told once, and not again after a restart.
+    assert_eq!(v.sim.rpc().transactions(), 0);
+    assert_eq!(v.sim.clob().balance(&t.maker).unwrap().pusd_u6, cash);
+    assert!(r.pass(now_s() + 2).is_empty());
+    drop(r);
+    let mut r2 = redeemer(&v, &t, &setup, &path);
+    r2.watch(&target(&w)).unwrap();
+    assert!(r2.pass(now_s() + 3).is_empty());
+    let _ = std::fs::remove_file(&path);
+}
+
+#[test]
+fn a_market_resolved_with_no_tokens_held_is_not_a_loss() {
+    let v = venue();
+    let (t, setup) = trader(&v, 0x79, None);
+    let path = store_path("none");
+    let w = tradable_window(&v);
+    let mut r = redeemer(&v, &t, &setup, &path);
+    r.watch(&target(&w)).unwrap();
+    outcome(&v, &w);
+    assert!(r.pass(now_s() + 1).is_empty());
+    assert_eq!(
+        r.store.state_of(&w.condition_id).unwrap().as_deref(),
+        Some("nothing")
+    );
+    let _ = std::fs::remove_file(&path);
+}

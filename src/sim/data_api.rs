@@ -7,6 +7,9 @@
 //! ([`SimDataApi::inject`]), and make the next requests answer 429 with `Retry-After`.
 //! Rows are newest first, in the venue's shape (`docs/venue/polymarket.md` §7).
 //!
+//! `GET /positions` (the wallet's holdings, from the simulated CLOB) is in
+//! `data_positions.rs`.
+//!
 //! `GET /v2/trades` serves the same rows in the v2 shape of the real rows in
 //! `tests/data/venue/data_api/` (snake_case, `token_id` for `asset`) inside the
 //! `{"data":[…],"pagination":{limit,offset,has_more,next_cursor}}` envelope.
@@ -75,7 +78,7 @@ impl SimDataApi {
         }
     }
 
-    /// `/trades` requests received.
+    /// `/trades`, `/v2/trades` and `/positions` requests received.
     pub fn requests(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)
     }
@@ -90,6 +93,7 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
     Router::new()
         .route("/trades", get(trades))
         .route("/v2/trades", get(trades_v2))
+        .route("/positions", get(super::data_positions::positions))
 }
 
 fn addr_seed(seed: u64, addr: &str) -> u64 {
@@ -200,23 +204,34 @@ async fn trades_v2(
     }
 }
 
+/// Counts a request; the venue's 429 with `Retry-After` while [`SimDataApi::rate_limit_next`]
+/// says so.
+pub(crate) fn refuse_if_limited(sh: &Shared) -> Option<Response> {
+    let api = &sh.data_api;
+    bump(&api.requests);
+    let mut r = api.rate_limit.lock().ok()?;
+    if r.0 == 0 {
+        return None;
+    }
+    r.0 -= 1;
+    bump(&api.limited);
+    let body = json!({"error": "Too Many Requests"});
+    Some(
+        (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::RETRY_AFTER, r.1.to_string())],
+            Json(body),
+        )
+            .into_response(),
+    )
+}
+
 /// The rows of a `user` (newest first) and the limit applied, or the venue's refusal.
 #[allow(clippy::result_large_err)]
 fn rows_for(sh: &Shared, q: &HashMap<String, String>) -> Result<(Vec<Value>, usize), Response> {
     let api = &sh.data_api;
-    bump(&api.requests);
-    if let Ok(mut r) = api.rate_limit.lock() {
-        if r.0 > 0 {
-            r.0 -= 1;
-            bump(&api.limited);
-            let body = json!({"error": "Too Many Requests"});
-            return Err((
-                StatusCode::TOO_MANY_REQUESTS,
-                [(header::RETRY_AFTER, r.1.to_string())],
-                Json(body),
-            )
-                .into_response());
-        }
+    if let Some(r) = refuse_if_limited(sh) {
+        return Err(r);
     }
     let Some(user) = q.get("user").map(|u| u.to_ascii_lowercase()) else {
         return Err((

@@ -21,6 +21,7 @@ mod chain_reads;
 mod chainlink;
 pub mod clob;
 mod data_api;
+mod data_positions;
 mod discord;
 mod fault_plan;
 mod faults;

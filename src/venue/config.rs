@@ -21,6 +21,9 @@ pub struct LiveVenueConfig {
     pub heartbeat_every_ms: u64,
     /// REST follow-up of orders and trades not final.
     pub follow_every_ms: u64,
+    /// The ledger's positions are compared with the Data API's (`GET /positions` of the
+    /// funder) this often; a difference is shown and alerted, not a kill. 0: off.
+    pub positions_check_ms: u64,
 }
 
 impl Default for LiveVenueConfig {
@@ -33,6 +36,7 @@ impl Default for LiveVenueConfig {
             rested_fak_cancel_ms: 500,
             heartbeat_every_ms: 5_000,
             follow_every_ms: 1_000,
+            positions_check_ms: 30_000,
         }
     }
 }

@@ -56,6 +56,9 @@ pub struct LedgerView {
     pub redeemed_u6: u64,
     /// Markets closed (redeemed or sold out) at a loss in a row.
     pub loss_streak: u32,
+    /// The last cross-check with the Data API's positions (`None`: off or not run yet);
+    /// set by the `venue` thread, not by the ledger.
+    pub positions_check: Option<super::crosscheck::PositionsCheck>,
 }
 
 #[derive(Clone, Debug)]
@@ -76,6 +79,9 @@ pub struct VenueLedger {
     ends: BTreeMap<String, u64>,
     /// Each traded token's market (condition id), from its trades: a redemption closes them.
     markets: BTreeMap<String, String>,
+    /// Markets closed by a redemption or a loss: a trade of theirs confirmed afterwards (it
+    /// matched before the window resolved) is closed as soon as it is booked.
+    closed: BTreeSet<String>,
 }
 
 impl VenueLedger {
@@ -96,6 +102,7 @@ impl VenueLedger {
             loss_streak: 0,
             ends: BTreeMap::new(),
             markets: BTreeMap::new(),
+            closed: BTreeSet::new(),
         }
     }
 
@@ -179,6 +186,17 @@ impl VenueLedger {
         if h.shares_u6 == 0 && h.cost_u6 == 0 {
             self.positions.remove(&t.token);
         }
+        let closed = self
+            .markets
+            .get(&t.token)
+            .is_some_and(|m| self.closed.contains(m));
+        if closed {
+            // Its market was redeemed (the chain burnt these tokens with the rest, and paid
+            // for them then) or lost: what it cost is realized now.
+            if let Some(h) = self.positions.remove(&t.token) {
+                self.realized_pnl_u6 -= h.cost_u6 as i64;
+            }
+        }
         self.fees_u6 += fee_u6;
         Some(booked)
     }
@@ -197,13 +215,22 @@ impl VenueLedger {
     /// tokens are closed the same way with a payout of 0. `condition` names the market in the
     /// journal. This is the redemption service's entry point
     /// (`OrderTracker::on_redeemed` stores it first).
+    ///
+    /// Every token known to be of `condition` closes too, and so does any trade of it booked
+    /// later (one matched before the window resolved and confirmed after). A market closed
+    /// with nothing held and nothing paid changes no number (nor the losing streak).
     pub fn on_redeemed(&mut self, condition: &str, tokens: &[&str], payout_u6: u64) -> i64 {
-        let _ = condition;
-        let cost: u64 = tokens
+        self.closed.insert(condition.to_string());
+        let mut all: BTreeSet<String> = tokens.iter().map(|t| t.to_string()).collect();
+        all.extend(self.market_tokens(condition));
+        let closed: Vec<Holding> = all
             .iter()
-            .filter_map(|t| self.positions.remove(*t))
-            .map(|h| h.cost_u6)
-            .sum();
+            .filter_map(|t| self.positions.remove(t))
+            .collect();
+        if closed.is_empty() && payout_u6 == 0 {
+            return 0;
+        }
+        let cost: u64 = closed.iter().map(|h| h.cost_u6).sum();
         self.cash_u6 += payout_u6;
         self.redeemed_u6 += payout_u6;
         let pnl = payout_u6 as i64 - cost as i64;
@@ -276,6 +303,7 @@ impl VenueLedger {
             failed_trades: self.failed.len(),
             redeemed_u6: self.redeemed_u6,
             loss_streak: self.loss_streak,
+            positions_check: None,
         }
     }
 }
@@ -332,5 +360,27 @@ mod tests {
         let pnl = l.on_redeemed("0xm", &["7", "8"], 4_820_000);
         assert_eq!(pnl, 4_820_000 - 2_500_000);
         assert!(l.positions().is_empty());
+    }
+
+    #[test]
+    fn a_trade_confirmed_after_its_market_closed_is_closed_at_once() {
+        let mut l = VenueLedger::new(100_000_000, FeeRule::ZERO);
+        let a = trade("a", TradeSide::Buy, 400_000, 10_000_000);
+        l.on_confirmed(&a);
+        // Lost: nothing paid, the 4 pUSD are a loss; the streak counts it.
+        assert_eq!(l.on_redeemed("0xm", &[], 0), -4_000_000);
+        assert_eq!(l.view().loss_streak, 1);
+        // A trade matched before the resolution, confirmed after.
+        let b = trade("b", TradeSide::Buy, 500_000, 2_000_000);
+        l.on_confirmed(&b);
+        assert!(l.positions().is_empty());
+        let v = l.view();
+        assert_eq!(v.realized_pnl_u6, -5_000_000);
+        assert_eq!(v.cash_u6, 95_000_000);
+        assert_eq!((v.ended_cost_u6, v.open_cost_u6), (0, 0));
+        // A market closed with nothing held and nothing paid changes nothing.
+        assert_eq!(l.on_redeemed("0xother", &[], 0), 0);
+        assert_eq!(l.view().loss_streak, 1);
+        assert_eq!(l.view().realized_pnl_u6, -5_000_000);
     }
 }

@@ -13,9 +13,11 @@
 //! - [`user_ws`]: the user channel client;
 //! - [`tracker`]: the state machine that ties them together (its REST follow-ups in
 //!   `follow.rs`);
+//! - [`crosscheck`]: the ledger's positions compared with the Data API's, on a timer;
 //! - [`reconcile`]: start-up: rebuild, cancel what rests, follow up, before trading.
 
 pub mod config;
+pub mod crosscheck;
 pub mod fees;
 mod follow;
 pub mod ledger;

@@ -4,6 +4,7 @@
 //! the process stops, turning the kill switch into a cancel-all retried until the venue
 //! confirms, and publishing the ledger for the API.
 
+use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -13,6 +14,7 @@ use crate::config::LiveVenueConfig;
 use crate::pipeline::shared::Shared;
 use crate::wallet::redeem::Redeemed;
 
+use super::crosscheck::PositionsChecker;
 use super::fees::FeeRule;
 use super::ledger::LedgerView;
 use super::reconcile::{open_tracker, reconcile};
@@ -69,14 +71,20 @@ pub fn start(
 ///
 /// The risk limits run on the ledger ([`super::risk`]): a breach calls `halt` with the reason
 /// (the caller flips the kill switch) while trading is on.
+///
+/// With `check`, each read of the Data API's positions is compared with the ledger as it
+/// arrives ([`super::crosscheck`]); `warn` gets each new mismatch's alert text.
+#[allow(clippy::too_many_arguments)]
 pub fn run(
     mut t: OrderTracker,
     shared: Arc<Shared>,
     snapshot: LedgerSnapshot,
     risk: crate::risk::RiskConfig,
     redeemed: crossbeam::channel::Receiver<Redeemed>,
+    mut check: Option<PositionsChecker>,
     mut publish: impl FnMut(&LedgerView),
     mut halt: impl FnMut(String),
+    mut warn: impl FnMut(String),
 ) {
     let mut was_killed = shared.killed();
     let mut last_publish = 0u64;
@@ -90,9 +98,19 @@ pub fn run(
         let now = crate::clock::wall_ms();
         let mut work = t.step(now);
         work += book_redemptions(&mut t, &redeemed);
+        if let Some(c) = check.as_mut().filter(|c| c.ready()) {
+            let (v, pending) = ledger_and_pending(&t);
+            if let Some(new) = c.poll(&v, &pending, now) {
+                work += 1;
+                for m in &new {
+                    warn(super::crosscheck::alert_text(m));
+                }
+            }
+        }
         if now >= last_publish + 250 {
             last_publish = now;
-            let v = t.ledger.lock().unwrap_or_else(|e| e.into_inner()).view();
+            let mut v = t.ledger.lock().unwrap_or_else(|e| e.into_inner()).view();
+            v.positions_check = check.as_ref().map(|c| c.state.clone());
             if let Some(why) = limits.check(&risk, &v, t.order_exposure_u6(), now) {
                 if !shared.killed() {
                     halt(why);
@@ -109,14 +127,22 @@ pub fn run(
     // the store; the final view is published.
     t.step(crate::clock::wall_ms());
     book_redemptions(&mut t, &redeemed);
-    let v = t.ledger.lock().unwrap_or_else(|e| e.into_inner()).view();
+    let mut v = t.ledger.lock().unwrap_or_else(|e| e.into_inner()).view();
+    v.positions_check = check.as_ref().map(|c| c.state.clone());
     publish(&v);
     *snapshot.lock().unwrap_or_else(|e| e.into_inner()) = Some(v);
 }
 
+/// The ledger's view and the tokens with a trade pending (not compared with the venue).
+fn ledger_and_pending(t: &OrderTracker) -> (LedgerView, BTreeSet<String>) {
+    let l = t.ledger.lock().unwrap_or_else(|e| e.into_inner());
+    (l.view(), l.pending().map(|p| p.token.clone()).collect())
+}
+
 /// Books the wallet thread's redemptions: each closes every position of its market, the
 /// winning tokens for what the chain paid, the losing ones (burnt by the same redemption) for
-/// nothing. Returns how many.
+/// nothing. A market lost (only losing tokens held: `usdc_micro` 0, no redemption on chain)
+/// closes the same way at a loss. Returns how many.
 fn book_redemptions(
     t: &mut OrderTracker,
     redeemed: &crossbeam::channel::Receiver<Redeemed>,
@@ -124,7 +150,7 @@ fn book_redemptions(
     let mut n = 0;
     while let Ok(r) = redeemed.try_recv() {
         let mut tokens = t.market_tokens(&r.condition_id);
-        if !tokens.contains(&r.winning_token) {
+        if !r.winning_token.is_empty() && !tokens.contains(&r.winning_token) {
             tokens.push(r.winning_token.clone());
         }
         let refs: Vec<&str> = tokens.iter().map(String::as_str).collect();
@@ -143,7 +169,8 @@ fn book_redemptions(
 
 /// Starts the `venue` thread: [`run`], publishing the ledger into the API's state; a limit
 /// breached on the ledger halts live trading as a journal failure does (kill switch with the
-/// reason, and a critical alert).
+/// reason, and a critical alert); a position the Data API shows differently is a warning
+/// alert (kind `positions`).
 pub fn spawn(
     t: OrderTracker,
     shared: Arc<Shared>,
@@ -151,8 +178,10 @@ pub fn spawn(
     state: Arc<Mutex<crate::control::ControlState>>,
     risk: crate::risk::RiskConfig,
     redeemed: crossbeam::channel::Receiver<Redeemed>,
+    check: Option<PositionsChecker>,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
     let st = state.clone();
+    let st_warn = state.clone();
     let sh = shared.clone();
     std::thread::Builder::new()
         .name("venue".into())
@@ -163,6 +192,7 @@ pub fn spawn(
                 snapshot,
                 risk,
                 redeemed,
+                check,
                 |v| {
                     if let Ok(mut s) = st.lock() {
                         s.venue_ledger = Some(v.clone());
@@ -182,6 +212,17 @@ pub fn spawn(
                         });
                     }
                     sh.kill.store(true, std::sync::atomic::Ordering::SeqCst);
+                },
+                |text| {
+                    tracing::warn!("{text}");
+                    if let Ok(mut s) = st_warn.lock() {
+                        s.push_alert(crate::control::state::Alert {
+                            ts_ms: crate::clock::wall_ms(),
+                            level: "warning".into(),
+                            kind: "positions".into(),
+                            message: text,
+                        });
+                    }
                 },
             )
         })

@@ -5,8 +5,9 @@
 //!
 //! Contract:
 //! - Every watched condition is in a small SQLite store ([`RedeemStore`]) with its state:
-//!   `watching` → (`sending` → `sent` →) `done`, or `nothing` (resolved, no winning tokens
-//!   held), or `blocked` (a wallet type this product cannot redeem for: the alert says what to
+//!   `watching` → (`sending` → `sent` →) `done`, or `lost` (resolved, only losing tokens
+//!   held: one [`RedeemEvent::Lost`] so the ledger books the loss), or `nothing` (resolved, no
+//!   tokens held), or `blocked` (a wallet type this product cannot redeem for: the alert says what to
 //!   do). The state is written *before* each step that reaches the chain.
 //! - Never twice: the chain is read first (the market's payouts, the holder's token
 //!   balances); a transaction whose outcome is unknown is re-checked (receipt, relayer state,
@@ -49,6 +50,10 @@ pub struct Redeemed {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RedeemEvent {
     Redeemed(Redeemed),
+    /// A resolved market where the holder had only losing tokens: nothing to redeem, the
+    /// position is lost (`usdc_micro` 0, `shares_micro` the losing shares held,
+    /// `winning_token` the outcome that won). Once per condition, like `Redeemed`.
+    Lost(Redeemed),
     /// Sent; its outcome is not known yet (re-checked next pass, never resent blindly).
     Pending {
         condition_id: String,
@@ -60,6 +65,18 @@ pub enum RedeemEvent {
         condition_id: String,
         text: String,
     },
+}
+
+/// What the chain says of a resolved condition for the holder.
+struct Resolved {
+    /// The winning token held with the best payout (empty when none is held).
+    token: String,
+    shares: u64,
+    payout: u64,
+    /// A token with a payout (the outcome that won).
+    winner: String,
+    /// Tokens held with no payout (1e-6 shares).
+    losing_shares: u64,
 }
 
 /// A window whose tokens may need redeeming.
@@ -156,33 +173,39 @@ impl Redeemer {
         events
     }
 
-    /// The holder's winning tokens of a resolved condition: `(token, shares, pUSD payout)`,
-    /// or `None` while unresolved.
-    fn winnings(
-        &self,
-        t: &RedeemTarget,
-        cid: &[u8; 32],
-    ) -> Result<Option<(String, u64, u64)>, String> {
+    /// The holder's tokens of a resolved condition, or `None` while unresolved.
+    fn winnings(&self, t: &RedeemTarget, cid: &[u8; 32]) -> Result<Option<Resolved>, String> {
         let rpc = |e: crate::clob::allowances::AllowanceError| e.to_string();
         let (den, nums) = self.chain.payouts(cid).map_err(rpc)?;
         if den == 0 {
             return Ok(None);
         }
         let holder = self.setup.holder();
-        let mut best = (t.up_token.clone(), 0u64, 0u64);
-        let mut any = false;
+        let mut r = Resolved {
+            token: String::new(),
+            shares: 0,
+            payout: 0,
+            winner: String::new(),
+            losing_shares: 0,
+        };
         for (token, num) in [(&t.up_token, nums[0]), (&t.down_token, nums[1])] {
             let held = self.chain.token_balance(&holder, token).map_err(rpc)?;
             let held = u64::try_from(held).unwrap_or(u64::MAX);
-            if num > 0 && held > 0 {
+            if num == 0 {
+                r.losing_shares = r.losing_shares.saturating_add(held);
+                continue;
+            }
+            if r.winner.is_empty() {
+                r.winner = token.clone();
+            }
+            if held > 0 {
                 let payout = (u128::from(held) * num / den) as u64;
-                if !any || payout > best.2 {
-                    best = (token.clone(), held, payout);
-                    any = true;
+                if r.shares == 0 || payout > r.payout {
+                    (r.token, r.shares, r.payout) = (token.clone(), held, payout);
                 }
             }
         }
-        Ok(Some(if any { best } else { (String::new(), 0, 0) }))
+        Ok(Some(r))
     }
 
     fn step(&mut self, row: &Row, events: &mut Vec<RedeemEvent>) -> Result<(), String> {
@@ -191,9 +214,10 @@ impl Redeemer {
             .ok_or_else(|| format!("condition id {:?} is not 0x + 64 hex", t.condition_id))?;
         let db = |e: rusqlite::Error| format!("redemption store: {e}");
         // The chain first: resolved? what does the holder still have?
-        let Some((token, shares, payout)) = self.winnings(t, &cid)? else {
+        let Some(res) = self.winnings(t, &cid)? else {
             return Ok(()); // not resolved yet
         };
+        let (token, shares, payout) = (res.token.clone(), res.shares, res.payout);
         if row.state == "sent" {
             return self.confirm(row, shares, events);
         }
@@ -204,6 +228,18 @@ impl Redeemer {
                     events.push(RedeemEvent::Redeemed(self.redeemed_of(row, String::new())));
                 }
                 self.refresh_clob();
+            } else if res.losing_shares > 0 {
+                // Only losing tokens: nothing to redeem, but the market is over and lost.
+                // Told once (the store's `lost` transition), so the ledger closes it at 0.
+                if self.store.lost(&t.condition_id).map_err(db)? {
+                    events.push(RedeemEvent::Lost(Redeemed {
+                        condition_id: t.condition_id.clone(),
+                        winning_token: res.winner.clone(),
+                        shares_micro: res.losing_shares,
+                        usdc_micro: 0,
+                        tx: String::new(),
+                    }));
+                }
             } else {
                 self.store
                     .set(
@@ -331,7 +367,7 @@ impl Redeemer {
         let cid = parse_condition_id(&row.target.condition_id).expect("checked");
         let shares = self
             .winnings(&row.target, &cid)?
-            .map(|w| w.1)
+            .map(|w| w.shares)
             .unwrap_or(sent.shares);
         self.confirm(&sent, shares, events)
     }
@@ -481,5 +517,15 @@ pub fn alert_text(r: &Redeemed) -> String {
         } else {
             &r.tx
         }
+    )
+}
+
+/// The alert text of a market lost: its losing tokens are worth nothing.
+pub fn lost_text(r: &Redeemed) -> String {
+    format!(
+        "market {} resolved against the {} losing shares held: nothing to redeem, booked as \
+         a loss",
+        r.condition_id,
+        fmt_u6(r.shares_micro)
     )
 }

@@ -1,5 +1,5 @@
 //! The redemption state file: one SQLite row per watched condition, with its state
-//! (`watching`, `sending`, `sent`, `done`, `nothing`, `blocked`), the nonce written before a
+//! (`watching`, `sending`, `sent`, `done`, `lost`, `nothing`, `blocked`), the nonce written before a
 //! send, the transaction, and the amounts reserved. Written with `synchronous=FULL`: a state
 //! written before a step that reaches the chain survives a crash.
 
@@ -121,6 +121,16 @@ impl RedeemStore {
         Ok(self.conn.execute(
             "UPDATE redemptions SET state = 'done', updated_ms = ?2
              WHERE condition_id = ?1 AND state != 'done'",
+            params![cid, now_ms()],
+        )? == 1)
+    }
+
+    /// A watched condition resolved with only losing tokens held: `true` when this call made
+    /// the transition (so its event is emitted once, across restarts too).
+    pub(crate) fn lost(&self, cid: &str) -> rusqlite::Result<bool> {
+        Ok(self.conn.execute(
+            "UPDATE redemptions SET state = 'lost', detail = 'resolved; only losing tokens held',
+                    updated_ms = ?2 WHERE condition_id = ?1 AND state = 'watching'",
             params![cid, now_ms()],
         )? == 1)
     }

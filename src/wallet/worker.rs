@@ -20,7 +20,7 @@ use crate::pipeline::shared::{Mode, Shared};
 
 use super::clob_funds::ClobFundsClient;
 use super::redeem::{
-    alert_text, fmt_u6, RedeemEvent, RedeemTarget, Redeemable, Redeemed, Redeemer,
+    alert_text, fmt_u6, lost_text, RedeemEvent, RedeemTarget, Redeemable, Redeemed, Redeemer,
 };
 
 /// The wallet as the API shows it: cash (pUSD the CLOB can trade with) apart from winning
@@ -37,6 +37,9 @@ pub struct WalletView {
     pub redeemable: Vec<Redeemable>,
     /// Redemptions made by this process, newest last (at most 50 kept).
     pub redeemed: Vec<Redeemed>,
+    /// Markets resolved against the only tokens held (nothing to redeem; booked as losses),
+    /// newest last (at most 50 kept).
+    pub lost: Vec<Redeemed>,
     /// New orders paused because the pUSD balance is below `[live] min_pusd_usdc`.
     pub funds_paused: bool,
     /// Redeeming resolved winners automatically (`[live] redeem`).
@@ -169,6 +172,16 @@ impl WalletWorker {
                         self.view.redeemed.push(x);
                         if self.view.redeemed.len() > 50 {
                             self.view.redeemed.remove(0);
+                        }
+                    }
+                    RedeemEvent::Lost(x) => {
+                        alert(&self.state, "info", "lost", lost_text(&x));
+                        if let Some(tx) = &self.redeemed_tx {
+                            let _ = tx.send(x.clone());
+                        }
+                        self.view.lost.push(x);
+                        if self.view.lost.len() > 50 {
+                            self.view.lost.remove(0);
                         }
                     }
                     RedeemEvent::Alert { text, .. } => {

@@ -175,6 +175,24 @@ impl SimClob {
         }
     }
 
+    /// Takes up to `shares_u6` of `token` out of `wallet`, as a transfer made outside the
+    /// product would (tests: a position changed behind the ledger's back). Returns what left.
+    pub fn take_tokens(&self, wallet: &Address, token: &str, shares_u6: u64) -> u64 {
+        let mut st = self.state();
+        let Some(w) = st.accounts.wallets.get_mut(wallet.bytes()) else {
+            return 0;
+        };
+        let Some(held) = w.tokens.get_mut(token) else {
+            return 0;
+        };
+        let taken = shares_u6.min(*held);
+        *held -= taken;
+        if *held == 0 {
+            w.tokens.remove(token);
+        }
+        taken
+    }
+
     /// Redeems `wallet`'s tokens of a settled market: 1 pUSD (on chain) per `winner` share,
     /// both outcomes' tokens burnt. Returns the payout (1e-6 pUSD).
     pub(crate) fn redeem(&self, wallet: &Address, winner: &str, loser: &str) -> u64 {
