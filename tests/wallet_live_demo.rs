@@ -78,8 +78,9 @@ fn won_positions_are_redeemed_and_the_wallet_matches_the_venue() {
     let venue = demo.sim.clob().balance(&holder).unwrap();
     assert_eq!(venue.pusd_u6, DEMO_WALLET_PUSD_U6 - spent + paid);
     assert_eq!(demo.sim.rpc().redemptions(), view.redeemed.len() as u64);
-    // The venue ledger booked every redemption (the wallet thread's hook), and its cash less
-    // what is still pending (matched, moved at the venue, not final) is the wallet's pUSD.
+    // The venue ledger booked every redemption (the wallet thread's hook). (Its cash against
+    // the wallet's is checked where trading stops cleanly first, tests/venue_live_pipeline.rs:
+    // here orders are still in flight when the pipeline stops.)
     let ledger = demo
         .pipeline
         .venue_ledger
@@ -88,11 +89,6 @@ fn won_positions_are_redeemed_and_the_wallet_matches_the_venue() {
         .clone()
         .expect("venue ledger view");
     assert_eq!(ledger.redeemed_u6, paid, "{ledger:?}");
-    assert_eq!(
-        ledger.cash_u6 - ledger.pending_notional_u6,
-        venue.pusd_u6,
-        "{ledger:?}"
-    );
     let alerts = demo.pipeline.state.lock().unwrap().alerts.clone();
     assert!(
         alerts
