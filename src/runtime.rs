@@ -201,6 +201,9 @@ impl Pipeline {
                 plan: cfg.pipeline.plan,
             },
         );
+        // Every thread started from here on inherits the control cores; hot threads pin
+        // themselves to their own. The caller's mask is back when `start` returns.
+        let _control_side = crate::pipeline::affinity::ControlSide::enter(&plan);
         let shared = Arc::new(Shared::new(cfg.mode));
         // The journal first: a bad or locked file stops the start before anything runs.
         let mut restored = None;

@@ -2,7 +2,8 @@
 //! rounded down to 0.01 share, and 0 under the minimum size. Hand-computed expectations.
 
 use cassandra::strategy::sizing::{
-    kelly_fraction, round_down_to_lot, size_order_e6, SizingConfig, SizingInputs, SizingMode,
+    kelly_fraction, marketable_buy_cost_u6, round_down_to_lot, size_order_e6, SizingConfig,
+    SizingInputs, SizingMode,
 };
 
 fn inputs() -> SizingInputs {
@@ -118,6 +119,44 @@ fn under_the_minimum_size_is_zero() {
         ..SizingConfig::default()
     };
     assert_eq!(size_order_e6(&exact, &inputs()), 5_000_000);
+}
+
+#[test]
+fn a_marketable_buy_under_one_dollar_is_zero() {
+    // At 0.10 the 5-share minimum costs 0.50: the venue refuses a marketable BUY under $1.
+    let cheap = SizingInputs {
+        limit_price_e4: 1000,
+        depth_at_limit_e6: 19_980_000, // × 0.5 = 9.99 shares = 0.999 → 1.00 at the cent
+        ..inputs()
+    };
+    assert_eq!(marketable_buy_cost_u6(9_990_000, 1000), 1_000_000);
+    assert_eq!(size_order_e6(&SizingConfig::default(), &cheap), 9_990_000);
+    // 9.89 shares cost 0.989 → 0.99 at the cent: under $1, no order.
+    let thin = SizingInputs {
+        depth_at_limit_e6: 19_780_000,
+        ..cheap
+    };
+    assert_eq!(marketable_buy_cost_u6(9_890_000, 1000), 990_000);
+    assert_eq!(size_order_e6(&SizingConfig::default(), &thin), 0);
+    // The cost is what the order builder signs as its maker amount.
+    use cassandra::clob::amounts::{marketable_order_amounts, MarketRules, TickSize};
+    use cassandra::clob::order::Side;
+    for (size, px) in [
+        (9_990_000u64, 1000u32),
+        (5_000_000, 5300),
+        (12_340_000, 4700),
+    ] {
+        let rules = MarketRules {
+            tick: TickSize::from_e4(100).unwrap(),
+            min_size_u6: 0,
+        };
+        let a = marketable_order_amounts(Side::Buy, u64::from(px) * 100, size, rules).unwrap();
+        assert_eq!(
+            a.maker_amount_u6,
+            marketable_buy_cost_u6(size, px),
+            "{size} @ {px}"
+        );
+    }
 }
 
 #[test]

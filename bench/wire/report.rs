@@ -375,9 +375,12 @@ pub fn write_all(
          simulated CLOB receiving the order (`POST /order`, after HTTP parsing). Simulator in \
          its own process on loopback, one asset, gates open, a {} ms cooldown between orders \
          (so every variant sends orders at the same pace), FAK buys signed with a throwaway key \
-         and verified by the venue. {:.0} s measured after {:.0} s of warm-up per run, each run \
-         with a fresh simulator. Latencies in µs; ratios are the variant's over the product's \
-         at the same rate.\n",
+         and verified by the venue. Only orders the venue accepted are samples (authenticated, \
+         signature and amounts valid, funded: matched, rested, delayed, or a FAK killed for \
+         want of liquidity); the ones it refused are counted in the last-but-one column. {:.0} s \
+         measured after {:.0} s of warm-up per run, each run with a fresh simulator. Latencies \
+         in µs; ratios are the variant's over the product's (the run-to-completion plan's when \
+         the default product was not run) at the same rate.\n",
         spec.cooldown_ms,
         spec.span.as_secs_f64(),
         spec.warmup.as_secs_f64()
@@ -397,13 +400,13 @@ pub fn write_all(
         let _ = writeln!(s, "### Feed {}\n", rate_label(rate));
         let _ = writeln!(
             s,
-            "| variant | sent frames/s | read frames/s | orders | p50 | p90 | p99 | p99.9 | max | p50 ratio | p99 ratio | unmatched / untagged | hot ring full |"
+            "| variant | sent frames/s | read frames/s | orders | p50 | p90 | p99 | p99.9 | max | p50 ratio | p99 ratio | unmatched / untagged / refused by the venue | hot ring full |"
         );
         let _ = writeln!(
             s,
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|"
         );
-        let base = find(Variant::Product, rate);
+        let base = find(Variant::Product, rate).or_else(|| find(Variant::RunToCompletion, rate));
         for &v in &variants {
             let Some(r) = find(v, rate) else { continue };
             let (r50, r99) = match base {
@@ -420,7 +423,7 @@ pub fn write_all(
             };
             let _ = writeln!(
                 s,
-                "| {} | {:.0} | {} | {} | {} | {} | {} | {} / {} | {} |",
+                "| {} | {:.0} | {} | {} | {} | {} | {} | {} / {} / {} | {} |",
                 v.label(),
                 r.sent_per_s,
                 read,
@@ -430,10 +433,12 @@ pub fn write_all(
                 r99,
                 r.unmatched,
                 r.untagged,
+                r.venue_refused,
                 r.hot_ring_full
             );
         }
         let _ = writeln!(s);
+        legs_table(&mut s, &variants, rate, &find);
     }
     let _ = writeln!(
         s,
@@ -494,21 +499,33 @@ pub fn write_all(
             if r.stages.is_empty() {
                 continue;
             }
+            let named: u64 = r.refused_by.iter().sum();
+            let mut why: Vec<String> = super::run::REFUSAL_REASONS
+                .iter()
+                .zip(r.refused_by)
+                .filter(|(_, n)| *n > 0)
+                .map(|(reason, n)| format!("{reason} {n}"))
+                .collect();
+            if r.refused > named {
+                // Intents the order thread did not hand to the connection at all: the kill
+                // switch was on, or the mode was not live.
+                why.push(format!("kill switch {}", r.refused - named));
+            }
+            let why = if why.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", why.join(", "))
+            };
             let _ = writeln!(
                 s,
                 "### {} at {} (core plan: `{}`; {} presigned, {} signed on the spot, {} refused \
-                 before sending [no connection {}, unknown token {}, not buildable {}, busy {}], \
-                 {} order-connection failures)\n",
+                 before sending{why}, {} order-connection failures)\n",
                 v.label(),
                 rate_label(rate),
                 r.plan,
                 r.presigned,
                 r.signed_now,
                 r.refused,
-                r.refused_by[0],
-                r.refused_by[1],
-                r.refused_by[2],
-                r.refused_by[3],
                 r.reconnects
             );
             let _ = writeln!(s, "| stage | count | p50 | p90 | p99 | p99.9 | max |\n|---|---:|---:|---:|---:|---:|---:|");
@@ -560,4 +577,48 @@ pub fn write_all(
     }
     std::fs::write(out, s)?;
     Ok(files + 1)
+}
+
+/// Where each variant's wire-to-wire time went, by the clock the simulator and the product
+/// share (only the product tags its orders with its own stamps).
+fn legs_table<'a>(
+    s: &mut String,
+    variants: &[Variant],
+    rate: f64,
+    find: &dyn Fn(Variant, f64) -> Option<&'a RunResult>,
+) {
+    let rows: Vec<&RunResult> = variants
+        .iter()
+        .filter_map(|&v| find(v, rate))
+        .filter(|r| !r.legs[0].is_empty())
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "Where the time went (same samples, split by `CLOCK_MONOTONIC`, which both processes \
+         read): **feed** = the simulator stamps the frame → the product has read it; \
+         **pipeline** = read → the order's write begins (parse, decide, pick or sign, HMAC, \
+         format); **order** = write begins → the venue's handler has the parsed request \
+         (the `write` itself, loopback, waking the simulator's HTTP thread, HTTP parsing). \
+         p50 / p99 in µs.\n"
+    );
+    let _ = writeln!(
+        s,
+        "| variant | samples | feed | pipeline | order |\n|---|---:|---:|---:|---:|"
+    );
+    for r in rows {
+        let cell = |h: &Histogram<u64>| format!("{} / {}", us(q(h, 0.5)), us(q(h, 0.99)));
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} |",
+            r.variant.label(),
+            r.legs[0].len(),
+            cell(&r.legs[0]),
+            cell(&r.legs[1]),
+            cell(&r.legs[2])
+        );
+    }
+    let _ = writeln!(s);
 }

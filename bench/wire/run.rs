@@ -107,8 +107,13 @@ pub struct RunResult {
     pub read_per_s: f64,
     /// Venue-measured tick-to-trade, ns.
     pub wire: Histogram<u64>,
+    /// The same samples split by the shared monotonic clock (product variants): frame sent →
+    /// read, read → order write begun, write begun → venue arrival; ns.
+    pub legs: [Histogram<u64>; 3],
     pub unmatched: u64,
     pub untagged: u64,
+    /// Tagged orders the venue refused (not samples).
+    pub venue_refused: u64,
     /// The pipeline's own stages (product variants only).
     pub stages: BTreeMap<&'static str, Histogram<u64>>,
     pub hot_ring_full: u64,
@@ -119,8 +124,8 @@ pub struct RunResult {
     pub refused: u64,
     /// Order-connection failures (each one reconnects with backoff).
     pub reconnects: u64,
-    /// Refusals by reason: no connection, unknown token, cannot build, busy.
-    pub refused_by: [u64; 4],
+    /// Refusals by reason, in the order of [`REFUSAL_REASONS`].
+    pub refused_by: [u64; REFUSAL_REASONS.len()],
 }
 
 pub fn new_histogram() -> Histogram<u64> {
@@ -244,8 +249,10 @@ pub fn run(variant: Variant, rate_hz: f64, spec: RunSpec) -> anyhow::Result<RunR
         sent_per_s: 0.0,
         read_per_s: 0.0,
         wire: new_histogram(),
+        legs: [new_histogram(), new_histogram(), new_histogram()],
         unmatched: 0,
         untagged: 0,
+        venue_refused: 0,
         stages: BTreeMap::new(),
         hot_ring_full: 0,
         plan: String::new(),
@@ -253,7 +260,7 @@ pub fn run(variant: Variant, rate_hz: f64, spec: RunSpec) -> anyhow::Result<RunR
         signed_now: 0,
         refused: 0,
         reconnects: 0,
-        refused_by: [0; 4],
+        refused_by: [0; REFUSAL_REASONS.len()],
     };
     match variant {
         Variant::Async => run_async(&sim, &key_hex, spec, &mut result)?,
@@ -282,7 +289,7 @@ pub fn run(variant: Variant, rate_hz: f64, spec: RunSpec) -> anyhow::Result<RunR
                 result.signed_now = d[1];
                 result.refused = intents.saturating_sub(d[2]);
                 result.reconnects = d[3];
-                result.refused_by = [d[4], d[5], d[6], d[7]];
+                result.refused_by.copy_from_slice(&d[4..]);
             }
             absorb(&mut result, &before, &after, secs);
             let plan = p.plan.clone();
@@ -296,10 +303,21 @@ pub fn run(variant: Variant, rate_hz: f64, spec: RunSpec) -> anyhow::Result<RunR
     Ok(result)
 }
 
+/// Why an intent was not written to the venue, as the report names it; the order of
+/// `RunResult::refused_by` and of the tail of [`live_counts`].
+pub const REFUSAL_REASONS: [&str; 7] = [
+    "no connection",
+    "unknown token",
+    "not buildable",
+    "busy",
+    "under the venue's minimum",
+    "throttled (429)",
+    "in doubt",
+];
+
 /// The live path's counters, in the order the run reads them: presigned, signed on the spot,
-/// sent, reconnects, then refusals by reason (no connection, unknown token, cannot build,
-/// busy).
-fn live_counts(l: &LiveCounters) -> [u64; 8] {
+/// sent, reconnects, then refusals by reason ([`REFUSAL_REASONS`]).
+fn live_counts(l: &LiveCounters) -> [u64; 4 + REFUSAL_REASONS.len()] {
     [
         &l.presigned,
         &l.signed_now,
@@ -309,6 +327,9 @@ fn live_counts(l: &LiveCounters) -> [u64; 8] {
         &l.refused_unknown_token,
         &l.refused_cannot_build,
         &l.refused_busy,
+        &l.refused_under_minimum,
+        &l.refused_throttled,
+        &l.in_doubt,
     ]
     .map(|c| c.load(Ordering::Relaxed))
 }
@@ -319,8 +340,14 @@ fn absorb(r: &mut RunResult, before: &TickToTradeReport, after: &TickToTradeRepo
     for &ns in &after.samples_ns {
         r.wire.saturating_record(ns.max(1));
     }
+    for legs in &after.legs_ns {
+        for (h, &ns) in r.legs.iter_mut().zip(legs) {
+            h.saturating_record(ns.max(1));
+        }
+    }
     r.unmatched = after.unmatched;
     r.untagged = after.untagged;
+    r.venue_refused = after.refused;
 }
 
 fn run_async(

@@ -294,10 +294,23 @@ impl LadderSigner {
                     price += tick;
                 }
             }
-            std::thread::sleep(Duration::from_millis(self.cfg.interval_ms));
+            // Until the next round, look for used orders every millisecond: one the `order`
+            // thread sent is replaced at once, not up to a whole interval later (at a fast
+            // pace the same price is often wanted again within the interval).
+            let next_round =
+                std::time::Instant::now() + Duration::from_millis(self.cfg.interval_ms);
+            while self.shared.is_running()
+                && self.used.is_empty()
+                && std::time::Instant::now() < next_round
+            {
+                std::thread::sleep(USED_POLL);
+            }
         }
     }
 }
+
+/// How often the signer looks for used orders between rounds.
+const USED_POLL: Duration = Duration::from_millis(1);
 
 /// Shares (1e-6 units, a multiple of 0.01 share) that `notional` USDC buys at `price_e4`.
 pub fn lot_size_for(notional_usdc: f64, price_e4: u32) -> u64 {

@@ -20,7 +20,7 @@ use crate::pipeline::events::{ExecReport, ExecStatus, OrderIntent, TokenId, NO_T
 use crate::pipeline::lossless::LosslessRx;
 use crate::pipeline::registry::MAX_TOKENS;
 use crate::pipeline::rings::{TapRx, TapTx};
-use crate::sim::wire::TRIGGER_HEADER;
+use crate::sim::wire::{LEGS_HEADER, TRIGGER_HEADER};
 
 use super::ladder::OrderLadder;
 use super::live_report::{in_doubt, rejected, report_from, throttled};
@@ -373,7 +373,15 @@ impl LiveExec {
             self.creds.passphrase(),
         );
         let tag = if self.tag_trigger && intent.trigger_seq != NO_TRIGGER_SEQ {
-            write!(w, "{TRIGGER_HEADER}: {}\r\n", intent.trigger_seq)
+            // Both stamps are CLOCK_MONOTONIC, which the simulator on the same machine shares:
+            // it splits its wire-to-wire sample into feed, pipeline and order legs.
+            write!(
+                w,
+                "{TRIGGER_HEADER}: {}\r\n{LEGS_HEADER}: {} {}\r\n",
+                intent.trigger_seq,
+                intent.trigger.read_ns,
+                crate::clock::mono_ns()
+            )
         } else {
             Ok(())
         };

@@ -1,5 +1,6 @@
 //! The pinned-thread pipeline: hot event types, rings, wait strategies, the core plan.
 
+pub mod affinity;
 pub mod control;
 pub mod cores;
 pub mod events;

@@ -292,6 +292,10 @@ impl<T> TapRx<T> {
         self.inner.pop().ok()
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.inner.is_empty()
+    }
+
     pub fn is_closed(&self) -> bool {
         self.inner.is_abandoned() && self.inner.is_empty()
     }

@@ -23,9 +23,10 @@ use std::time::{Duration, Instant};
 const PONG_TIMEOUT: Duration = Duration::from_secs(60);
 /// Frames written per flush in flood mode.
 const FLOOD_BATCH: usize = 64;
-/// At or above this rate the pacer spins (yielding) for the last stretch before a deadline.
-const SPIN_RATE_HZ: f64 = 1000.0;
-const SPIN_WINDOW: Duration = Duration::from_micros(200);
+/// Timer slack of a paced sender thread, ns: its sleeps end within a few µs of the next
+/// frame's due time instead of the default 50 µs late, so pacing needs no spinning and the
+/// sender takes no core it does not use.
+const PACER_TIMER_SLACK_NS: libc::c_ulong = 1_000;
 
 /// Kind of a served stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -234,6 +235,10 @@ fn run(conn: &mut WsConn, s: &mut Session) -> Result<(), Gone> {
         Duration::from_secs_f64(1.0 / rate)
     };
     let ping_every = Duration::from_millis(shared.cfg.ping_interval_ms.max(1));
+    // SAFETY: PR_SET_TIMERSLACK takes one integer argument and affects only this thread.
+    unsafe {
+        libc::prctl(libc::PR_SET_TIMERSLACK, PACER_TIMER_SLACK_NS);
+    }
     let mut next_due = Instant::now();
     let mut next_ping = Instant::now() + ping_every;
     let mut unanswered_ping: Option<Instant> = None;
@@ -308,16 +313,7 @@ fn run(conn: &mut WsConn, s: &mut Session) -> Result<(), Gone> {
         if !stalled && !s.streams.is_empty() {
             deadline = deadline.min(next_due);
         }
-        let left = deadline.saturating_duration_since(now);
-        if rate >= SPIN_RATE_HZ && left <= SPIN_WINDOW && !stalled {
-            std::thread::yield_now();
-        } else {
-            conn.wait(left.saturating_sub(if rate >= SPIN_RATE_HZ {
-                SPIN_WINDOW
-            } else {
-                Duration::ZERO
-            }));
-        }
+        conn.wait(deadline.saturating_duration_since(now));
     }
 }
 

@@ -6,7 +6,10 @@
 //! measure, on arrival of `POST /order`, the whole loop a trading system exists to shorten:
 //! frame on the wire → client reads, parses, decides, builds, signs or picks, writes → order on
 //! the venue's side of the wire. Both stamps are taken by this process, so no clock is shared
-//! or compared across processes.
+//! or compared across processes. Only orders the venue accepted become samples (they passed
+//! authentication, the signature and every order check, and reached matching: matched, rested,
+//! delayed, or a FAK/FOK killed for want of liquidity); refused ones are counted apart, so a
+//! fast path that sends garbage measures nothing.
 //!
 //! Send stamps live in a fixed table indexed by sequence (the newest [`SLOTS`] frames); an
 //! order whose trigger has left the table, or carries no tag, is counted, never guessed.
@@ -19,6 +22,11 @@ use serde::{Deserialize, Serialize};
 
 /// Request header carrying the Binance trade id of the frame that triggered an order.
 pub const TRIGGER_HEADER: &str = "x-trigger-seq";
+
+/// Request header with two `clock::mono_ns` stamps of the client's, space-separated: when it
+/// read the trigger frame, and when it began writing the order. Valid only when client and
+/// simulator share a machine (CLOCK_MONOTONIC is system-wide); they split a sample into legs.
+pub const LEGS_HEADER: &str = "x-trigger-legs";
 
 /// Send stamps kept: ~3.5 s of history at 600k frames/s.
 pub const SLOTS: usize = 1 << 21;
@@ -33,6 +41,14 @@ pub struct TickToTradeReport {
     pub unmatched: u64,
     /// Orders without a trigger tag.
     pub untagged: u64,
+    /// Per sample that carried [`LEGS_HEADER`], in ns: frame sent → read by the client
+    /// (feed), read → order write begun (pipeline), write begun → arrival (order).
+    #[serde(default)]
+    pub legs_ns: Vec<[u64; 3]>,
+    /// Tagged orders the venue refused (authentication, signature, amounts, funds…): not
+    /// samples.
+    #[serde(default)]
+    pub refused: u64,
     /// Binance data frames sent since the simulator started.
     pub frames_sent: u64,
 }
@@ -44,8 +60,10 @@ pub struct TickToTrade {
     /// Send time of that sequence, `clock::mono_ns`.
     sent_ns: Box<[AtomicU64]>,
     samples: Mutex<Vec<u64>>,
+    legs: Mutex<Vec<[u64; 3]>>,
     unmatched: AtomicU64,
     untagged: AtomicU64,
+    refused: AtomicU64,
 }
 
 /// A table of zeroed atomics straight from the allocator's zeroed pages: a simulator that
@@ -64,8 +82,10 @@ impl Default for TickToTrade {
             seqs: zeroed(SLOTS),
             sent_ns: zeroed(SLOTS),
             samples: Mutex::new(Vec::new()),
+            legs: Mutex::new(Vec::new()),
             unmatched: AtomicU64::new(0),
             untagged: AtomicU64::new(0),
+            refused: AtomicU64::new(0),
         }
     }
 }
@@ -93,16 +113,38 @@ impl TickToTrade {
         (self.seqs[i].load(Ordering::Acquire) == tag).then_some(t)
     }
 
-    /// An order arrived at `now_ns`, tagged with `trigger` (the header's raw value, if any).
-    pub fn order_arrived(&self, trigger: Option<&str>, now_ns: u64) {
+    /// An order that arrived at `arrived_ns`, tagged with `trigger` (the header's raw value, if
+    /// any), was answered: `accepted` if it passed every check (see the module doc).
+    pub fn order_answered(&self, trigger: Option<&str>, arrived_ns: u64, accepted: bool) {
+        self.order_answered_with_legs(trigger, None, arrived_ns, accepted);
+    }
+
+    /// [`Self::order_answered`] with the client's [`LEGS_HEADER`] value, if it sent one.
+    pub fn order_answered_with_legs(
+        &self,
+        trigger: Option<&str>,
+        legs: Option<&str>,
+        arrived_ns: u64,
+        accepted: bool,
+    ) {
         let Some(tag) = trigger else {
             self.untagged.fetch_add(1, Ordering::Relaxed);
             return;
         };
         match tag.trim().parse::<u64>().ok().and_then(|s| self.sent_at(s)) {
+            Some(_) if !accepted => {
+                self.refused.fetch_add(1, Ordering::Relaxed);
+            }
             Some(sent) => {
                 if let Ok(mut v) = self.samples.lock() {
-                    v.push(now_ns.saturating_sub(sent));
+                    v.push(arrived_ns.saturating_sub(sent));
+                }
+                if let Some([read, write]) = legs.and_then(parse_legs) {
+                    if sent <= read && read <= write && write <= arrived_ns {
+                        if let Ok(mut v) = self.legs.lock() {
+                            v.push([read - sent, write - read, arrived_ns - write]);
+                        }
+                    }
                 }
             }
             None => {
@@ -122,9 +164,24 @@ impl TickToTrade {
             samples_ns,
             unmatched: self.unmatched.swap(0, Ordering::Relaxed),
             untagged: self.untagged.swap(0, Ordering::Relaxed),
+            refused: self.refused.swap(0, Ordering::Relaxed),
+            legs_ns: self
+                .legs
+                .lock()
+                .map(|mut v| std::mem::take(&mut *v))
+                .unwrap_or_default(),
             frames_sent,
         }
     }
+}
+
+/// `"<read_ns> <write_ns>"`.
+fn parse_legs(v: &str) -> Option<[u64; 2]> {
+    let mut it = v.split_ascii_whitespace().map(|x| x.parse::<u64>().ok());
+    let (Some(Some(a)), Some(Some(b)), None) = (it.next(), it.next(), it.next()) else {
+        return None;
+    };
+    Some([a, b])
 }
 
 #[cfg(test)]
@@ -136,14 +193,30 @@ mod tests {
         let t = TickToTrade::default();
         t.sent(7, 1_000);
         t.sent(8, 2_000);
-        t.order_arrived(Some("7"), 51_000);
-        t.order_arrived(Some(" 8 "), 2_500);
-        t.order_arrived(Some("9"), 3_000); // never sent
-        t.order_arrived(Some("garbage"), 3_000);
-        t.order_arrived(None, 3_000);
+        t.order_answered(Some("7"), 51_000, true);
+        t.order_answered(Some(" 8 "), 2_500, true);
+        t.order_answered(Some("8"), 2_600, false); // refused by the venue: no sample
+        t.order_answered(Some("9"), 3_000, true); // never sent
+        t.order_answered(Some("garbage"), 3_000, true);
+        t.order_answered(None, 3_000, true);
         let r = t.take(2);
         assert_eq!(r.samples_ns, vec![50_000, 500]);
         assert_eq!((r.unmatched, r.untagged, r.frames_sent), (2, 1, 2));
+        assert_eq!(r.refused, 1);
+        assert!(r.legs_ns.is_empty());
+    }
+
+    #[test]
+    fn legs_split_a_sample_when_the_stamps_are_in_order() {
+        let t = TickToTrade::default();
+        t.sent(1, 1_000);
+        t.order_answered_with_legs(Some("1"), Some("1200 1500"), 2_000, true);
+        // Out of order (a clock that is not shared): the sample stays, the legs do not.
+        t.order_answered_with_legs(Some("1"), Some("900 1500"), 2_000, true);
+        t.order_answered_with_legs(Some("1"), Some("1200"), 2_000, true);
+        let r = t.take(1);
+        assert_eq!(r.samples_ns, vec![1_000, 1_000, 1_000]);
+        assert_eq!(r.legs_ns, vec![[200, 300, 500]]);
         // Taking resets.
         assert_eq!(t.take(2).samples_ns, Vec::<u64>::new());
     }

@@ -8,12 +8,15 @@
 //!    the notional), with integer arithmetic at the last step (DESIGN §5).
 //! 4. Capped by `max_depth_fraction` of the visible depth at or under the limit price.
 //! 5. Rounded DOWN to the venue's size precision, 0.01 share ([`SIZE_LOT_E6`]).
-//! 6. 0 when under the market's minimum size.
+//! 6. 0 when under the market's minimum size, or when it would spend under the venue's $1
+//!    minimum for a marketable BUY (every order Cassandra sends is FAK or FOK; the venue
+//!    refuses a smaller one, so the engine skips it instead of spending its cooldown on it).
 //!
 //! Contract: pure, no allocation, no panics; any NaN/negative input yields 0 (no order).
 
 use serde::Deserialize;
 
+use crate::clob::amounts::MIN_MARKETABLE_BUY_U6;
 use crate::config::bad_field::BadField;
 
 /// Venue size precision: sizes are rounded down to 2 decimals of a share (1e-6 units).
@@ -173,9 +176,23 @@ pub fn size_order_e6(cfg: &SizingConfig, inp: &SizingInputs) -> u64 {
     };
     let by_depth = inp.depth_at_limit_e6 as u128 * frac_ppm / 1_000_000;
     let size = round_down_to_lot(by_notional.min(by_depth) as u64);
-    if size < inp.min_size_e6.max(SIZE_LOT_E6) {
+    if size < inp.min_size_e6.max(SIZE_LOT_E6)
+        || marketable_buy_cost_u6(size, inp.limit_price_e4) < MIN_MARKETABLE_BUY_U6
+    {
         0
     } else {
         size
     }
+}
+
+/// pUSD a marketable BUY of `size_e6` shares at `limit_price_e4` spends, as the venue counts it:
+/// `shares × price` rounded up to the cent (the maker amount of
+/// [`marketable_order_amounts`](crate::clob::amounts::marketable_order_amounts)).
+#[inline]
+pub fn marketable_buy_cost_u6(size_e6: u64, limit_price_e4: u32) -> u64 {
+    const CENT_U6: u128 = 10_000;
+    // shares (1e-6) × price (1e-4) = 1e-10 pUSD; ÷ 1e4 → 1e-6, then up to the cent.
+    let cost_e10 = u128::from(size_e6) * u128::from(limit_price_e4);
+    let cost_u6 = cost_e10.div_ceil(10_000 * CENT_U6) * CENT_U6;
+    u64::try_from(cost_u6).unwrap_or(u64::MAX)
 }

@@ -61,9 +61,9 @@ fn record(sh: &Shared, rec: SimOrderRecord) {
 
 pub(crate) async fn post_order(State(sh): St, headers: HeaderMap, body: Bytes) -> Response {
     let arrived_ns = crate::clock::mono_ns();
-    let trigger = headers.get(crate::sim::wire::TRIGGER_HEADER);
-    sh.wire
-        .order_arrived(trigger.and_then(|v| v.to_str().ok()), arrived_ns);
+    let trigger = headers
+        .get(crate::sim::wire::TRIGGER_HEADER)
+        .and_then(|v| v.to_str().ok());
     let mut rec = SimOrderRecord::new(crate::sim::wall_ns());
     let parsed: Option<WireOrderBody> = serde_json::from_slice(&body).ok();
     if let Some(p) = &parsed {
@@ -78,6 +78,7 @@ pub(crate) async fn post_order(State(sh): St, headers: HeaderMap, body: Bytes) -
     if let Some((code, resp)) = forced_fault(&sh) {
         rec.http_status = code;
         rec.verdict = SimVerdict::Faulted;
+        sh.wire.order_answered(trigger, arrived_ns, false);
         record(&sh, rec);
         return resp;
     }
@@ -86,6 +87,7 @@ pub(crate) async fn post_order(State(sh): St, headers: HeaderMap, body: Bytes) -
         rec.http_status = 401;
         rec.verdict = SimVerdict::Unauthorized;
         rec.error = UNAUTHORIZED.into();
+        sh.wire.order_answered(trigger, arrived_ns, false);
         record(&sh, rec);
         return json_response(StatusCode::UNAUTHORIZED, error_body(UNAUTHORIZED));
     };
@@ -112,6 +114,16 @@ pub(crate) async fn post_order(State(sh): St, headers: HeaderMap, body: Bytes) -
         }
     };
     rec.http_status = status.as_u16();
+    // Wire-to-wire counts only orders that passed every check (a killed FAK reached matching).
+    let accepted = matches!(
+        rec.verdict,
+        SimVerdict::Matched | SimVerdict::Live | SimVerdict::Delayed | SimVerdict::Killed
+    );
+    let legs = headers
+        .get(crate::sim::wire::LEGS_HEADER)
+        .and_then(|v| v.to_str().ok());
+    sh.wire
+        .order_answered_with_legs(trigger, legs, arrived_ns, accepted);
     record(&sh, rec);
     if sh.faults.take_cut_answer() {
         return super::wire::cut_response(status);
