@@ -101,6 +101,9 @@ fn main() -> anyhow::Result<()> {
                         r.refused_by,
                         r.reconnects
                     );
+                    if !r.skips.is_empty() {
+                        eprintln!("      skipped: {:?}", r.skips);
+                    }
                     results.push(r);
                 }
                 Err(e) => eprintln!(" failed: {e:#}"),

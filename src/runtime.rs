@@ -306,6 +306,8 @@ impl Pipeline {
                 Stage::TickToTrade,
                 Stage::OrderWritePresigned,
                 Stage::OrderWriteSigned,
+                Stage::TickToOrderReady,
+                Stage::OrderWriteCall,
             ],
             flush_ns,
         );

@@ -268,6 +268,18 @@ fn below_min_size() {
 }
 
 #[test]
+fn sized_to_nothing_by_the_risk_room_is_a_risk_limit() {
+    // The book would give an order; the room left (limits or cash) does not.
+    assert_eq!(
+        with_trade(|t| {
+            t.size_e6 = 0;
+            t.room_bound = true;
+        }),
+        Err(SkipReason::RiskLimit)
+    );
+}
+
+#[test]
 fn risk_limit() {
     assert_eq!(
         with_trade(|t| t.risk_ok = false),

@@ -89,6 +89,7 @@ fn a_full_decision_allocates_nothing() {
                 min_size_e6: 5_000_000,
                 size_e6: size,
                 risk_ok: true,
+                room_bound: false,
             },
         };
         if gates::check_gates(&gate_cfg, &inputs).is_ok() {

@@ -125,3 +125,26 @@ fn latency_arb_takes_the_side_with_the_better_edge() {
     // The DOWN side at 0.47 against 0.30 would lose; the UP edge is about 0.70 − 0.55 − fee.
     assert!((0.10..0.15).contains(&c.inputs.edge_per_share), "{c:?}");
 }
+
+#[test]
+fn no_cash_or_room_left_skips_as_a_risk_limit_not_a_small_size() {
+    let (up, down) = (book(0, 8800, 8700), book(1, 1300, 1200));
+    let broke = MarketView {
+        risk_room_usdc: 0.0,
+        ..view(&up, &down, 0.97, 800.0)
+    };
+    let mut seen = None;
+    assert_eq!(
+        sniper().pick(&broke, &mut seen).unwrap_err(),
+        SkipReason::RiskLimit
+    );
+    // A room too small for the market's minimum is the same: 0.50 buys under 5 shares.
+    let thin = MarketView {
+        risk_room_usdc: 0.5,
+        ..view(&up, &down, 0.97, 800.0)
+    };
+    assert_eq!(
+        sniper().pick(&thin, &mut seen).unwrap_err(),
+        SkipReason::RiskLimit
+    );
+}

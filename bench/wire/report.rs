@@ -364,6 +364,19 @@ pub fn write_all(
                 if t50 > 0 && t50 <= 15_000 { "yes" } else { "no" }
             );
         }
+        // The same span without the `write` call itself (its cost is the kernel's).
+        if let (Some(h), Some(w)) = (
+            r.stages.get("tick_to_order_ready"),
+            r.stages.get("order_write_call"),
+        ) {
+            let t50 = q(h, 0.5);
+            let _ = writeln!(
+                s,
+                "| (the same, up to the bytes ready: p50 {} µs; the `write` call itself p50 {} µs) | | |",
+                us(t50),
+                us(q(w, 0.5)),
+            );
+        }
     }
     let _ = writeln!(s);
 

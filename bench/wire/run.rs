@@ -124,6 +124,8 @@ pub struct RunResult {
     pub refused: u64,
     /// Order-connection failures (each one reconnects with backoff).
     pub reconnects: u64,
+    /// Decisions not to trade over the whole run, by reason (the engine's skip counts).
+    pub skips: BTreeMap<&'static str, u64>,
     /// Refusals by reason, in the order of [`REFUSAL_REASONS`].
     pub refused_by: [u64; REFUSAL_REASONS.len()],
 }
@@ -173,6 +175,10 @@ fn start_product(
     cassandra::demo::point_at_urls(&mut cfg, &sim.urls);
     cassandra::demo::trade_eagerly(&mut cfg);
     cfg.strategy.gates.cooldown_ms = spec.cooldown_ms;
+    // The account's cash as the simulated wallet's ($1M): a run measures latency, and with a
+    // few hundred dollars every order past the first minutes is sized to nothing until a
+    // window settles (skipped as a risk limit), which made order counts swing 0–300 a run.
+    cfg.strategy.start_cash = cassandra::demo::DEMO_WALLET_PUSD_U6 as f64 / 1e6;
     // Enough orders for percentiles: the cooldown sets the pace, not the rate limit.
     cfg.risk.max_orders_per_minute = cassandra::risk::rate::RATE_RING as u32;
     match variant {
@@ -254,6 +260,7 @@ pub fn run(variant: Variant, rate_hz: f64, spec: RunSpec) -> anyhow::Result<RunR
         untagged: 0,
         venue_refused: 0,
         stages: BTreeMap::new(),
+        skips: BTreeMap::new(),
         hot_ring_full: 0,
         plan: String::new(),
         presigned: 0,
@@ -297,6 +304,7 @@ pub fn run(variant: Variant, rate_hz: f64, spec: RunSpec) -> anyhow::Result<RunR
             let st = state.lock().expect("control state");
             let summary = RunSummary::collect(&plan, &shared, &st, secs);
             result.stages = summary.latency_histograms;
+            result.skips = summary.skips;
         }
     }
     sim.stop();

@@ -20,12 +20,12 @@ use crate::pipeline::events::{ExecReport, ExecStatus, OrderIntent, TokenId, NO_T
 use crate::pipeline::lossless::LosslessRx;
 use crate::pipeline::registry::MAX_TOKENS;
 use crate::pipeline::rings::{TapRx, TapTx};
-use crate::sim::wire::{LEGS_HEADER, TRIGGER_HEADER};
 
 use super::ladder::OrderLadder;
 use super::live_report::{in_doubt, rejected, report_from, throttled};
 use super::notes::{LiveNote, NOTES_PER_ORDER};
 use super::orders::{build_buy, Account, PostBody, SaltSource, TokenOrderInfo};
+use super::request::{BenchTags, OrderRequest};
 
 /// Requests in flight at once on the connection.
 const MAX_IN_FLIGHT: usize = 64;
@@ -105,6 +105,10 @@ pub struct LiveExec {
     json: JsonScratch,
     /// The last body built (shadow mode journals it).
     last_body: PostBody,
+    /// When the last order's bytes were ready, just before its `write` (`clock::mono_ns`).
+    ready_ns: u64,
+    /// The constant part of every `POST /order` head.
+    request: OrderRequest,
     /// Tag each order with the venue sequence of its trigger frame ([`TRIGGER_HEADER`]), so a
     /// simulated venue can measure wire-to-wire tick-to-trade. Off against real venues.
     pub tag_trigger: bool,
@@ -148,7 +152,14 @@ impl LiveExec {
         version: std::sync::Arc<std::sync::atomic::AtomicU8>,
     ) -> anyhow::Result<LiveExec> {
         let l2 = L2Signer::new(&creds).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let request = OrderRequest::new(
+            &target.host,
+            signer.address().as_str(),
+            creds.api_key(),
+            creds.passphrase(),
+        );
         Ok(LiveExec {
+            request,
             target,
             signer,
             account,
@@ -172,6 +183,7 @@ impl LiveExec {
             scratch: Vec::with_capacity(4096),
             json: JsonScratch::new(16 << 10),
             last_body: PostBody::EMPTY,
+            ready_ns: 0,
             tag_trigger: false,
             order_type: crate::pipeline::events::OrderType::Fak,
             notes: None,
@@ -355,42 +367,18 @@ impl LiveExec {
         let sig = self
             .l2
             .sign_into(ts_s, "POST", "/order", Some(body.bytes()), &mut sig);
+        let tags = (self.tag_trigger && intent.trigger_seq != NO_TRIGGER_SEQ).then(|| BenchTags {
+            trigger_seq: intent.trigger_seq,
+            read_ns: intent.trigger.read_ns,
+            write_ns: crate::clock::mono_ns(),
+        });
         let conn = self.conn.as_mut().expect("connected above");
-        let buf = conn.request_buf();
-        let total = buf.len();
-        let mut w = std::io::Cursor::new(buf);
-        let head = write!(
-            w,
-            "POST /order HTTP/1.1\r\nHost: {}\r\nUser-Agent: cassandra\r\nAccept: */*\r\n\
-             Connection: keep-alive\r\nContent-Type: application/json\r\n\
-             POLY_ADDRESS: {}\r\nPOLY_SIGNATURE: {}\r\nPOLY_TIMESTAMP: {}\r\n\
-             POLY_API_KEY: {}\r\nPOLY_PASSPHRASE: {}\r\n",
-            self.target.host,
-            self.signer.address().as_str(),
-            sig,
-            ts_s,
-            self.creds.api_key(),
-            self.creds.passphrase(),
-        );
-        let tag = if self.tag_trigger && intent.trigger_seq != NO_TRIGGER_SEQ {
-            // Both stamps are CLOCK_MONOTONIC, which the simulator on the same machine shares:
-            // it splits its wire-to-wire sample into feed, pipeline and order legs.
-            write!(
-                w,
-                "{TRIGGER_HEADER}: {}\r\n{LEGS_HEADER}: {} {}\r\n",
-                intent.trigger_seq,
-                intent.trigger.read_ns,
-                crate::clock::mono_ns()
-            )
-        } else {
-            Ok(())
-        };
-        let length = write!(w, "Content-Length: {}\r\n\r\n", body.bytes().len());
-        if head.is_err() || tag.is_err() || length.is_err() || w.write_all(body.bytes()).is_err() {
+        let Some(n) = self
+            .request
+            .write(conn.request_buf(), sig, ts_s, tags, body.bytes())
+        else {
             return Err(SendError::Busy);
-        }
-        let n = w.position() as usize;
-        debug_assert!(n <= total);
+        };
         // The order's identity goes to the control side before its bytes leave (room was
         // checked above: this push cannot fail).
         if let Some(notes) = self.notes.as_mut() {
@@ -405,6 +393,7 @@ impl LiveExec {
                 wall_ms: now_ms,
             });
         }
+        self.ready_ns = crate::clock::mono_ns();
         if let Err(e) = conn.commit(n) {
             // Some bytes may have left: the order is in doubt, not refused.
             self.fail(now_ns, e);
@@ -453,6 +442,7 @@ impl LiveExec {
             return false;
         }
         let n = w.position() as usize;
+        self.ready_ns = crate::clock::mono_ns();
         if let Err(e) = conn.commit(n) {
             self.fail(now_ns, e);
             return false;
@@ -491,6 +481,7 @@ impl LiveExec {
             return false;
         }
         let n = w.position() as usize;
+        self.ready_ns = crate::clock::mono_ns();
         if let Err(e) = conn.commit(n) {
             self.fail(now_ns, e);
             return false;
@@ -646,6 +637,11 @@ impl LiveExec {
     /// The body last built or sent.
     pub fn last_body(&self) -> PostBody {
         self.last_body
+    }
+
+    /// When the last order sent had its bytes ready, just before its `write` call.
+    pub fn ready_ns(&self) -> u64 {
+        self.ready_ns
     }
 }
 

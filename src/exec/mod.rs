@@ -125,6 +125,13 @@ impl OrderThread {
                                 Stage::OrderWriteSigned
                             };
                             self.stages.record(stage, done - now);
+                            let ready = live.ready_ns();
+                            self.stages.record_span(
+                                Stage::TickToOrderReady,
+                                intent.trigger.read_ns,
+                                ready,
+                            );
+                            self.stages.record_span(Stage::OrderWriteCall, ready, done);
                             if let Some(b) = self.bodies.as_mut() {
                                 b.offer((intent.intent_id, live.last_body()));
                             }
@@ -213,6 +220,7 @@ pub mod live;
 pub mod live_report;
 pub mod notes;
 pub mod orders;
+pub mod request;
 
 /// An intent refused on our side: nothing was sent, nothing filled.
 pub(crate) fn refused(intent: &OrderIntent) -> ExecReport {

@@ -119,18 +119,25 @@ pub fn price_side(
     let asks = within_limit(side.book.asks(), limit);
     let depth = depth_within_limit(asks, Side::Buy, limit);
     let full = buy_edge(side.p, asks, depth, view.fees);
-    let size = size_order_e6(
-        sizing,
-        &SizingInputs {
-            p_outcome: side.p,
-            effective_price: full.effective_price(),
-            limit_price_e4: limit,
-            depth_at_limit_e6: depth,
-            bankroll_usdc: view.bankroll_usdc,
-            risk_room_usdc: view.risk_room_usdc,
-            min_size_e6: view.min_size_e6,
-        },
-    );
+    let inputs = SizingInputs {
+        p_outcome: side.p,
+        effective_price: full.effective_price(),
+        limit_price_e4: limit,
+        depth_at_limit_e6: depth,
+        bankroll_usdc: view.bankroll_usdc,
+        risk_room_usdc: view.risk_room_usdc,
+        min_size_e6: view.min_size_e6,
+    };
+    let size = size_order_e6(sizing, &inputs);
+    // Sized to nothing: by the room left, or by the book? The skip reason says which.
+    let room_bound = size == 0
+        && size_order_e6(
+            sizing,
+            &SizingInputs {
+                risk_room_usdc: f64::INFINITY,
+                ..inputs
+            },
+        ) > 0;
     let e = if size > 0 {
         buy_edge(side.p, asks, size, view.fees)
     } else {
@@ -152,6 +159,7 @@ pub fn price_side(
             min_size_e6: view.min_size_e6,
             size_e6: size,
             risk_ok: view.risk_ok,
+            room_bound,
         },
     })
 }

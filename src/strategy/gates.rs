@@ -330,6 +330,9 @@ pub struct TradeInputs {
     pub size_e6: u64,
     /// The risk checks (exposure, rate, loss limits) allow this order.
     pub risk_ok: bool,
+    /// `size_e6` is 0 because of the risk room (the limits' room left, or the cash not yet
+    /// promised), not because of the book: the book alone would have given an order.
+    pub room_bound: bool,
 }
 
 impl Default for TradeInputs {
@@ -346,6 +349,7 @@ impl Default for TradeInputs {
             min_size_e6: 5_000_000,
             size_e6: 10_000_000,
             risk_ok: true,
+            room_bound: false,
         }
     }
 }
@@ -436,6 +440,10 @@ pub fn check_trade(cfg: &GateConfig, t: &TradeInputs) -> Result<(), SkipReason> 
     }
     if t.edge_per_share.is_nan() || t.edge_per_share < cfg.min_edge {
         return Err(SkipReason::EdgeBelowThreshold);
+    }
+    if t.size_e6 == 0 && t.room_bound {
+        // Out of room or cash: a risk matter, whatever the size would have been.
+        return Err(SkipReason::RiskLimit);
     }
     if t.size_e6 == 0 || t.size_e6 < t.min_size_e6 {
         return Err(SkipReason::BelowMinSize);

@@ -44,9 +44,15 @@ pub enum Stage {
     OrderWritePresigned,
     /// order (live): intent dequeued → request bytes written, signing on the spot.
     OrderWriteSigned,
+    /// order (live): triggering frame read → request bytes ready, before the `write` call:
+    /// the process's own work, without the kernel's.
+    TickToOrderReady,
+    /// order (live): request bytes ready → the `write` call returned (the kernel's part; on
+    /// loopback it includes delivering to the venue's socket and waking its thread).
+    OrderWriteCall,
 }
 
-pub const ALL_STAGES: [Stage; 12] = [
+pub const ALL_STAGES: [Stage; 14] = [
     Stage::BinanceParse,
     Stage::PolyParse,
     Stage::ChainlinkParse,
@@ -59,6 +65,8 @@ pub const ALL_STAGES: [Stage; 12] = [
     Stage::TickToTrade,
     Stage::OrderWritePresigned,
     Stage::OrderWriteSigned,
+    Stage::TickToOrderReady,
+    Stage::OrderWriteCall,
 ];
 
 impl Stage {
@@ -76,6 +84,8 @@ impl Stage {
             Stage::TickToTrade => "tick_to_trade",
             Stage::OrderWritePresigned => "order_write_presigned",
             Stage::OrderWriteSigned => "order_write_signed",
+            Stage::TickToOrderReady => "tick_to_order_ready",
+            Stage::OrderWriteCall => "order_write_call",
         }
     }
 }
