@@ -525,3 +525,43 @@ fn the_kill_switch_cancel_all_is_retried_until_the_venue_confirms() {
     run_until(&mut tr, 10, settled);
     rig.assert_ledger_matches(&tr);
 }
+
+#[test]
+fn trade_syncs_of_a_busy_session_start_from_the_oldest_pending_trade() {
+    let (mut rig, notes) = Rig::start("busy", 0x58);
+    // Each trade pending 2.5 s, an order every 1.2 s: something is always pending.
+    rig.v.sim.clob().set_lifecycle(LifecycleConfig {
+        confirmed_after_ms: 2_500,
+        ..quick()
+    });
+    let mut tr = rig.tracker(Some(notes), tracker_cfg());
+    for _ in 0..5 {
+        let r = rig.send(10_000_000).expect("sent");
+        assert_eq!(r.status, ExecStatus::Matched);
+        let until = Instant::now() + Duration::from_millis(1_200);
+        while Instant::now() < until {
+            tr.step(cassandra::clock::wall_ms());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(tr.outstanding().1 > 0, "a trade is pending at every point");
+    }
+    let first_match_s = rig
+        .v
+        .sim
+        .clob()
+        .trades()
+        .iter()
+        .map(|(t, _)| t.match_ms / 1000)
+        .min()
+        .expect("trades");
+    // The first trades are final by now: syncs no longer reach back to them (before the fix
+    // the bound stayed at the session's start while anything was pending, so every sync
+    // returned every trade since).
+    assert!(
+        tr.trades_synced_after_s() > first_match_s,
+        "syncs still start at {} (first trade matched at {first_match_s})",
+        tr.trades_synced_after_s()
+    );
+    run_until(&mut tr, 15, settled);
+    rig.assert_ledger_matches(&tr);
+}

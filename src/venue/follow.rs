@@ -117,15 +117,25 @@ impl OrderTracker {
             return 0;
         }
         // A margin for clocks and for trades stamped before the answer that named them.
-        let after = self.trades_after_s.saturating_sub(300);
+        let after = self.trades_after_s.saturating_sub(TRADES_MARGIN_S);
         match self.rest.trades(None, after) {
             Ok(ts) => {
                 for t in ts {
                     self.on_trade(t);
                 }
-                if self.trades.is_empty() && self.awaited.is_empty() {
-                    self.trades_after_s = self.trades_after_s.max(now_ms / 1000);
-                }
+                // Everything matched before the oldest trade still pending is final here: the
+                // next sync asks from there, not from the first trade of the run. (Only moving
+                // on when nothing was pending made every sync of a busy session return every
+                // trade since it began: the venue's answer, and the time the simulated venue's
+                // one HTTP thread spent on it, grew with the session.)
+                let oldest_pending_s = self
+                    .trades
+                    .values()
+                    .map(|t| t.match_time_s)
+                    .chain(self.awaited.values().map(|&ms| ms / 1000))
+                    .min()
+                    .unwrap_or(now_ms / 1000);
+                self.trades_after_s = self.trades_after_s.max(oldest_pending_s.min(now_ms / 1000));
                 self.next_trades_sync_ms = if self.trades.is_empty() && self.awaited.is_empty() {
                     u64::MAX
                 } else {
@@ -161,3 +171,7 @@ impl OrderTracker {
         1
     }
 }
+
+/// How far before the oldest pending trade a `/data/trades` sync reaches back, s: room for the
+/// venue's clock against ours and for trades matched before the answer that named them.
+const TRADES_MARGIN_S: u64 = 60;

@@ -19,7 +19,7 @@
 //! - the kill switch's `DELETE /cancel-all` is retried until the venue answers it;
 //! - a 429 holds every request until its `Retry-After`, and is never a venue error.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -116,8 +116,9 @@ pub struct OrderTracker {
     pub(super) orders: BTreeMap<String, Tracked>,
     /// Trades not final, by id.
     pub(super) trades: BTreeMap<String, VenueTrade>,
-    /// Trade ids an answer named that no trade record has shown yet.
-    pub(super) awaited: BTreeSet<String>,
+    /// Trade ids an answer named that no trade record has shown yet, with when they were
+    /// first named (local wall ms).
+    pub(super) awaited: BTreeMap<String, u64>,
     pub(super) throttled_until_ms: u64,
     pub(super) last_heartbeat_ms: u64,
     pub(super) heartbeat_id: Option<String>,
@@ -150,7 +151,7 @@ impl OrderTracker {
             user,
             orders: BTreeMap::new(),
             trades: BTreeMap::new(),
-            awaited: BTreeSet::new(),
+            awaited: BTreeMap::new(),
             throttled_until_ms: 0,
             last_heartbeat_ms: 0,
             heartbeat_id: None,
@@ -229,6 +230,11 @@ impl OrderTracker {
 
     pub fn kill_pending(&self) -> bool {
         self.kill_pending
+    }
+
+    /// `GET /data/trades` syncs ask for trades matched from this (Unix s) less a margin.
+    pub fn trades_synced_after_s(&self) -> u64 {
+        self.trades_after_s
     }
 
     /// Orders not done and trades not final.
@@ -345,7 +351,7 @@ impl OrderTracker {
                 for i in 0..crate::exec::answer::TRADE_IDS_KEPT {
                     let t = a.trade_id(i);
                     if !t.is_empty() && !self.ledger().is_final(t) && !self.trades.contains_key(t) {
-                        self.awaited.insert(t.to_string());
+                        self.awaited.entry(t.to_string()).or_insert(wall_ms);
                     }
                 }
                 use crate::exec::answer::AnswerStatus as A;
@@ -420,7 +426,7 @@ impl OrderTracker {
     pub fn on_order(&mut self, o: VenueOrder, now_ms: u64) {
         for t in &o.trade_ids {
             if !self.ledger().is_final(t) && !self.trades.contains_key(t) {
-                self.awaited.insert(t.clone());
+                self.awaited.entry(t.clone()).or_insert(now_ms);
             }
         }
         if !o.trade_ids.is_empty() {
