@@ -7,7 +7,9 @@
 //! Telegram Bot API (`/telegram/bot<T>/…`) and a Discord webhook (`/discord/api/webhooks/…`),
 //! all on one port.
 //!
-//! axum on its own current-thread tokio runtime and thread. A middleware applies the HTTP fault
+//! axum on a tokio runtime of its own with two worker threads: a real venue answers order entry
+//! on other servers than its data queries, and with one thread a slow query (a client's trade
+//! history, a balance) held `POST /order` up behind it. A middleware applies the HTTP fault
 //! switches (forced status, delay) before any route.
 
 use super::book::{self, PX_ONE};
@@ -37,6 +39,9 @@ type St = State<Arc<Shared>>;
 type Params = Query<HashMap<String, String>>;
 
 /// The running HTTP server.
+/// Worker threads of the HTTP runtime.
+const HTTP_WORKERS: usize = 2;
+
 pub struct HttpServer {
     stop: watch::Sender<bool>,
     thread: Option<JoinHandle<()>>,
@@ -46,7 +51,9 @@ impl HttpServer {
     /// Serve on `listener` (already bound) until `stop`.
     pub fn spawn(shared: Arc<Shared>, listener: TcpListener) -> io::Result<HttpServer> {
         listener.set_nonblocking(true)?;
-        let rt = tokio::runtime::Builder::new_current_thread()
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(HTTP_WORKERS)
+            .thread_name("sim-http-worker")
             .enable_all()
             .build()?;
         let (stop, rx) = watch::channel(false);

@@ -105,19 +105,23 @@ fn changes(
     let wanted = |m: &str| markets.is_empty() || markets.iter().any(|x| x.eq_ignore_ascii_case(m));
     let st = sh.clob.state();
     let mut out = Vec::new();
+    // Only what changed is collected and sorted: a session's orders pile up, and this runs
+    // every tick under the CLOB's lock (sorting every order, ids cloned, held `POST /order` up
+    // for a growing time: perf/plans/NOTES.md).
     let mut orders: Vec<&SimOrder> = st
         .life
         .orders
         .values()
-        .filter(|o| o.api_key == key && wanted(&o.market))
+        .filter(|o| {
+            o.api_key == key
+                && wanted(&o.market)
+                && seen_orders.get(&o.id) != Some(&(o.status, o.matched_u6))
+        })
         .collect();
-    orders.sort_by_key(|o| (o.created_s, o.id.clone()));
+    orders.sort_by(|a, b| (a.created_s, &a.id).cmp(&(b.created_s, &b.id)));
     for o in orders {
         let now = (o.status, o.matched_u6);
         let before = seen_orders.get(&o.id).copied();
-        if before == Some(now) {
-            continue;
-        }
         if before.is_none() {
             out.push(order_event(o, "PLACEMENT", now_ms));
         }
