@@ -248,7 +248,8 @@ impl L2Signer {
     }
 }
 
-fn u64_text(mut v: u64, buf: &mut [u8; 20]) -> &[u8] {
+/// `v` in decimal, written at the end of `buf`; no allocation.
+pub(crate) fn u64_text(mut v: u64, buf: &mut [u8; 20]) -> &[u8] {
     let mut i = buf.len();
     loop {
         i -= 1;

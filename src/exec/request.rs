@@ -88,18 +88,9 @@ impl Cursor<'_> {
     }
 
     #[inline]
-    fn put_u64(&mut self, mut v: u64) -> Option<()> {
+    fn put_u64(&mut self, v: u64) -> Option<()> {
         let mut digits = [0u8; 20];
-        let mut i = digits.len();
-        loop {
-            i -= 1;
-            digits[i] = b'0' + (v % 10) as u8;
-            v /= 10;
-            if v == 0 {
-                break;
-            }
-        }
-        self.put(&digits[i..])
+        self.put(crate::clob::auth::u64_text(v, &mut digits))
     }
 }
 
