@@ -442,7 +442,6 @@ impl LiveExec {
             return false;
         }
         let n = w.position() as usize;
-        self.ready_ns = crate::clock::mono_ns();
         if let Err(e) = conn.commit(n) {
             self.fail(now_ns, e);
             return false;
@@ -481,7 +480,6 @@ impl LiveExec {
             return false;
         }
         let n = w.position() as usize;
-        self.ready_ns = crate::clock::mono_ns();
         if let Err(e) = conn.commit(n) {
             self.fail(now_ns, e);
             return false;

@@ -3,7 +3,7 @@
 //! Every header but the signature, the timestamp and the length is the same for every order on
 //! a connection, so those are laid out once at start; the hot path copies them and writes only
 //! what changes. Formatting the whole head with `write!` took about 4 µs a request on the
-//! 2-core VM (perf/plans/NOTES.md); the copies take a fraction of that.
+//! 2-core VM (instrumented once, perf/plans/NOTES.md); the copies were not timed apart.
 
 /// The constant parts of the request head, around the per-order fields.
 pub struct OrderRequest {
