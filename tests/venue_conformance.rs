@@ -12,7 +12,7 @@ use cassandra::feeds::chainlink::{
 };
 use cassandra::feeds::polymarket::{PolyBatch, PolyBooks, PolyFrame, PolyParser};
 use cassandra::pipeline::control::{FeeParams, TokenKey};
-use cassandra::pipeline::events::{AssetId, Side, SpotKind, TokenId};
+use cassandra::pipeline::events::{AssetId, BookTop, Side, SpotKind, TokenId};
 use cassandra::pipeline::registry::AssetTable;
 use serde_json::{json, Value};
 
@@ -136,6 +136,13 @@ impl Market {
             .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(frame)))
     }
 
+    /// The first 64 bits of the book hash the token's last update carried.
+    fn hash64(&self, tok: usize) -> u64 {
+        let mut top = BookTop::default();
+        self.books.books[tok].top(TokenId(tok as u16), &mut top);
+        top.venue_hash64
+    }
+
     fn level(&self, tok: usize, bid: bool, price_e4: u32) -> Option<u64> {
         let b = &self.books.books[tok];
         let side = if bid { b.bids() } else { b.asks() };
@@ -174,6 +181,8 @@ fn market_book_captured() {
     assert_eq!(b.asks().len().min(57), b.asks().len());
     assert_eq!(b.tick_e4(), 100);
     assert_eq!(b.last_ts_ms(), 1_786_604_072_222);
+    // "hash":"ed47eb91f3c7985fac1cb18cb7c19535eddd3c0a": with the timestamp, the update's name.
+    assert_eq!(m.hash64(0), 0xed47_eb91_f3c7_985f);
 }
 
 #[test]
@@ -184,6 +193,9 @@ fn market_price_change_captured() {
     assert_eq!(m.level(0, true, 3010), Some(1_000_000_000));
     assert_eq!(m.level(1, false, 6990), Some(1_000_000_000));
     assert_eq!(m.books.books[0].last_ts_ms(), 1_790_658_674_035);
+    // Each entry carries its own token's hash.
+    assert_eq!(m.hash64(0), 0xb762_3b64_17b3_ae46);
+    assert_eq!(m.hash64(1), 0xc097_8ce4_8e52_5b35);
 }
 
 #[test]

@@ -16,7 +16,7 @@ use crate::feeds::json::JsonScratch;
 
 pub use super::answer::{parse_order_response, AnswerStatus, OrderAnswer, ORDER_ID_MAX};
 use crate::feeds::ws::Backoff;
-use crate::pipeline::events::{ExecReport, ExecStatus, OrderIntent, TokenId, NO_TRIGGER_SEQ};
+use crate::pipeline::events::{ExecReport, ExecStatus, OrderIntent, TokenId, TriggerTag};
 use crate::pipeline::lossless::LosslessRx;
 use crate::pipeline::registry::MAX_TOKENS;
 use crate::pipeline::rings::{TapRx, TapTx};
@@ -367,11 +367,12 @@ impl LiveExec {
         let sig = self
             .l2
             .sign_into(ts_s, "POST", "/order", Some(body.bytes()), &mut sig);
-        let tags = (self.tag_trigger && intent.trigger_seq != NO_TRIGGER_SEQ).then(|| BenchTags {
-            trigger_seq: intent.trigger_seq,
-            read_ns: intent.trigger.read_ns,
-            write_ns: crate::clock::mono_ns(),
-        });
+        let tags =
+            (self.tag_trigger && intent.trigger_tag != TriggerTag::None).then(|| BenchTags {
+                trigger: intent.trigger_tag,
+                read_ns: intent.trigger.read_ns,
+                write_ns: crate::clock::mono_ns(),
+            });
         let conn = self.conn.as_mut().expect("connected above");
         let Some(n) = self
             .request

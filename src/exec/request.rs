@@ -5,6 +5,9 @@
 //! what changes. Formatting the whole head with `write!` took about 4 µs a request on the
 //! 2-core VM (instrumented once, perf/plans/NOTES.md); the copies were not timed apart.
 
+use crate::pipeline::events::TriggerTag;
+use crate::sim::wire::{BOOK_TRIGGER_HEADER, TRIGGER_HEADER};
+
 /// The constant parts of the request head, around the per-order fields.
 pub struct OrderRequest {
     /// Request line and headers up to the value of `POLY_SIGNATURE`.
@@ -13,11 +16,12 @@ pub struct OrderRequest {
     after_ts: Box<[u8]>,
 }
 
-/// A simulator's measurement tags (`sim::wire`): the trigger frame's sequence, when it was
-/// read and when the order's write began (both `clock::mono_ns`).
+/// A simulator's measurement tags (`sim::wire`): the venue's name for the trigger frame, when
+/// it was read and when the order's write began (both `clock::mono_ns`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BenchTags {
-    pub trigger_seq: u64,
+    /// Never `TriggerTag::None` (an order without a name for its trigger goes untagged).
+    pub trigger: TriggerTag,
     pub read_ns: u64,
     pub write_ns: u64,
 }
@@ -54,9 +58,14 @@ impl OrderRequest {
         w.put(b"\r\n")?;
         w.put(&self.after_ts)?;
         if let Some(t) = tags {
-            w.put(crate::sim::wire::TRIGGER_HEADER.as_bytes())?;
+            let (header, tag) = match t.trigger {
+                TriggerTag::Binance(seq) => (TRIGGER_HEADER, seq),
+                TriggerTag::Book(tag) => (BOOK_TRIGGER_HEADER, tag),
+                TriggerTag::None => return None,
+            };
+            w.put(header.as_bytes())?;
             w.put(b": ")?;
-            w.put_u64(t.trigger_seq)?;
+            w.put_u64(tag)?;
             w.put(b"\r\n")?;
             w.put(crate::sim::wire::LEGS_HEADER.as_bytes())?;
             w.put(b": ")?;
@@ -108,9 +117,14 @@ mod tests {
              POLY_API_KEY: key-1\r\nPOLY_PASSPHRASE: pass-1\r\n"
         );
         if let Some(t) = tags {
+            let (name, tag) = match t.trigger {
+                TriggerTag::Binance(seq) => ("x-trigger-seq", seq),
+                TriggerTag::Book(tag) => ("x-trigger-book", tag),
+                TriggerTag::None => unreachable!("never tagged"),
+            };
             s += &format!(
-                "x-trigger-seq: {}\r\nx-trigger-legs: {} {}\r\n",
-                t.trigger_seq, t.read_ns, t.write_ns
+                "{name}: {tag}\r\nx-trigger-legs: {} {}\r\n",
+                t.read_ns, t.write_ns
             );
         }
         s += &format!("Content-Length: {}\r\n\r\n{body}", body.len());
@@ -122,14 +136,19 @@ mod tests {
         let r = OrderRequest::new("clob.example", "0xAbC", "key-1", "pass-1");
         let sig = "A".repeat(44);
         let tags = BenchTags {
-            trigger_seq: 0,
+            trigger: TriggerTag::Binance(0),
             read_ns: 18_446_744_073_709_551_615,
             write_ns: 10,
+        };
+        let book = BenchTags {
+            trigger: TriggerTag::Book(u64::MAX),
+            ..tags
         };
         for (ts, tags, body) in [
             (1_764_000_000, None, "{\"order\":{}}"),
             (0, Some(tags), ""),
             (u64::MAX, Some(tags), "x"),
+            (7, Some(book), "{}"),
         ] {
             let mut buf = [0u8; 1024];
             let n = r.write(&mut buf, &sig, ts, tags, body.as_bytes()).unwrap();

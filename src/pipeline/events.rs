@@ -95,6 +95,8 @@ pub struct BookTop {
     /// Current tick size in 1e-4 units.
     pub tick_e4: u16,
     pub venue_ts_ms: u64,
+    /// First 64 bits of the book `hash` of the update that last changed this book (0: none).
+    pub venue_hash64: u64,
     pub stamps: WireStamps,
 }
 
@@ -167,8 +169,26 @@ pub enum OrderType {
     Fok,
 }
 
-/// `OrderIntent::trigger_seq` of a decision not triggered by a Binance frame.
-pub const NO_TRIGGER_SEQ: u64 = u64::MAX;
+/// The venue's name for the frame that triggered a decision, for wire-to-wire measurement
+/// (`sim::wire`): the venue can then tell when it sent that frame.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TriggerTag {
+    /// Nothing names the frame (a book event without a hash, a timer).
+    #[default]
+    None,
+    /// A Binance trade frame: its trade id.
+    Binance(u64),
+    /// A Polymarket book update: [`book_frame_tag`] of its timestamp and hash.
+    Book(u64),
+}
+
+/// A market-channel book update's tag: its `timestamp` (ms) and the first 64 bits of the
+/// book `hash` it carries. The venue has no sequence number on that channel; the pair names
+/// one update (a repeated pair is the simulator's to notice).
+#[inline]
+pub fn book_frame_tag(ts_ms: u64, hash64: u64) -> u64 {
+    hash64 ^ ts_ms.wrapping_mul(0x9e37_79b9_7f4a_7c15)
+}
 
 /// A decision by `signal` to buy a token, for `order` to execute.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -198,9 +218,8 @@ pub struct OrderIntent {
     pub book: BookTop,
     /// Stamps of the frame that triggered the decision.
     pub trigger: WireStamps,
-    /// Venue sequence of the triggering frame (Binance trade id), for wire-to-wire measurement;
-    /// [`NO_TRIGGER_SEQ`] when a Polymarket frame triggered the decision.
-    pub trigger_seq: u64,
+    /// The venue's name for the triggering frame, for wire-to-wire measurement.
+    pub trigger_tag: TriggerTag,
     pub decision_ns: u64,
 }
 

@@ -231,7 +231,8 @@ pub fn book_hash(bids: &[SimLevel], asks: &[SimLevel]) -> String {
     }
     let a = fnv1a(0xcbf2_9ce4_8422_2325, text.as_bytes());
     let b = fnv1a(a ^ 0x1234_5678_9abc_def1, text.as_bytes());
-    format!("0x{:016x}{:016x}{:08x}", a, b, (a ^ b) as u32)
+    // 40 hex digits, no `0x`, as the venue writes its SHA-1 (tests/data/venue/polymarket).
+    format!("{:016x}{:016x}{:08x}", a, b, (a ^ b) as u32)
 }
 
 fn wire_levels(levels: &[SimLevel]) -> Value {
@@ -243,6 +244,28 @@ fn wire_levels(levels: &[SimLevel]) -> Value {
             .map(|l| json!({"price": fmt_price(l.price_e4), "size": fmt_size(l.size_e2)}))
             .collect(),
     )
+}
+
+/// The name a client gives a `book` or `price_change` event (one token's) when an order it
+/// triggered is measured: `pipeline::events::book_frame_tag` of its timestamp and hash, read
+/// back from the event as the client reads it. 0 for other events.
+pub fn update_tag(ev: &Value) -> u64 {
+    let ts = ev["timestamp"].as_str().and_then(|t| t.parse::<u64>().ok());
+    let hash = match ev["event_type"].as_str() {
+        Some("book") => ev["hash"].as_str(),
+        Some("price_change") => ev["price_changes"]
+            .as_array()
+            .and_then(|c| c.last())
+            .and_then(|c| c["hash"].as_str()),
+        _ => None,
+    };
+    match (ts, hash) {
+        (Some(ts), Some(h)) => crate::pipeline::events::book_frame_tag(
+            ts,
+            crate::feeds::polymarket::parse::hash64(h.as_bytes()),
+        ),
+        _ => 0,
+    }
 }
 
 /// The `book` event of a token.
@@ -421,6 +444,18 @@ mod tests {
         assert_eq!(bids.last().map(|l| l["price"].clone()), Some(json!("0.49")));
         let asks = ev["asks"].as_array().cloned().unwrap_or_default();
         assert_eq!(asks.last().map(|l| l["price"].clone()), Some(json!("0.51")));
-        assert_eq!(book_hash(&b.bids, &b.asks).len(), 42);
+        // 40 hex digits without `0x`, as the captured book (tests/data/venue/polymarket).
+        let h = book_hash(&b.bids, &b.asks);
+        assert_eq!(h.len(), 40);
+        assert!(h.bytes().all(|c| c.is_ascii_hexdigit()), "{h}");
+        // A client names the update by its timestamp and hash.
+        assert_eq!(
+            update_tag(&ev),
+            crate::pipeline::events::book_frame_tag(
+                5,
+                crate::feeds::polymarket::parse::hash64(h.as_bytes())
+            )
+        );
+        assert_eq!(update_tag(&json!({"event_type": "last_trade_price"})), 0);
     }
 }

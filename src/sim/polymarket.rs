@@ -9,6 +9,9 @@
 //! The snapshot and the connection's position in the event log are taken under one lock, so a
 //! client applying the events to the snapshot stays equal to the simulator's book. A connection
 //! that falls behind the log's capacity gets fresh snapshots instead.
+//!
+//! Every book update written is stamped for wire-to-wire measurement by its name (timestamp and
+//! hash, `sim::wire`) just before the connection flushes it.
 
 use super::book;
 use super::faults::Feed;
@@ -30,11 +33,21 @@ struct Session {
     /// Last log sequence this connection has forwarded (or skipped).
     last_seq: u64,
     outbox: Vec<String>,
+    /// Names of the book updates in `outbox` (`sim::wire`), stamped when it is flushed.
+    outbox_tags: Vec<u64>,
 }
 
 impl Session {
-    /// `book` events of these tokens (live ones only), as one frame.
-    fn snapshots(world: &World, tokens: &[String], ts_ms: u64) -> Option<String> {
+    /// Queue `book` events of these tokens (live ones only), as one frame.
+    fn push_snapshots(&mut self, world: &World, tokens: &[String], ts_ms: u64) {
+        if let Some((frame, tags)) = Self::snapshots(world, tokens, ts_ms) {
+            self.outbox.push(frame);
+            self.outbox_tags.extend(tags);
+        }
+    }
+
+    /// `book` events of these tokens (live ones only), as one frame, and their names.
+    fn snapshots(world: &World, tokens: &[String], ts_ms: u64) -> Option<(String, Vec<u64>)> {
         let events: Vec<Value> = tokens
             .iter()
             .filter_map(|t| {
@@ -53,10 +66,15 @@ impl Session {
                 Some(ev)
             })
             .collect();
+        let tags = events
+            .iter()
+            .map(book::update_tag)
+            .filter(|&t| t != 0)
+            .collect();
         match events.len() {
             0 => None,
-            1 => events.into_iter().next().map(|e| e.to_string()),
-            _ => Some(Value::Array(events).to_string()),
+            1 => events.into_iter().next().map(|e| (e.to_string(), tags)),
+            _ => Some((Value::Array(events).to_string(), tags)),
         }
     }
 
@@ -66,15 +84,16 @@ impl Session {
             // Fell behind the log: resynchronise with snapshots.
             let toks: Vec<String> = self.subs.iter().cloned().collect();
             self.last_seq = world.log.last_seq;
-            if let Some(f) = Self::snapshots(world, &toks, crate::clock::wall_ms()) {
-                self.outbox.push(f);
-            }
+            self.push_snapshots(world, &toks, crate::clock::wall_ms());
             return;
         }
         let start = world.log.events.partition_point(|e| e.seq <= self.last_seq);
         for e in world.log.events.range(start..) {
             if self.subs.contains(&*e.token) {
                 self.outbox.push(e.text.to_string());
+                if e.tag != 0 {
+                    self.outbox_tags.push(e.tag);
+                }
             }
         }
         self.last_seq = world.log.last_seq;
@@ -115,9 +134,7 @@ impl Session {
                     .filter(|t| world.market_of(t).is_some() && !self.subs.contains(t))
                     .collect();
                 if dump {
-                    if let Some(f) = Self::snapshots(&world, &new, crate::clock::wall_ms()) {
-                        self.outbox.push(f);
-                    }
+                    self.push_snapshots(&world, &new, crate::clock::wall_ms());
                 }
                 self.subs.extend(new);
             }
@@ -142,6 +159,7 @@ pub fn serve(shared: Arc<Shared>, stream: TcpStream) {
         subs: HashSet::new(),
         last_seq,
         outbox: Vec::new(),
+        outbox_tags: Vec::new(),
     };
     let _ = run(&mut conn, &mut s);
     conn.finish();
@@ -190,6 +208,12 @@ fn run(conn: &mut WsConn, s: &mut Session) -> Result<(), Gone> {
             }
             for f in s.outbox.drain(..) {
                 conn.write_text(f)?;
+            }
+        }
+        if !s.outbox_tags.is_empty() {
+            let now = crate::clock::mono_ns();
+            for t in s.outbox_tags.drain(..) {
+                shared.wire.book_sent(t, now);
             }
         }
         conn.flush()?;

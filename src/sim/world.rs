@@ -59,6 +59,9 @@ pub struct LoggedEvent {
     pub seq: u64,
     pub token: Arc<str>,
     pub text: Arc<str>,
+    /// Name of the book update, for wire-to-wire measurement (`book::update_tag`; 0: not a
+    /// book update).
+    pub tag: u64,
 }
 
 /// Bounded broadcast log of Polymarket events.
@@ -75,6 +78,7 @@ impl PolyLog {
         self.events.push_back(LoggedEvent {
             seq: self.last_seq,
             token: Arc::from(token),
+            tag: super::book::update_tag(&ev),
             text: Arc::from(ev.to_string()),
         });
         if self.events.len() > LOG_CAPACITY {

@@ -25,6 +25,8 @@ pub struct L2Book {
     asks: Vec<Level>,
     tick_e4: u16,
     last_ts_ms: u64,
+    /// First 64 bits of the venue's book `hash` after the last update (0: none given).
+    last_hash64: u64,
     /// Has a snapshot been applied since the last reset?
     ready: bool,
     /// Levels dropped because a side was full.
@@ -38,6 +40,7 @@ impl Default for L2Book {
             asks: Vec::with_capacity(LEVELS_PER_SIDE),
             tick_e4: 100,
             last_ts_ms: 0,
+            last_hash64: 0,
             ready: false,
             overflow: 0,
         }
@@ -51,7 +54,14 @@ impl L2Book {
         self.asks.clear();
         self.tick_e4 = 100;
         self.last_ts_ms = 0;
+        self.last_hash64 = 0;
         self.ready = false;
+    }
+
+    /// The venue's book hash after the update just applied (its first 64 bits; 0: none).
+    #[inline]
+    pub fn set_hash64(&mut self, hash64: u64) {
+        self.last_hash64 = hash64;
     }
 
     pub fn is_ready(&self) -> bool {
@@ -198,6 +208,7 @@ impl L2Book {
         out.n_asks = na as u8;
         out.tick_e4 = self.tick_e4;
         out.venue_ts_ms = self.last_ts_ms;
+        out.venue_hash64 = self.last_hash64;
     }
 }
 

@@ -142,6 +142,29 @@ fn ts_of(ev: Value<'_, '_>) -> Result<u64, PolyParseError> {
         .ok_or(PolyParseError::Field("timestamp"))
 }
 
+/// The first 64 bits of a `hash` field (40 hex digits on the venue, `0x` tolerated): with the
+/// timestamp it names the update (`pipeline::events::book_frame_tag`). 0 when absent or not
+/// hex.
+pub fn hash64_of(v: Value<'_, '_>) -> u64 {
+    get_str(v, "hash").map_or(0, |h| hash64(h.as_bytes()))
+}
+
+/// [`hash64_of`] on the field's text.
+pub fn hash64(h: &[u8]) -> u64 {
+    let h = h.strip_prefix(b"0x").unwrap_or(h);
+    let mut x = 0u64;
+    for &c in h.iter().take(16) {
+        let d = match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            b'A'..=b'F' => c - b'A' + 10,
+            _ => return 0,
+        };
+        x = x << 4 | u64::from(d);
+    }
+    x
+}
+
 fn token_of(ev: Value<'_, '_>, state: &PolyBooks) -> Result<Option<u16>, PolyParseError> {
     let id = get_str(ev, "asset_id").ok_or(PolyParseError::Field("asset_id"))?;
     Ok(state.tokens.lookup(id.as_bytes()))
@@ -239,6 +262,7 @@ fn apply_book(
         book.push_snapshot_level(BookSide::Ask, p, s);
     }
     book.end_snapshot();
+    book.set_hash64(hash64_of(ev));
     if let Some(tick) = get_str(ev, "tick_size").and_then(|t| parse_price_e4(t.as_bytes())) {
         book.set_tick_e4(tick as u16);
     }
@@ -290,7 +314,9 @@ fn apply_change(
         return Ok(());
     }
     let (price, size) = level_of(ch)?;
-    if state.books[tok as usize].set_level(side, price, size, ts) {
+    let book = &mut state.books[tok as usize];
+    if book.set_level(side, price, size, ts) {
+        book.set_hash64(hash64_of(ch));
         batch.touched |= 1 << tok;
     } else {
         state.stale_updates += 1;

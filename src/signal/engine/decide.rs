@@ -1,7 +1,9 @@
 //! One decision: the context gates, the model's view, then each enabled strategy in order;
 //! the first that picks a side makes the intent. Always a snapshot, sometimes an intent.
 
-use crate::pipeline::events::{AssetId, OrderIntent, OrderType, Outcome, Side, WireStamps};
+use crate::pipeline::events::{
+    AssetId, OrderIntent, OrderType, Outcome, Side, TriggerTag, WireStamps,
+};
 use crate::strategy::anchor::{market_mid_up, FairModel};
 use crate::strategy::candidate::{MarketView, SideView, Strategy, StrategyKind};
 use crate::strategy::fair_value::{prob_of, prob_up_settled};
@@ -18,7 +20,7 @@ impl Engine {
         now_ns: u64,
         wall_ms: u64,
         trigger: WireStamps,
-        trigger_seq: u64,
+        trigger_tag: TriggerTag,
     ) -> Decision {
         let a = &self.assets[asset.0 as usize];
         let mut snap = SignalSnapshot {
@@ -205,7 +207,7 @@ impl Engine {
             fees: w.spec.fees,
             book: tok.book,
             trigger,
-            trigger_seq,
+            trigger_tag,
             decision_ns: 0,
         };
         self.next_intent_id += 1;

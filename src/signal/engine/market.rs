@@ -1,7 +1,7 @@
 //! Market data in: Binance ticks, Polymarket books and Chainlink prices update the state;
 //! a tick or a book update then asks for a decision on its asset.
 
-use crate::pipeline::events::{PolyEvent, SpotTick, NO_TRIGGER_SEQ};
+use crate::pipeline::events::{book_frame_tag, PolyEvent, SpotTick, TriggerTag};
 
 use super::state::ORACLE_HISTORY;
 use super::{Decision, Engine};
@@ -26,7 +26,13 @@ impl Engine {
                 w.binance_before_end = price;
             }
         }
-        Some(self.evaluate(t.asset, now_ns, wall_ms, t.stamps, t.seq))
+        Some(self.evaluate(
+            t.asset,
+            now_ns,
+            wall_ms,
+            t.stamps,
+            TriggerTag::Binance(t.seq),
+        ))
     }
 
     /// A Polymarket book, trade or Chainlink price.
@@ -38,8 +44,12 @@ impl Engine {
                 t.book = *b;
                 t.book_ns = now_ns;
                 let asset = t.asset;
-                // Triggered by a Polymarket frame: no Binance sequence to tag the order with.
-                Some(self.evaluate(asset, now_ns, wall_ms, b.stamps, NO_TRIGGER_SEQ))
+                let tag = if b.venue_hash64 == 0 {
+                    TriggerTag::None
+                } else {
+                    TriggerTag::Book(book_frame_tag(b.venue_ts_ms, b.venue_hash64))
+                };
+                Some(self.evaluate(asset, now_ns, wall_ms, b.stamps, tag))
             }
             PolyEvent::Trade(_) => None,
             PolyEvent::Oracle(o) => {

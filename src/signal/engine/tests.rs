@@ -5,8 +5,8 @@
 use super::*;
 use crate::pipeline::control::{SignalControl, WindowSpec};
 use crate::pipeline::events::{
-    AssetId, BookTop, ExecReport, ExecStatus, Level, OraclePrice, PolyEvent, SpotTick, WireStamps,
-    NO_TRIGGER_SEQ,
+    book_frame_tag, AssetId, BookTop, ExecReport, ExecStatus, Level, OraclePrice, PolyEvent,
+    SpotTick, TriggerTag, WireStamps,
 };
 use crate::pipeline::shared::Mode;
 use crate::risk::RiskConfig;
@@ -39,6 +39,8 @@ enum Ev {
     Oracle(u64, f64),
     /// Book of a token: best bid, best ask (1e-4), at ms.
     Book(u16, u32, u32, u64),
+    /// A book update whose frame carried no hash.
+    BookNoHash(u16, u32, u32, u64),
     /// Binance price at ms, trade id 7.
     Spot(f64, u64),
     /// The same under a gate.
@@ -83,6 +85,11 @@ fn spec(start_s: u64, up: u16, down: u16) -> WindowSpec {
     }
 }
 
+/// The first 64 bits of a made-up book hash, distinct per token and time.
+fn book_hash(token: u16, ms: u64) -> u64 {
+    0xb00c_0000_0000_0000 ^ (u64::from(token) << 48) ^ ms
+}
+
 fn book(token: u16, bid: u32, ask: u32, ms: u64) -> BookTop {
     let mut b = BookTop {
         token: TokenId(token),
@@ -90,6 +97,7 @@ fn book(token: u16, bid: u32, ask: u32, ms: u64) -> BookTop {
         n_asks: 1,
         tick_e4: 100,
         venue_ts_ms: ms,
+        venue_hash64: book_hash(token, ms),
         stamps: WireStamps {
             read_ns: at(ms).mono_ns,
             parsed_ns: at(ms).mono_ns,
@@ -150,6 +158,14 @@ fn run(e: &mut Engine, script: &[Ev], out: &mut Outputs) {
                 ms,
                 Gate::PAPER,
                 Input::Poly(PolyEvent::Book(book(t, bid, ask, ms))),
+            ),
+            Ev::BookNoHash(t, bid, ask, ms) => (
+                ms,
+                Gate::PAPER,
+                Input::Poly(PolyEvent::Book(BookTop {
+                    venue_hash64: 0,
+                    ..book(t, bid, ask, ms)
+                })),
             ),
             Ev::Spot(p, ms) => (ms, Gate::PAPER, Input::Spot(spot(p, ms))),
             Ev::SpotGated(p, ms, g) => (ms, g, Input::Spot(spot(p, ms))),
@@ -215,8 +231,8 @@ fn with(mut v: Vec<Ev>, more: &[Ev]) -> Vec<Ev> {
 #[derive(Debug)]
 enum Expect {
     Skip(SkipReason),
-    /// An approved intent: outcome, limit price (1e-4), Binance trigger sequence.
-    Intent(Outcome, u32, u64),
+    /// An approved intent: outcome, limit price (1e-4), the venue's name for its trigger.
+    Intent(Outcome, u32, TriggerTag),
 }
 
 /// BTC 0.2 % above the strike five minutes in: the model says UP ≈ 0.8 against an ask of
@@ -238,15 +254,15 @@ fn decisions_and_skip_reasons() {
         (
             "up move buys UP at ask + 2 ticks, tagged with the trade id",
             with(ready(), &[Ev::Spot(UP_PX, MID)]),
-            Expect::Intent(Outcome::Up, 6_200, 7),
+            Expect::Intent(Outcome::Up, 6_200, TriggerTag::Binance(7)),
         ),
         (
             "down move buys DOWN",
             with(ready(), &[Ev::Spot(DOWN_PX, MID)]),
-            Expect::Intent(Outcome::Down, 4_200, 7),
+            Expect::Intent(Outcome::Down, 4_200, TriggerTag::Binance(7)),
         ),
         (
-            "a book update decides too, tagged as book-triggered",
+            "a book update decides too, tagged with its timestamp and hash",
             vec![
                 Ev::Window(S, 0, 1),
                 Ev::Oracle(T0 + 1_000, STRIKE),
@@ -254,7 +270,22 @@ fn decisions_and_skip_reasons() {
                 Ev::Book(1, 3_800, 4_000, MID - 100),
                 Ev::Book(0, 5_800, 6_000, MID),
             ],
-            Expect::Intent(Outcome::Up, 6_200, NO_TRIGGER_SEQ),
+            Expect::Intent(
+                Outcome::Up,
+                6_200,
+                TriggerTag::Book(book_frame_tag(MID, book_hash(0, MID))),
+            ),
+        ),
+        (
+            "a book update without a hash decides untagged",
+            vec![
+                Ev::Window(S, 0, 1),
+                Ev::Oracle(T0 + 1_000, STRIKE),
+                Ev::Spot(UP_PX, MID - 200),
+                Ev::Book(1, 3_800, 4_000, MID - 100),
+                Ev::BookNoHash(0, 5_800, 6_000, MID),
+            ],
+            Expect::Intent(Outcome::Up, 6_200, TriggerTag::None),
         ),
         (
             "no window set up",
@@ -374,7 +405,7 @@ fn decisions_and_skip_reasons() {
                 let i = d.intent.unwrap_or_else(|| panic!("{name}: no intent"));
                 assert_eq!(i.outcome, outcome, "{name}");
                 assert_eq!(i.limit_price_e4, limit, "{name}");
-                assert_eq!(i.trigger_seq, seq, "{name}");
+                assert_eq!(i.trigger_tag, seq, "{name}");
                 assert_eq!(i.window_start_s, S, "{name}");
                 assert!(i.size_e6 > 0 && i.edge_e6 > 0, "{name}: {i:?}");
                 let token = if outcome == Outcome::Up { 0 } else { 1 };

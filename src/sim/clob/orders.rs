@@ -61,9 +61,7 @@ fn record(sh: &Shared, rec: SimOrderRecord) {
 
 pub(crate) async fn post_order(State(sh): St, headers: HeaderMap, body: Bytes) -> Response {
     let arrived_ns = crate::clock::mono_ns();
-    let trigger = headers
-        .get(crate::sim::wire::TRIGGER_HEADER)
-        .and_then(|v| v.to_str().ok());
+    let trigger = crate::sim::wire::Trigger::of(&headers);
     let mut rec = SimOrderRecord::new(crate::sim::wall_ns());
     let parsed: Option<WireOrderBody> = serde_json::from_slice(&body).ok();
     if let Some(p) = &parsed {
