@@ -10,7 +10,8 @@
 //! one pass never puts more into a ring than it holds (a frame touches at most `MAX_TOKENS`
 //! books, and rings hold at least 64): a push on a full ring would wait for this very thread.
 //! While it runs a stage the thread carries that stage's hot-thread mark, so the allocation
-//! test attributes any allocation to the stage that made it.
+//! test attributes any allocation to the stage that made it. Each whole pass is timed
+//! (`hot_pass`): its maximum is the longest the thread was away from its sockets.
 
 use std::sync::Arc;
 
@@ -22,6 +23,7 @@ use crate::pipeline::cores::mark_hot_thread;
 use crate::pipeline::shared::Shared;
 use crate::pipeline::wait::WaitStrategy;
 use crate::signal::SignalThread;
+use crate::telemetry::Stage;
 
 /// Frames taken from each socket per pass.
 const FRAMES_PER_PASS: usize = 1;
@@ -40,6 +42,14 @@ pub struct RunToCompletion {
     pub shared: Arc<Shared>,
 }
 
+/// Which feed links are up, one bit per feed: a pass that changes it dropped or connected one.
+#[inline]
+fn links_up(shared: &Shared) -> u8 {
+    shared.feeds.iter().enumerate().fold(0, |m, (i, h)| {
+        m | (u8::from(h.connected.load(std::sync::atomic::Ordering::Relaxed)) << i)
+    })
+}
+
 impl RunToCompletion {
     pub fn run(self) {
         let RunToCompletion {
@@ -55,6 +65,10 @@ impl RunToCompletion {
         let mut s = signal.start();
         let mut o = order.start();
         let mut empty = 0u32;
+        // Pass start; a pass that follows another at once starts where it ended (one clock
+        // read per pass).
+        let mut began = mono_ns();
+        let mut links = links_up(&shared);
         while shared.is_running() {
             mark_hot_thread(0);
             let mut work = b.pass(FRAMES_PER_PASS);
@@ -71,6 +85,14 @@ impl RunToCompletion {
             work += signal.pass(&mut s);
             mark_hot_thread(3);
             work += order.pass(&mut o);
+            let ended = mono_ns();
+            order.stages.record_span(Stage::HotPass, began, ended);
+            let now_up = links_up(&shared);
+            if now_up != links {
+                links = now_up;
+                order.stages.record_span(Stage::ReconnectPass, began, ended);
+            }
+            began = ended;
             if work > 0 {
                 empty = 0;
                 continue;
@@ -78,6 +100,7 @@ impl RunToCompletion {
             empty = empty.saturating_add(1);
             if wait != WaitStrategy::Spin && empty > SPINS_BEFORE_YIELD {
                 std::thread::yield_now();
+                began = mono_ns();
             } else {
                 std::hint::spin_loop();
             }

@@ -288,8 +288,20 @@ impl Pipeline {
             lossless(1024, c.control_backpressure_signal.clone(), alive.clone());
 
         let flush_ns = cfg.pipeline.latency_flush_ms * 1_000_000;
-        let (b_rec, b_col) = stage_channel(&[Stage::BinanceParse], flush_ns);
-        let (p_rec, p_col) = stage_channel(&[Stage::PolyParse, Stage::ChainlinkParse], flush_ns);
+        // `hot_pass` times a pass of the thread that owns the sockets: the ingest threads under
+        // four threads, the one hot thread (in `order`'s set) under run to completion.
+        let rtc = plan.kind == PlanKind::RunToCompletion;
+        let (ingest_pass, rtc_pass): (&[Stage], &[Stage]) = if rtc {
+            (&[], &[Stage::HotPass, Stage::ReconnectPass])
+        } else {
+            (&[Stage::HotPass], &[])
+        };
+        let (b_rec, b_col) =
+            stage_channel(&[&[Stage::BinanceParse], ingest_pass].concat(), flush_ns);
+        let (p_rec, p_col) = stage_channel(
+            &[&[Stage::PolyParse, Stage::ChainlinkParse], ingest_pass].concat(),
+            flush_ns,
+        );
         let (s_rec, s_col) = stage_channel(
             &[
                 Stage::SpotToSignal,
@@ -308,7 +320,11 @@ impl Pipeline {
                 Stage::OrderWriteSigned,
                 Stage::TickToOrderReady,
                 Stage::OrderWriteCall,
-            ],
+            ]
+            .iter()
+            .chain(rtc_pass)
+            .copied()
+            .collect::<Vec<_>>(),
             flush_ns,
         );
 
@@ -400,7 +416,6 @@ impl Pipeline {
             thread_index: 0,
             record: b_record.take(),
         };
-        let rtc = plan.kind == PlanKind::RunToCompletion;
         let mut rtc_binance = None;
         let mut rtc_poly = None;
         let mut rtc_signal = None;

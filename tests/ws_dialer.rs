@@ -134,3 +134,60 @@ fn a_refused_connection_comes_back_as_an_error_and_backs_off() {
     );
     assert!(!link.dialing());
 }
+
+/// Records the names of the threads that said its goodbye and dropped it.
+struct Tracked(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+fn this_thread() -> String {
+    thread::current().name().unwrap_or("?").to_string()
+}
+
+impl cassandra::feeds::dialer::Goodbye for Tracked {
+    fn goodbye(&mut self) {
+        self.0
+            .lock()
+            .unwrap()
+            .push(format!("goodbye on {}", this_thread()));
+    }
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        self.0
+            .lock()
+            .unwrap()
+            .push(format!("dropped on {}", this_thread()));
+    }
+}
+
+#[test]
+fn a_retired_connection_is_released_on_the_dialer_thread() {
+    let dropped_on = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let d = dropped_on.clone();
+    let mut dialer: Dialer<Tracked, ()> =
+        Dialer::spawn_with("retire", move || Ok(Tracked(d.clone())), None).unwrap();
+    dialer.request();
+    let t0 = Instant::now();
+    let conn = loop {
+        if let Some(r) = dialer.poll() {
+            break r.unwrap();
+        }
+        assert!(t0.elapsed() < Duration::from_secs(5), "no dial came back");
+        thread::sleep(Duration::from_millis(1));
+    };
+    dialer.retire(conn);
+    while dropped_on.lock().unwrap().len() < 2 {
+        assert!(t0.elapsed() < Duration::from_secs(5), "never released");
+        thread::sleep(Duration::from_millis(1));
+    }
+    assert_eq!(
+        *dropped_on.lock().unwrap(),
+        ["goodbye on dial-retire", "dropped on dial-retire"]
+    );
+    // The dialer still dials after a release.
+    dialer.request();
+    while dialer.poll().is_none() {
+        assert!(t0.elapsed() < Duration::from_secs(5), "no second dial");
+        thread::sleep(Duration::from_millis(1));
+    }
+}

@@ -364,6 +364,32 @@ pub fn write_all(
                 if t50 > 0 && t50 <= 15_000 { "yes" } else { "no" }
             );
         }
+        // A reconnect storm must not stall the hot thread longer than one event (issue 15):
+        // its passes that dropped or took over a connection against its passes that traded
+        // (frame read → order written), same storm run.
+        if let Some(st) = find(Variant::RtcStorm, low) {
+            if let (Some(link), Some(trade)) = (
+                st.stages.get("reconnect_pass"),
+                st.stages.get("tick_to_trade"),
+            ) {
+                let _ = writeln!(
+                    s,
+                    "| reconnect storm: no pass with a reconnect longer than one traded event ({}, feeds dropped every {} ms) | {} reconnect passes: p50 {} / max {} µs; traded events: p50 {} / max {} µs | {} |",
+                    rate_label(low),
+                    super::run::STORM_DROP_EVERY_MS,
+                    link.len(),
+                    us(q(link, 0.5)),
+                    us(link.max()),
+                    us(q(trade, 0.5)),
+                    us(trade.max()),
+                    if !link.is_empty() && link.max() <= trade.max() {
+                        "yes"
+                    } else {
+                        "no"
+                    }
+                );
+            }
+        }
         // The same span without the `write` call itself (its cost is the kernel's).
         if let (Some(h), Some(w)) = (
             r.stages.get("tick_to_order_ready"),
@@ -452,6 +478,8 @@ pub fn write_all(
         }
         let _ = writeln!(s);
         legs_table(&mut s, &variants, rate, &find);
+        book_table(&mut s, &variants, rate, &find);
+        hot_pass_table(&mut s, &variants, rate, &find);
     }
     let _ = writeln!(
         s,
@@ -590,6 +618,118 @@ pub fn write_all(
     }
     std::fs::write(out, s)?;
     Ok(files + 1)
+}
+
+/// Orders a book update triggered, measured from the market channel's write of that update.
+fn book_table<'a>(
+    s: &mut String,
+    variants: &[Variant],
+    rate: f64,
+    find: &dyn Fn(Variant, f64) -> Option<&'a RunResult>,
+) {
+    let rows: Vec<&RunResult> = variants
+        .iter()
+        .filter_map(|&v| find(v, rate))
+        .filter(|r| r.book_wire.len() + r.book_unmatched + r.book_ambiguous > 0)
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "Orders triggered by a Polymarket book update (named by the update's timestamp and hash; \
+         from the simulator writing it on the market channel to the venue receiving the \
+         order; not in the table above), and their legs as above (p50 / max). Latencies in µs.\n"
+    );
+    let _ = writeln!(
+        s,
+        "| variant | orders | p50 | p90 | p99 | p99.9 | max | unmatched / ambiguous | feed | pipeline | order |\n\
+         |---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|"
+    );
+    for r in rows {
+        let cell = |h: &Histogram<u64>| {
+            if h.is_empty() {
+                "–".to_string()
+            } else {
+                format!("{} / {}", us(q(h, 0.5)), us(h.max()))
+            }
+        };
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} / {} | {} | {} | {} |",
+            r.variant.label(),
+            r.book_wire.len(),
+            pct_cells(&r.book_wire),
+            r.book_unmatched,
+            r.book_ambiguous,
+            cell(&r.book_legs[0]),
+            cell(&r.book_legs[1]),
+            cell(&r.book_legs[2])
+        );
+    }
+    let _ = writeln!(s);
+}
+
+/// How long the threads that own the sockets were away from them: one pass of the loop
+/// (`hot_pass`), calm and under the reconnect storm.
+fn hot_pass_table<'a>(
+    s: &mut String,
+    variants: &[Variant],
+    rate: f64,
+    find: &dyn Fn(Variant, f64) -> Option<&'a RunResult>,
+) {
+    let rows: Vec<&RunResult> = variants
+        .iter()
+        .filter_map(|&v| find(v, rate))
+        .filter(|r| r.stages.get("hot_pass").is_some_and(|h| !h.is_empty()))
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "One pass of each thread that owns sockets (`hot_pass`: the run-to-completion thread; \
+         under four threads, both ingest threads pooled): link upkeep, then what it read and \
+         handled. **Preempted**: the times the scheduler took the core from the hot threads \
+         during the run (`nonvoluntary_ctxt_switches`): a pass that long without one would be \
+         the product's own work. The rtc-storm run's simulator drops every feed connection \
+         every {} ms. Latencies in µs.\n",
+        super::run::STORM_DROP_EVERY_MS
+    );
+    let _ = writeln!(
+        s,
+        "| variant | passes | p50 | p99 | p99.9 | p99.99 | max | passes ≥ 1 ms | preempted | feed reconnects | passes with a link change: count, p50 / max |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+    );
+    for r in rows {
+        let Some(h) = r.stages.get("hot_pass") else {
+            continue;
+        };
+        let long = h.count_between(1_000_000, h.max().max(1_000_000));
+        let link = r
+            .stages
+            .get("reconnect_pass")
+            .filter(|h| !h.is_empty())
+            .map_or("–".to_string(), |h| {
+                format!("{}: {} / {}", h.len(), us(q(h, 0.5)), us(h.max()))
+            });
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            r.variant.label(),
+            h.len(),
+            us(q(h, 0.5)),
+            us(q(h, 0.99)),
+            us(q(h, 0.999)),
+            us(q(h, 0.9999)),
+            us(h.max()),
+            long,
+            r.hot_preempted,
+            r.feed_reconnects,
+            link
+        );
+    }
+    let _ = writeln!(s);
 }
 
 /// Where each variant's wire-to-wire time went, by the clock the simulator and the product

@@ -39,7 +39,13 @@ pub enum Variant {
     FourThreads,
     /// The product forced onto the run-to-completion plan (whatever the machine).
     RunToCompletion,
+    /// Run to completion while the simulator drops every feed connection every
+    /// [`STORM_DROP_EVERY_MS`] (a reconnect storm): the hot thread must never stall on it.
+    RtcStorm,
 }
+
+/// How often the `rtc-storm` variant's simulator drops every feed connection.
+pub const STORM_DROP_EVERY_MS: u64 = 2_000;
 
 impl Variant {
     pub fn label(self) -> &'static str {
@@ -54,6 +60,7 @@ impl Variant {
             Variant::Unpinned => "product, unpinned",
             Variant::FourThreads => "product, four threads",
             Variant::RunToCompletion => "product, run to completion",
+            Variant::RtcStorm => "product, run to completion, reconnect storm",
         }
     }
 
@@ -69,6 +76,7 @@ impl Variant {
             Variant::Unpinned => "unpinned",
             Variant::FourThreads => "four-threads",
             Variant::RunToCompletion => "rtc",
+            Variant::RtcStorm => "rtc-storm",
         }
     }
 
@@ -83,6 +91,7 @@ impl Variant {
             "unpinned" => Variant::Unpinned,
             "four-threads" => Variant::FourThreads,
             "rtc" => Variant::RunToCompletion,
+            "rtc-storm" => Variant::RtcStorm,
             _ => return None,
         })
     }
@@ -112,6 +121,13 @@ pub struct RunResult {
     pub legs: [Histogram<u64>; 3],
     pub unmatched: u64,
     pub untagged: u64,
+    /// Orders triggered by a book update: market channel write → venue arrival, ns.
+    pub book_wire: Histogram<u64>,
+    /// Their legs, as [`Self::legs`].
+    pub book_legs: [Histogram<u64>; 3],
+    /// Book-tagged orders whose update the venue could not name (missing, or written twice).
+    pub book_unmatched: u64,
+    pub book_ambiguous: u64,
     /// Tagged orders the venue refused (not samples).
     pub venue_refused: u64,
     /// The pipeline's own stages (product variants only).
@@ -124,6 +140,11 @@ pub struct RunResult {
     pub refused: u64,
     /// Order-connection failures (each one reconnects with backoff).
     pub reconnects: u64,
+    /// Feed reconnects (Binance, market channel, price socket) during the measured span.
+    pub feed_reconnects: u64,
+    /// Times the scheduler took a core from the hot threads during the measured span
+    /// (`nonvoluntary_ctxt_switches`, summed): a long pass with one is a preemption, not work.
+    pub hot_preempted: u64,
     /// Decisions not to trade over the whole run, by reason (the engine's skip counts).
     pub skips: BTreeMap<&'static str, u64>,
     /// Refusals by reason, in the order of [`REFUSAL_REASONS`].
@@ -190,7 +211,7 @@ fn start_product(
         Variant::FourThreads => {
             cfg.pipeline.plan = cassandra::pipeline::cores::PlanKind::FourThreads
         }
-        Variant::RunToCompletion => {
+        Variant::RunToCompletion | Variant::RtcStorm => {
             cfg.pipeline.plan = cassandra::pipeline::cores::PlanKind::RunToCompletion
         }
         _ => {}
@@ -246,6 +267,11 @@ pub fn run(variant: Variant, rate_hz: f64, spec: RunSpec) -> anyhow::Result<RunR
             rate_hz,
             window_s: spec.window_s,
             seed: 7,
+            drop_every_ms: if variant == Variant::RtcStorm {
+                STORM_DROP_EVERY_MS
+            } else {
+                0
+            },
         },
         &key_hex,
     )?;
@@ -258,6 +284,10 @@ pub fn run(variant: Variant, rate_hz: f64, spec: RunSpec) -> anyhow::Result<RunR
         legs: [new_histogram(), new_histogram(), new_histogram()],
         unmatched: 0,
         untagged: 0,
+        book_wire: new_histogram(),
+        book_legs: [new_histogram(), new_histogram(), new_histogram()],
+        book_unmatched: 0,
+        book_ambiguous: 0,
         venue_refused: 0,
         stages: BTreeMap::new(),
         skips: BTreeMap::new(),
@@ -267,6 +297,8 @@ pub fn run(variant: Variant, rate_hz: f64, spec: RunSpec) -> anyhow::Result<RunR
         signed_now: 0,
         refused: 0,
         reconnects: 0,
+        feed_reconnects: 0,
+        hot_preempted: 0,
         refused_by: [0; REFUSAL_REASONS.len()],
     };
     match variant {
@@ -283,12 +315,22 @@ pub fn run(variant: Variant, rate_hz: f64, spec: RunSpec) -> anyhow::Result<RunR
             let full0 = c.snapshot().hot_ring_full;
             let live0 = p.live.as_deref().map(live_counts);
             let intents0 = c.order.orders.load(Ordering::Relaxed);
+            let feed_reconnects = || {
+                [&c.binance, &c.poly, &c.chainlink]
+                    .iter()
+                    .map(|f| f.reconnects.load(Ordering::Relaxed))
+                    .sum::<u64>()
+            };
+            let reconnects0 = feed_reconnects();
+            let preempted0 = hot_preemptions();
             let t = Instant::now();
             std::thread::sleep(spec.span);
             let after = fetch(&sim.urls.http)?;
             let secs = t.elapsed().as_secs_f64();
             result.read_per_s = (c.binance.frames.load(Ordering::Relaxed) - f0) as f64 / secs;
             result.hot_ring_full = c.snapshot().hot_ring_full - full0;
+            result.feed_reconnects = feed_reconnects() - reconnects0;
+            result.hot_preempted = hot_preemptions().saturating_sub(preempted0);
             if let (Some(l), Some(c0)) = (p.live.as_deref(), live0) {
                 let d: Vec<u64> = live_counts(l).iter().zip(c0).map(|(a, b)| a - b).collect();
                 let intents = c.order.orders.load(Ordering::Relaxed) - intents0;
@@ -309,6 +351,25 @@ pub fn run(variant: Variant, rate_hz: f64, spec: RunSpec) -> anyhow::Result<RunR
     }
     sim.stop();
     Ok(result)
+}
+
+/// Involuntary context switches of this process's hot threads so far, from `/proc`.
+fn hot_preemptions() -> u64 {
+    let hot =
+        |name: &str| name == "hot-rtc" || cassandra::pipeline::cores::HOT_THREADS.contains(&name);
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 0;
+    };
+    tasks
+        .flatten()
+        .filter(|t| std::fs::read_to_string(t.path().join("comm")).is_ok_and(|c| hot(c.trim())))
+        .filter_map(|t| std::fs::read_to_string(t.path().join("status")).ok())
+        .filter_map(|st| {
+            st.lines()
+                .find_map(|l| l.strip_prefix("nonvoluntary_ctxt_switches:"))
+                .and_then(|v| v.trim().parse::<u64>().ok())
+        })
+        .sum()
 }
 
 /// Why an intent was not written to the venue, as the report names it; the order of
@@ -353,8 +414,18 @@ fn absorb(r: &mut RunResult, before: &TickToTradeReport, after: &TickToTradeRepo
             h.saturating_record(ns.max(1));
         }
     }
+    for &ns in &after.book_samples_ns {
+        r.book_wire.saturating_record(ns.max(1));
+    }
+    for legs in &after.book_legs_ns {
+        for (h, &ns) in r.book_legs.iter_mut().zip(legs) {
+            h.saturating_record(ns.max(1));
+        }
+    }
     r.unmatched = after.unmatched;
     r.untagged = after.untagged;
+    r.book_unmatched = after.book_unmatched;
+    r.book_ambiguous = after.book_ambiguous;
     r.venue_refused = after.refused;
 }
 

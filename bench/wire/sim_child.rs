@@ -22,6 +22,8 @@ pub struct SimSpec {
     pub rate_hz: f64,
     pub window_s: u64,
     pub seed: u64,
+    /// Drop every feed connection this often (0: never).
+    pub drop_every_ms: u64,
 }
 
 /// The simulator process, from the parent's side.
@@ -44,6 +46,8 @@ impl SimProcess {
                 &spec.window_s.to_string(),
                 "--seed",
                 &spec.seed.to_string(),
+                "--drop-every-ms",
+                &spec.drop_every_ms.to_string(),
             ])
             .env(KEY_ENV, key_hex)
             .stdin(Stdio::piped())
@@ -92,6 +96,7 @@ pub fn run_child(args: &[String]) -> anyhow::Result<()> {
     cfg.demo.binance_rate_hz = arg(args, "--rate").map_or(Ok(1000.0), |s| s.parse())?;
     cfg.demo.window_s = arg(args, "--window-s").map_or(Ok(60), |s| s.parse())?;
     cfg.demo.seed = arg(args, "--seed").map_or(Ok(7), |s| s.parse())?;
+    cfg.demo.faults.drop_every_ms = arg(args, "--drop-every-ms").map_or(Ok(0), |s| s.parse())?;
     let key_hex = std::env::var(KEY_ENV).map_err(|_| anyhow::anyhow!("{KEY_ENV} is not set"))?;
     let key = PrivateKey::parse_hex(&key_hex).map_err(|e| anyhow::anyhow!("bench key: {e}"))?;
     // The simulator is left to the scheduler: pinning it to the control core made its own

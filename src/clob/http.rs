@@ -88,6 +88,9 @@ pub struct HttpConn {
 const RX_BYTES: usize = 256 << 10;
 const TX_BYTES: usize = 64 << 10;
 
+/// Nothing to say: the socket's close is the goodbye.
+impl crate::feeds::dialer::Goodbye for HttpConn {}
+
 impl HttpConn {
     pub fn connect(target: &HttpTarget, timeout: Duration) -> Result<HttpConn, HttpError> {
         let stream = connect_stream(&target.host, target.port, target.tls, timeout).map_err(

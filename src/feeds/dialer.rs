@@ -6,7 +6,10 @@
 //! picks the result up with [`Dialer::poll`] on a later pass; the dialer wakes it (its
 //! `mio::Waker`) when the result is ready. A feed that is down or reconnecting therefore costs
 //! its hot thread nothing but a ring poll per pass: a reconnect storm never stalls the other
-//! feeds on that thread. The dialer thread ends when its `Dialer` is dropped.
+//! feeds on that thread. A dead connection goes back the same way ([`Dialer::retire`]): its
+//! goodbye (a WebSocket close frame), its buffers (megabytes, unmapped on free) and its socket
+//! are the dialer thread's work.
+//! The dialer thread ends when its `Dialer` is dropped.
 
 use std::sync::Arc;
 
@@ -17,8 +20,25 @@ use super::ws::{WsConfig, WsConn, WsError, WsUrl};
 pub struct Dialer<C = WsConn, E = WsError> {
     ask: crossbeam::channel::Sender<()>,
     ready: rtrb::Consumer<Result<C, E>>,
+    retired: crossbeam::channel::Sender<C>,
     pending: bool,
 }
+
+/// What a connection says before it is released on the dialer thread.
+pub trait Goodbye {
+    fn goodbye(&mut self) {}
+}
+
+impl Goodbye for WsConn {
+    /// A close frame (1000), best effort: the peer may be gone already.
+    fn goodbye(&mut self) {
+        self.close();
+    }
+}
+
+/// Dead connections waiting for the dialer thread to release them; a full queue (the thread
+/// is busy dialing) releases on the caller, as before.
+const RETIRED_SLOTS: usize = 4;
 
 impl Dialer {
     /// Start a dialer thread named `dial-{name}` for the WebSocket `url`. `wake`, if given,
@@ -33,7 +53,7 @@ impl Dialer {
     }
 }
 
-impl<C: Send + 'static, E: Send + 'static> Dialer<C, E> {
+impl<C: Goodbye + Send + 'static, E: Send + 'static> Dialer<C, E> {
     /// Start a dialer thread named `dial-{name}` that makes a connection with `connect`
     /// (blocking: DNS, connect, TLS, handshake) each time one is asked for.
     pub fn spawn_with(
@@ -42,24 +62,36 @@ impl<C: Send + 'static, E: Send + 'static> Dialer<C, E> {
         wake: Option<Arc<mio::Waker>>,
     ) -> std::io::Result<Dialer<C, E>> {
         let (ask, asked) = crossbeam::channel::bounded::<()>(1);
+        let (retired, to_release) = crossbeam::channel::bounded::<C>(RETIRED_SLOTS);
         // One dial in flight at a time: two slots are never both full.
         let (mut done, ready) = rtrb::RingBuffer::<Result<C, E>>::new(2);
         std::thread::Builder::new()
             .name(format!("dial-{name}"))
-            .spawn(move || {
-                while asked.recv().is_ok() {
-                    let r = connect();
-                    if done.push(r).is_err() {
-                        return;
+            .spawn(move || loop {
+                crossbeam::channel::select! {
+                    recv(asked) -> a => {
+                        if a.is_err() {
+                            return;
+                        }
+                        let r = connect();
+                        if done.push(r).is_err() {
+                            return;
+                        }
+                        if let Some(w) = &wake {
+                            let _ = w.wake();
+                        }
                     }
-                    if let Some(w) = &wake {
-                        let _ = w.wake();
+                    recv(to_release) -> c => {
+                        if let Ok(mut c) = c {
+                            c.goodbye();
+                        }
                     }
                 }
             })?;
         Ok(Dialer {
             ask,
             ready,
+            retired,
             pending: false,
         })
     }
@@ -76,6 +108,14 @@ impl<C, E> Dialer<C, E> {
     /// A dial in flight.
     pub fn pending(&self) -> bool {
         self.pending
+    }
+
+    /// Hand a dead connection to the dialer thread to say goodbye and release. Never blocks
+    /// (a full queue drops it here, without the goodbye).
+    pub fn retire(&mut self, conn: C) {
+        if let Err(e) = self.retired.try_send(conn) {
+            drop(e.into_inner());
+        }
     }
 
     /// The finished dial, if one is ready.

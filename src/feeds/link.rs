@@ -166,11 +166,20 @@ impl FeedLink {
         self.last_frame_ns = now_ns;
     }
 
+    /// Let the dialer's thread say goodbye on the connection and release it (inline without
+    /// a dialer).
+    fn drop_conn(&mut self) {
+        if let Some(mut c) = self.conn.take() {
+            match self.dialer.as_mut() {
+                Some(d) => d.retire(c),
+                None => c.close(),
+            }
+        }
+    }
+
     /// Drop the connection after an error and schedule the next attempt.
     pub fn fail(&mut self, now_ns: u64, e: WsError, h: &FeedHealth) {
-        if let Some(mut c) = self.conn.take() {
-            c.close();
-        }
+        self.drop_conn();
         h.connected.store(false, Ordering::Relaxed);
         let text = e.to_string();
         // Failure path only (never steady state); `try_lock` so the hot thread never waits.
@@ -186,9 +195,7 @@ impl FeedLink {
     pub fn reconnect_now(&mut self, h: &FeedHealth) {
         let now = crate::clock::mono_ns();
         let stable = now.saturating_sub(self.connected_at_ns) >= self.stable_after_ns;
-        if let Some(mut c) = self.conn.take() {
-            c.close();
-        }
+        self.drop_conn();
         h.connected.store(false, Ordering::Relaxed);
         self.retry_at_ns = if stable {
             0

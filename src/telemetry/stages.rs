@@ -50,9 +50,18 @@ pub enum Stage {
     /// order (live): request bytes ready → the `write` call returned (the kernel's part; on
     /// loopback it includes delivering to the venue's socket and waking its thread).
     OrderWriteCall,
+    /// One pass of a hot thread that owns sockets (the run-to-completion thread; under four
+    /// threads, `binance-ingest` and `poly-ingest`): link upkeep, then the frames read and
+    /// handled. Its maximum is the longest the thread was away from its sockets, which a
+    /// reconnect storm must not raise.
+    HotPass,
+    /// A `hot_pass` of the run-to-completion thread in which a feed link dropped or came up
+    /// (its socket closed, or a dialed one taken over and subscribed): what a reconnect costs
+    /// the hot thread.
+    ReconnectPass,
 }
 
-pub const ALL_STAGES: [Stage; 14] = [
+pub const ALL_STAGES: [Stage; 16] = [
     Stage::BinanceParse,
     Stage::PolyParse,
     Stage::ChainlinkParse,
@@ -67,6 +76,8 @@ pub const ALL_STAGES: [Stage; 14] = [
     Stage::OrderWriteSigned,
     Stage::TickToOrderReady,
     Stage::OrderWriteCall,
+    Stage::HotPass,
+    Stage::ReconnectPass,
 ];
 
 impl Stage {
@@ -86,6 +97,8 @@ impl Stage {
             Stage::OrderWriteSigned => "order_write_signed",
             Stage::TickToOrderReady => "tick_to_order_ready",
             Stage::OrderWriteCall => "order_write_call",
+            Stage::HotPass => "hot_pass",
+            Stage::ReconnectPass => "reconnect_pass",
         }
     }
 }

@@ -90,9 +90,11 @@ impl BinanceLoop {
         let counters = &shared.counters.binance;
         let health = &shared.feeds[FEED_BINANCE];
         let now = mono_ns();
+        let began = now;
         shared.beat(me.thread_index, now);
         match link.ensure(now, counters, health) {
             LinkState::Down => {
+                me.stages.record_span(Stage::HotPass, began, mono_ns());
                 // Nothing to read: wait for the backoff, or look again soon for the
                 // socket the dialer is making.
                 self.down_wait_ns = Some(if link.dialing() {
@@ -175,6 +177,7 @@ impl BinanceLoop {
         } else {
             link.housekeeping(now, counters, health);
         }
+        me.stages.record_span(Stage::HotPass, began, now);
         me.stages.maybe_flush(now);
         handled
     }

@@ -161,6 +161,7 @@ impl PolyIngest {
             top,
         } = st;
         let now = mono_ns();
+        let began = now;
         shared.beat(self.thread_index, now);
         let mut handled = 0usize;
 
@@ -255,6 +256,7 @@ impl PolyIngest {
             None => market.housekeeping(now, &c.poly, mh),
         }
         handled += market_frames;
+        let mut ended = now;
 
         // Chainlink price socket.
         if let (Some(link), Some((_, _, auth))) = (oracle.as_mut(), self.chainlink.as_ref()) {
@@ -318,6 +320,7 @@ impl PolyIngest {
                 }
             }
             let now = mono_ns();
+            ended = now;
             if frames > 0 {
                 link.saw_frame(now);
                 ch.last_frame_ns.store(now, Ordering::Relaxed);
@@ -344,6 +347,7 @@ impl PolyIngest {
             handled += frames;
         }
 
+        self.stages.record_span(Stage::HotPass, began, ended);
         self.stages.maybe_flush(now);
         handled
     }
