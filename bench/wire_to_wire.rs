@@ -25,6 +25,8 @@ mod plot;
 mod report;
 #[path = "wire/run.rs"]
 mod run;
+#[path = "wire/run_command.rs"]
+mod run_command;
 #[path = "wire/sim_child.rs"]
 mod sim_child;
 

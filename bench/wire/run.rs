@@ -39,6 +39,8 @@ pub enum Variant {
     FourThreads,
     /// The product forced onto the run-to-completion plan (whatever the machine).
     RunToCompletion,
+    /// The production command, `cassandra run`, in its own process (`run_command`).
+    RunCommand,
     /// Run to completion while the simulator drops every feed connection every
     /// [`STORM_DROP_EVERY_MS`] (a reconnect storm): the hot thread must never stall on it.
     RtcStorm,
@@ -61,6 +63,7 @@ impl Variant {
             Variant::FourThreads => "product, four threads",
             Variant::RunToCompletion => "product, run to completion",
             Variant::RtcStorm => "product, run to completion, reconnect storm",
+            Variant::RunCommand => "cassandra run (own process, run to completion)",
         }
     }
 
@@ -77,6 +80,7 @@ impl Variant {
             Variant::FourThreads => "four-threads",
             Variant::RunToCompletion => "rtc",
             Variant::RtcStorm => "rtc-storm",
+            Variant::RunCommand => "run-command",
         }
     }
 
@@ -92,6 +96,7 @@ impl Variant {
             "four-threads" => Variant::FourThreads,
             "rtc" => Variant::RunToCompletion,
             "rtc-storm" => Variant::RtcStorm,
+            "run-command" => Variant::RunCommand,
             _ => return None,
         })
     }
@@ -155,7 +160,7 @@ pub fn new_histogram() -> Histogram<u64> {
     Histogram::new_with_bounds(1, 60_000_000_000, 3).expect("histogram bounds")
 }
 
-fn fetch(http: &str) -> anyhow::Result<TickToTradeReport> {
+pub(super) fn fetch(http: &str) -> anyhow::Result<TickToTradeReport> {
     let r = reqwest::blocking::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()?
@@ -303,6 +308,7 @@ pub fn run(variant: Variant, rate_hz: f64, spec: RunSpec) -> anyhow::Result<RunR
     };
     match variant {
         Variant::Async => run_async(&sim, &key_hex, spec, &mut result)?,
+        Variant::RunCommand => super::run_command::run_command(&sim, &key_hex, spec, &mut result)?,
         _ => {
             let p = start_product(variant, rate_hz, spec, &sim, &key_hex)?;
             result.plan = p.plan.compact();
@@ -404,7 +410,12 @@ fn live_counts(l: &LiveCounters) -> [u64; 4 + REFUSAL_REASONS.len()] {
 }
 
 /// Fold the venue's report for the measured span into `r`.
-fn absorb(r: &mut RunResult, before: &TickToTradeReport, after: &TickToTradeReport, secs: f64) {
+pub(super) fn absorb(
+    r: &mut RunResult,
+    before: &TickToTradeReport,
+    after: &TickToTradeReport,
+    secs: f64,
+) {
     r.sent_per_s = after.frames_sent.saturating_sub(before.frames_sent) as f64 / secs;
     for &ns in &after.samples_ns {
         r.wire.saturating_record(ns.max(1));

@@ -106,8 +106,16 @@ pub fn run_child(args: &[String]) -> anyhow::Result<()> {
     let eoa = key.address();
     sim.clob()
         .add_credentials(SimClob::derived_credentials(&eoa, 0), eoa);
-    // The simulated CLOB checks the wallet's pUSD balance and allowance.
+    // The simulated CLOB checks the wallet's pUSD balance and allowance; `cassandra run`'s
+    // preflight reads both on chain (balanceOf, the approvals) as well.
     sim.clob().fund(&eoa, cassandra::demo::DEMO_WALLET_PUSD_U6);
+    sim.venue_misc()
+        .set_pusd_balance(&eoa, u128::from(cassandra::demo::DEMO_WALLET_PUSD_U6));
+    cassandra::clob::allowances::set_missing(
+        &cassandra::clob::allowances::Rpc::new(&sim.rpc_url())?,
+        cassandra::clob::order::Chain::Polygon,
+        &key,
+    )?;
     let mut out = std::io::stdout();
     writeln!(out, "SIM_URLS {}", serde_json::to_string(&sim.urls())?)?;
     out.flush()?;

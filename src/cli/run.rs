@@ -64,7 +64,7 @@ pub fn live_setup_from_env(cfg: &Config) -> anyhow::Result<LiveSetup> {
             funder,
             order_type: cfg.live.order_type.into(),
             ladder: cfg.live.ladder.clone(),
-            tag_trigger: false,
+            tag_trigger: cfg.live.tag_orders,
             venue: cfg.live.venue.clone(),
         }),
         _ => anyhow::bail!(

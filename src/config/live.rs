@@ -27,6 +27,11 @@ pub struct LiveConfig {
     /// Before each window the CLOB's pUSD balance view is read; below this (pUSD) new orders
     /// pause with an alert until it is back. Default 5.
     pub min_pusd_usdc: f64,
+    /// Tag every order with the venue's name for the frame that triggered it and two local
+    /// clock stamps (`x-trigger-*` headers), so a simulator on this machine measures the
+    /// production command wire to wire (`sim::wire`, `bench/wire`). Default false; refused
+    /// unless `venues.clob` is on loopback (the real venue has no use for them).
+    pub tag_orders: bool,
 }
 
 impl Default for LiveConfig {
@@ -39,6 +44,7 @@ impl Default for LiveConfig {
             redeem_interval_ms: 10_000,
             redemptions_path: "redemptions.sqlite".into(),
             min_pusd_usdc: 5.0,
+            tag_orders: false,
         }
     }
 }

@@ -438,6 +438,13 @@ impl Config {
                     .into(),
             );
         }
+        if l.tag_orders && !is_loopback_url(&self.venues.clob) {
+            bad.push(format!(
+                "live.tag_orders = true with venues.clob = {:?}: measurement tags are for a \
+                 simulator on this machine (127.0.0.1, [::1] or localhost)",
+                self.venues.clob
+            ));
+        }
         for n in &self.live.ladder.notionals_usdc {
             // A marketable BUY under $1 is refused by the venue: never presign one.
             if !(n.is_finite() && *n >= 1.0) {
@@ -455,9 +462,51 @@ impl Config {
     }
 }
 
+/// `http(s)://` to 127.0.0.1, `[::1]` or localhost.
+fn is_loopback_url(url: &str) -> bool {
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))
+        .unwrap_or("");
+    let host = if let Some(v6) = rest.strip_prefix('[') {
+        v6.split(']').next().map(|h| format!("[{h}]"))
+    } else {
+        rest.split([':', '/']).next().map(str::to_string)
+    };
+    matches!(
+        host.as_deref(),
+        Some("127.0.0.1") | Some("[::1]") | Some("localhost")
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn order_tags_only_toward_a_simulator_on_this_machine() {
+        let with = |clob: &str| {
+            Config::from_toml(&format!(
+                "[venues]\nclob = \"{clob}\"\n[live]\ntag_orders = true\n"
+            ))
+        };
+        for ok in [
+            "http://127.0.0.1:9004",
+            "http://localhost:1",
+            "http://[::1]:80/x",
+        ] {
+            assert!(with(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "https://clob.polymarket.com",
+            "http://127.0.0.1.example.com",
+            "http://10.0.0.1:9004",
+        ] {
+            let e = with(bad).unwrap_err().to_string();
+            assert!(e.contains("live.tag_orders"), "{bad}: {e}");
+        }
+        assert!(!Config::default().live.tag_orders);
+    }
 
     #[test]
     fn embedded_default_parses_and_equals_the_code_defaults() {
