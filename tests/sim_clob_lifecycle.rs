@@ -269,5 +269,18 @@ fn trades_are_filtered_by_match_time() {
         count(&format!("?before={}", now - 60)),
         0,
         "matched after `before`"
+    ); // The maker filter, as checksummed, lower-case or another wallet (a keccak per trade
+       // is not what decides it).
+    let maker = t.maker.as_str().to_string();
+    assert_eq!(count(&format!("?maker_address={maker}")), 1);
+    assert_eq!(
+        count(&format!("?maker_address={}", maker.to_ascii_lowercase())),
+        1
     );
+    assert_eq!(
+        count("?maker_address=0x70997970C51812dc3A010C7d01b50e0d17dc79C8"),
+        0,
+        "another wallet"
+    );
+    assert_eq!(count("?maker_address=nonsense"), 0);
 }

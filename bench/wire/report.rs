@@ -757,22 +757,35 @@ fn legs_table<'a>(
          **pipeline** = read → the order's write begins (parse, decide, pick or sign, HMAC, \
          format); **order** = write begins → the venue's handler has the parsed request \
          (the `write` itself, loopback, waking the simulator's HTTP thread, HTTP parsing). \
-         p50 / p99 in µs.\n"
+         p50 / p99 in µs. **Presigned**: orders written from the presigned ladder among all \
+         orders written in the span (the rest were signed on the spot).\n"
     );
     let _ = writeln!(
         s,
-        "| variant | samples | feed | pipeline | order |\n|---|---:|---:|---:|---:|"
+        "| variant | samples | feed | pipeline | order | presigned |\n|---|---:|---:|---:|---:|---:|"
     );
     for r in rows {
         let cell = |h: &Histogram<u64>| format!("{} / {}", us(q(h, 0.5)), us(q(h, 0.99)));
+        let written = r.presigned + r.signed_now;
+        let presigned = if written == 0 {
+            "–".to_string()
+        } else {
+            format!(
+                "{} / {} = {:.0} %",
+                r.presigned,
+                written,
+                100.0 * r.presigned as f64 / written as f64
+            )
+        };
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} |",
             r.variant.label(),
             r.legs[0].len(),
             cell(&r.legs[0]),
             cell(&r.legs[1]),
-            cell(&r.legs[2])
+            cell(&r.legs[2]),
+            presigned
         );
     }
     let _ = writeln!(s);

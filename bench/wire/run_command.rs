@@ -3,7 +3,8 @@
 //! it), against the simulator child. The file sets what `run::start_product` sets in process
 //! (gates open, the same cooldown and limits, run to completion) and `live.tag_orders`, so the
 //! venue times its orders exactly as it times the in-process variants'. The command runs its
-//! preflight first, then the API-less control side, the order tracker and the venue ledger.
+//! preflight first, then its control side (the API on a loopback port, from which the
+//! presigned ladder's hit rate is read), the order tracker and the venue ledger.
 
 use std::io::Read;
 use std::path::Path;
@@ -22,7 +23,7 @@ const START_TIMEOUT: Duration = Duration::from_secs(90);
 const STARTED: &str = "Core plan:";
 
 /// The configuration file: what `start_product` sets in code, as keys.
-fn config_toml(urls: &SimUrls, spec: RunSpec, dir: &Path) -> String {
+fn config_toml(urls: &SimUrls, spec: RunSpec, dir: &Path, api_port: u16) -> String {
     let ws_user = format!("{}/ws/user", urls.http.replacen("http://", "ws://", 1));
     let rate_ring = cassandra::risk::rate::RATE_RING;
     let cash = cassandra::demo::DEMO_WALLET_PUSD_U6 as f64 / 1e6;
@@ -79,7 +80,7 @@ enabled = false
 enabled = false
 
 [api]
-enabled = false
+bind = "127.0.0.1:{api_port}"
 
 [preflight]
 geoblock_url = "{http}/api/geoblock"
@@ -99,6 +100,27 @@ user_channel = "{ws_user}"
         cooldown = spec.cooldown_ms,
         redemptions = dir.join("redemptions.sqlite").display(),
     )
+}
+
+/// A free loopback port for the command's API (bound and released at once).
+fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+/// Orders the command has written so far, presigned and signed on the spot (its API's
+/// `/api/latency` counts of `order_write_presigned` and `order_write_signed`).
+fn order_writes(api: &str) -> anyhow::Result<(u64, u64)> {
+    let v: serde_json::Value = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()?
+        .get(format!("{api}/api/latency"))
+        .send()?
+        .error_for_status()?
+        .json()?;
+    let count = |stage: &str| v["stages"][stage]["count"].as_u64().unwrap_or(0);
+    Ok((count("order_write_presigned"), count("order_write_signed")))
 }
 
 /// The command's output so far (it writes to a file, so a full pipe never stalls it).
@@ -137,7 +159,9 @@ pub fn run_command(
     let dir = std::env::temp_dir().join(format!("cassandra-run-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let cfg_path = dir.join("cassandra.toml");
-    let text = config_toml(&sim.urls, spec, &dir);
+    let api = free_port()?;
+    let text = config_toml(&sim.urls, spec, &dir, api);
+    let api = format!("http://127.0.0.1:{api}");
     // The same checks the command will make, here, so a bad key fails with its name.
     Config::from_toml(&text)?.validate()?;
     std::fs::write(&cfg_path, &text)?;
@@ -183,14 +207,19 @@ pub fn run_command(
     }
     std::thread::sleep(spec.warmup);
     let measured = (|| {
+        let writes0 = order_writes(&api)?;
         let before = fetch(&sim.urls.http)?;
         let t = Instant::now();
         std::thread::sleep(spec.span);
         let after = fetch(&sim.urls.http)?;
-        anyhow::Ok((before, after, t.elapsed().as_secs_f64()))
+        let secs = t.elapsed().as_secs_f64();
+        let writes = order_writes(&api)?;
+        anyhow::Ok((before, after, secs, writes0, writes))
     })();
     stop(&mut child);
-    let (before, after, secs) = measured?;
+    let (before, after, secs, writes0, writes) = measured?;
+    r.presigned = writes.0.saturating_sub(writes0.0);
+    r.signed_now = writes.1.saturating_sub(writes0.1);
     let text = output(&log);
     r.plan = text
         .split(STARTED)

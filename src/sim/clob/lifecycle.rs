@@ -7,7 +7,7 @@
 //! a function of its match time and the configured delays, so any observer sees the same
 //! progression. Lock order: the world, then the CLOB state.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::clob::order::{OrderType, Side};
 use crate::sim::Shared;
@@ -187,6 +187,21 @@ pub(crate) struct Lifecycle {
     pub trade_seq: u64,
     /// Resting orders cancelled because heartbeats stopped.
     pub heartbeat_cancels: u64,
+    /// Orders that can change without a request (resting, or due to match later): what
+    /// `settle` looks at, so its cost follows what is open, not the session's length.
+    watch: HashSet<String>,
+    /// Trades bound to fail whose funds are not given back yet (indices into `trades`).
+    failing: Vec<usize>,
+}
+
+impl Lifecycle {
+    /// Add an accepted order (every insertion goes through here, so `settle` sees it).
+    pub(crate) fn insert_order(&mut self, o: SimOrder) {
+        if o.status == OrderStatus::Live || o.due_ms.is_some() {
+            self.watch.insert(o.id.clone());
+        }
+        self.orders.insert(o.id.clone(), o);
+    }
 }
 
 /// Books `fills` of `order_id` as trades and moves the wallet's funds. Returns the trade ids
@@ -241,6 +256,10 @@ pub(crate) fn book_fills(
             );
         }
         fee_total += fee_u6;
+        if fails {
+            let at = st.life.trades.len();
+            st.life.failing.push(at);
+        }
         st.life.trades.push(SimTrade {
             id: id.clone(),
             order_id: order_id.to_string(),
@@ -280,14 +299,10 @@ pub(crate) fn settle(sh: &Shared) {
     world.tick(crate::sim::wall_ns());
     let mut st = sh.clob.state();
     // Failed trades give their funds back.
-    let failed: Vec<usize> = st
-        .life
-        .trades
-        .iter()
-        .enumerate()
-        .filter(|(_, t)| t.fails && !t.reverted && now_ms >= t.confirmed_ms)
-        .map(|(i, _)| i)
-        .collect();
+    let (failed, later): (Vec<usize>, Vec<usize>) = std::mem::take(&mut st.life.failing)
+        .into_iter()
+        .partition(|&i| now_ms >= st.life.trades[i].confirmed_ms);
+    st.life.failing = later;
     for i in failed {
         let t = st.life.trades[i].clone();
         if let Some(w) = st.accounts.wallets.get_mut(&t.wallet) {
@@ -316,19 +331,28 @@ pub(crate) fn settle(sh: &Shared) {
         }
         st.life.heartbeat_cancels += n;
     }
+    // Forget watched orders that can no longer change by themselves (matched, cancelled).
+    let Lifecycle { watch, orders, .. } = &mut st.life;
+    watch.retain(|id| {
+        orders
+            .get(id)
+            .is_some_and(|o| o.status == OrderStatus::Live || o.due_ms.is_some())
+    });
     // GTD expiry.
     let now_s = now_ms / 1000;
-    for o in st.life.orders.values_mut() {
+    for id in watch.iter() {
+        let Some(o) = orders.get_mut(id) else {
+            continue;
+        };
         if o.status == OrderStatus::Live && o.expiration_s != 0 && o.expiration_s <= now_s {
             o.status = OrderStatus::Canceled;
             o.due_ms = None;
         }
     }
     // Delayed and parked orders whose turn has come.
-    let mut due: Vec<(u64, String)> = st
-        .life
-        .orders
-        .values()
+    let mut due: Vec<(u64, String)> = watch
+        .iter()
+        .filter_map(|id| orders.get(id))
         .filter_map(|o| o.due_ms.filter(|d| *d <= now_ms).map(|d| (d, o.id.clone())))
         .collect();
     due.sort();

@@ -321,7 +321,7 @@ fn evaluate(
         entry.due_ms = Some(now_ms + clob.lifecycle().delayed_match_ms);
         let mut st = clob.state();
         st.accepted_salts.insert(order.salt);
-        st.life.orders.insert(id.clone(), entry);
+        st.life.insert_order(entry);
         return Ok(success_body(&id, "delayed", None, &[], &[]));
     }
     if order_type == OrderType::Fak {
@@ -331,7 +331,7 @@ fn evaluate(
             entry.due_ms = Some(now_ms + after_ms);
             let mut st = clob.state();
             st.accepted_salts.insert(order.salt);
-            st.life.orders.insert(id.clone(), entry);
+            st.life.insert_order(entry);
             return Ok(success_body(&id, "live", None, &[], &[]));
         }
     }
@@ -357,7 +357,7 @@ fn evaluate(
     } else {
         OrderStatus::Live
     };
-    st.life.orders.insert(id.clone(), entry);
+    st.life.insert_order(entry);
     if filled_u6 == 0 {
         rec.verdict = SimVerdict::Live;
         return Ok(success_body(&id, "live", None, &[], &[]));
