@@ -492,7 +492,10 @@ impl LiveExec {
     }
 
     fn fail(&mut self, now_ns: u64, _e: HttpError) {
-        self.conn = None;
+        // The dead connection (socket and buffers) is released on the dialer's thread.
+        if let (Some(c), Some(d)) = (self.conn.take(), self.dialer.as_mut()) {
+            d.retire(c);
+        }
         bump(&self.counters.reconnects);
         self.retry_at_ns = now_ns + self.backoff.next_delay_ms() * 1_000_000;
     }
