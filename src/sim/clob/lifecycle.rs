@@ -192,6 +192,9 @@ pub(crate) struct Lifecycle {
     watch: HashSet<String>,
     /// Trades bound to fail whose funds are not given back yet (indices into `trades`).
     failing: Vec<usize>,
+    /// Order ids in the order they were accepted (the user channel reads on from where it
+    /// last looked).
+    pub order_log: Vec<String>,
 }
 
 impl Lifecycle {
@@ -200,6 +203,7 @@ impl Lifecycle {
         if o.status == OrderStatus::Live || o.due_ms.is_some() {
             self.watch.insert(o.id.clone());
         }
+        self.order_log.push(o.id.clone());
         self.orders.insert(o.id.clone(), o);
     }
 }

@@ -93,35 +93,53 @@ fn trade_event(t: &SimTrade, status: TradeStatus, now_ms: u64) -> Value {
     v
 }
 
+/// What a session has sent: how far it has read the order log and the trade list, and the
+/// orders and trades whose last state sent can still change. Each look costs what is new or
+/// still open, not the session's history (it runs every tick under the CLOB's lock).
+#[derive(Default)]
+struct Seen {
+    next_order: usize,
+    next_trade: usize,
+    /// Orders last sent live or delayed, with the state sent.
+    open_orders: HashMap<String, (OrderStatus, u64)>,
+    /// Trades (indices) last sent in a status that can still change.
+    open_trades: HashMap<usize, TradeStatus>,
+}
+
+fn order_can_change(s: OrderStatus) -> bool {
+    matches!(s, OrderStatus::Live | OrderStatus::Delayed)
+}
+
+fn trade_can_change(s: TradeStatus) -> bool {
+    !matches!(s, TradeStatus::Confirmed | TradeStatus::Failed)
+}
+
 /// What changed since the last look, as events; `seen` is updated.
-fn changes(
-    sh: &Shared,
-    key: &str,
-    markets: &[String],
-    seen_orders: &mut HashMap<String, (OrderStatus, u64)>,
-    seen_trades: &mut HashMap<String, TradeStatus>,
-) -> Vec<Value> {
+fn changes(sh: &Shared, key: &str, markets: &[String], seen: &mut Seen) -> Vec<Value> {
     let now_ms = crate::clock::wall_ms();
     let wanted = |m: &str| markets.is_empty() || markets.iter().any(|x| x.eq_ignore_ascii_case(m));
     let st = sh.clob.state();
+    let life = &st.life;
     let mut out = Vec::new();
-    // Only what changed is collected and sorted: a session's orders pile up, and this runs
-    // every tick under the CLOB's lock (sorting every order, ids cloned, held `POST /order` up
-    // for a growing time: perf/plans/NOTES.md).
-    let mut orders: Vec<&SimOrder> = st
-        .life
-        .orders
-        .values()
-        .filter(|o| {
-            o.api_key == key
-                && wanted(&o.market)
-                && seen_orders.get(&o.id) != Some(&(o.status, o.matched_u6))
-        })
+    // New orders of this key, then the open ones that changed; in creation order.
+    let mut orders: Vec<(&SimOrder, Option<(OrderStatus, u64)>)> = life.order_log
+        [seen.next_order.min(life.order_log.len())..]
+        .iter()
+        .filter_map(|id| life.orders.get(id))
+        .filter(|o| o.api_key == key && wanted(&o.market))
+        .map(|o| (o, None))
         .collect();
-    orders.sort_by(|a, b| (a.created_s, &a.id).cmp(&(b.created_s, &b.id)));
-    for o in orders {
+    seen.next_order = life.order_log.len();
+    for (id, before) in &seen.open_orders {
+        if let Some(o) = life.orders.get(id) {
+            if (o.status, o.matched_u6) != *before {
+                orders.push((o, Some(*before)));
+            }
+        }
+    }
+    orders.sort_by(|(a, _), (b, _)| (a.created_s, &a.id).cmp(&(b.created_s, &b.id)));
+    for (o, before) in orders {
         let now = (o.status, o.matched_u6);
-        let before = seen_orders.get(&o.id).copied();
         if before.is_none() {
             out.push(order_event(o, "PLACEMENT", now_ms));
         }
@@ -131,18 +149,34 @@ fn changes(
         } else if before.is_some() {
             out.push(order_event(o, "UPDATE", now_ms));
         }
-        seen_orders.insert(o.id.clone(), now);
+        if order_can_change(o.status) {
+            seen.open_orders.insert(o.id.clone(), now);
+        } else {
+            seen.open_orders.remove(&o.id);
+        }
     }
-    for t in st
-        .life
-        .trades
+    // Trades: the open ones and the new ones, in the order they were made.
+    let mut trades: Vec<(usize, Option<TradeStatus>)> = seen
+        .open_trades
         .iter()
-        .filter(|t| t.api_key == key && wanted(&t.market))
-    {
+        .map(|(i, s)| (*i, Some(*s)))
+        .collect();
+    trades.extend((seen.next_trade.min(life.trades.len())..life.trades.len()).map(|i| (i, None)));
+    seen.next_trade = life.trades.len();
+    trades.sort_unstable_by_key(|(i, _)| *i);
+    for (i, before) in trades {
+        let t = &life.trades[i];
+        if before.is_none() && !(t.api_key == key && wanted(&t.market)) {
+            continue;
+        }
         let status = t.status_at(now_ms);
-        if seen_trades.get(&t.id) != Some(&status) {
+        if before != Some(status) {
             out.push(trade_event(t, status, now_ms));
-            seen_trades.insert(t.id.clone(), status);
+        }
+        if trade_can_change(status) {
+            seen.open_trades.insert(i, status);
+        } else {
+            seen.open_trades.remove(&i);
         }
     }
     out
@@ -168,10 +202,9 @@ async fn session(sh: Arc<Shared>, mut socket: WebSocket) {
         }
     };
     // Only what happens from now on is news.
-    let mut seen_orders = HashMap::new();
-    let mut seen_trades = HashMap::new();
+    let mut seen = Seen::default();
     settle(&sh);
-    let _ = changes(&sh, &key, &markets, &mut seen_orders, &mut seen_trades);
+    let _ = changes(&sh, &key, &markets, &mut seen);
     loop {
         tokio::select! {
             m = socket.recv() => match m {
@@ -188,7 +221,7 @@ async fn session(sh: Arc<Shared>, mut socket: WebSocket) {
                     return;
                 }
                 settle(&sh);
-                for e in changes(&sh, &key, &markets, &mut seen_orders, &mut seen_trades) {
+                for e in changes(&sh, &key, &markets, &mut seen) {
                     if socket.send(Message::Text(e.to_string().into())).await.is_err() {
                         return;
                     }
