@@ -622,6 +622,20 @@ pub fn write_all(
     Ok(files + 1)
 }
 
+/// The runs at `rate`, in variant order, that `keep` wants in a table.
+fn rows_where<'a>(
+    variants: &[Variant],
+    rate: f64,
+    find: &dyn Fn(Variant, f64) -> Option<&'a RunResult>,
+    keep: impl Fn(&RunResult) -> bool,
+) -> Vec<&'a RunResult> {
+    variants
+        .iter()
+        .filter_map(|&v| find(v, rate))
+        .filter(|r| keep(r))
+        .collect()
+}
+
 /// Orders a book update triggered, measured from the market channel's write of that update.
 fn book_table<'a>(
     s: &mut String,
@@ -629,11 +643,9 @@ fn book_table<'a>(
     rate: f64,
     find: &dyn Fn(Variant, f64) -> Option<&'a RunResult>,
 ) {
-    let rows: Vec<&RunResult> = variants
-        .iter()
-        .filter_map(|&v| find(v, rate))
-        .filter(|r| r.book_wire.len() + r.book_unmatched + r.book_ambiguous > 0)
-        .collect();
+    let rows = rows_where(variants, rate, find, |r| {
+        r.book_wire.len() + r.book_unmatched + r.book_ambiguous > 0
+    });
     if rows.is_empty() {
         return;
     }
@@ -680,11 +692,9 @@ fn hot_pass_table<'a>(
     rate: f64,
     find: &dyn Fn(Variant, f64) -> Option<&'a RunResult>,
 ) {
-    let rows: Vec<&RunResult> = variants
-        .iter()
-        .filter_map(|&v| find(v, rate))
-        .filter(|r| r.stages.get("hot_pass").is_some_and(|h| !h.is_empty()))
-        .collect();
+    let rows = rows_where(variants, rate, find, |r| {
+        r.stages.get("hot_pass").is_some_and(|h| !h.is_empty())
+    });
     if rows.is_empty() {
         return;
     }
@@ -742,11 +752,7 @@ fn legs_table<'a>(
     rate: f64,
     find: &dyn Fn(Variant, f64) -> Option<&'a RunResult>,
 ) {
-    let rows: Vec<&RunResult> = variants
-        .iter()
-        .filter_map(|&v| find(v, rate))
-        .filter(|r| !r.legs[0].is_empty())
-        .collect();
+    let rows = rows_where(variants, rate, find, |r| !r.legs[0].is_empty());
     if rows.is_empty() {
         return;
     }
