@@ -259,8 +259,15 @@ fn market_tick_size_change_nautilus() {
     let mut m = Market::with(&[
         "71321045679252212594626385532706912750332728571942532289631379312455583992563",
     ]);
+    // A book first, so the token has an update's name to lose.
+    m.apply(
+        br#"{"event_type":"book","asset_id":"71321045679252212594626385532706912750332728571942532289631379312455583992563","market":"0x00","bids":[{"price":"0.40","size":"10"}],"asks":[{"price":"0.60","size":"10"}],"timestamp":"1","hash":"ed47eb91f3c7985fac1cb18cb7c19535eddd3c0a"}"#,
+    );
+    assert_ne!(m.hash64(0), 0);
     m.apply(venue!("polymarket/tick_size_change_nautilus.json"));
     assert_eq!(m.books.books[0].tick_e4(), 100);
+    // The tick change carries no hash: what it triggers goes untagged, not named after the book.
+    assert_eq!(m.hash64(0), 0);
 }
 
 #[test]

@@ -20,7 +20,7 @@ pub struct OrderRequest {
 /// it was read and when the order's write began (both `clock::mono_ns`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BenchTags {
-    /// Never `TriggerTag::None` (an order without a name for its trigger goes untagged).
+    /// `TriggerTag::None` writes no tags (the order goes untagged).
     pub trigger: TriggerTag,
     pub read_ns: u64,
     pub write_ns: u64,
@@ -57,12 +57,13 @@ impl OrderRequest {
         w.put_u64(timestamp_s)?;
         w.put(b"\r\n")?;
         w.put(&self.after_ts)?;
-        if let Some(t) = tags {
-            let (header, tag) = match t.trigger {
-                TriggerTag::Binance(seq) => (TRIGGER_HEADER, seq),
-                TriggerTag::Book(tag) => (BOOK_TRIGGER_HEADER, tag),
-                TriggerTag::None => return None,
-            };
+        // A trigger without a name sends no tags (`None` here would read as "does not fit").
+        let named = tags.and_then(|t| match t.trigger {
+            TriggerTag::Binance(seq) => Some((t, TRIGGER_HEADER, seq)),
+            TriggerTag::Book(tag) => Some((t, BOOK_TRIGGER_HEADER, tag)),
+            TriggerTag::None => None,
+        });
+        if let Some((t, header, tag)) = named {
             w.put(header.as_bytes())?;
             w.put(b": ")?;
             w.put_u64(tag)?;
@@ -116,12 +117,12 @@ mod tests {
              POLY_ADDRESS: 0xAbC\r\nPOLY_SIGNATURE: {sig}\r\nPOLY_TIMESTAMP: {ts}\r\n\
              POLY_API_KEY: key-1\r\nPOLY_PASSPHRASE: pass-1\r\n"
         );
-        if let Some(t) = tags {
-            let (name, tag) = match t.trigger {
-                TriggerTag::Binance(seq) => ("x-trigger-seq", seq),
-                TriggerTag::Book(tag) => ("x-trigger-book", tag),
-                TriggerTag::None => unreachable!("never tagged"),
-            };
+        let named = tags.and_then(|t| match t.trigger {
+            TriggerTag::Binance(seq) => Some((t, "x-trigger-seq", seq)),
+            TriggerTag::Book(tag) => Some((t, "x-trigger-book", tag)),
+            TriggerTag::None => None,
+        });
+        if let Some((t, name, tag)) = named {
             s += &format!(
                 "{name}: {tag}\r\nx-trigger-legs: {} {}\r\n",
                 t.read_ns, t.write_ns
@@ -149,6 +150,15 @@ mod tests {
             (0, Some(tags), ""),
             (u64::MAX, Some(tags), "x"),
             (7, Some(book), "{}"),
+            // A trigger without a name: the request goes out untagged.
+            (
+                8,
+                Some(BenchTags {
+                    trigger: TriggerTag::None,
+                    ..tags
+                }),
+                "{}",
+            ),
         ] {
             let mut buf = [0u8; 1024];
             let n = r.write(&mut buf, &sig, ts, tags, body.as_bytes()).unwrap();

@@ -196,7 +196,11 @@ fn apply_event(
                 .and_then(|t| parse_price_e4(t.as_bytes()))
                 .filter(|&t| t > 0)
                 .ok_or(PolyParseError::Field("new_tick_size"))?;
-            state.books[tok as usize].set_tick_e4(tick as u16);
+            let book = &mut state.books[tok as usize];
+            book.set_tick_e4(tick as u16);
+            // This update names no book state: a decision it triggers must not carry the name
+            // of an older update (it would be timed from that one's send).
+            book.set_hash64(0);
             batch.touched |= 1 << tok;
             Ok(())
         }
